@@ -1,0 +1,1 @@
+"""Adapters behind the domain ports: SQLAlchemy persistence, sandbox processor, outbox, clock."""

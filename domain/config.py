@@ -1,0 +1,72 @@
+"""Settings the domain and its adapters read from the environment (12-factor).
+
+Channel settings (Twilio credentials, public URL, Rasa URL) live with the channels in ivr/.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.money import Money
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+@dataclass(frozen=True)
+class PaymentPolicy:
+    """The city's payment rules that finance staff may tune."""
+
+    card_fee: Money = field(default_factory=lambda: Money.of("1.25"))
+    bank_fee: Money = field(default_factory=Money.zero)
+    max_schedule_days: int = 90
+    overpayment_allowance: Money = field(default_factory=Money.zero)
+    # No single utility/general bill payment is this large; bigger is a typo or abuse.
+    max_single_payment: Money = field(default_factory=lambda: Money.of("50000"))
+    history_months: int = 24
+
+
+@dataclass(frozen=True)
+class VerificationPolicy:
+    max_account_failures: int = 3  # then the account locks for self-service (seed FAQ)
+    max_requester_failures: int = 5  # per session or caller, any accounts, per window
+    requester_window_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone: ZoneInfo
+    city_name: str
+    phone_311: str
+    payments: PaymentPolicy
+    verification: VerificationPolicy
+    var_dir: Path
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("PAYLINE_VAR_DIR", str(DEFAULT_VAR_DIR)))
+        tz_name = env.get("PAYLINE_TIMEZONE", "America/Chicago")
+        try:
+            timezone = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"PAYLINE_TIMEZONE is not a known time zone: {tz_name!r}") from exc
+        payments = PaymentPolicy(
+            card_fee=Money.parse(env.get("PAYLINE_CARD_FEE", "1.25")),
+            max_schedule_days=int(env.get("PAYLINE_MAX_SCHEDULE_DAYS", "90")),
+            overpayment_allowance=Money.parse(env.get("PAYLINE_OVERPAYMENT_ALLOWANCE", "0")),
+            max_single_payment=Money.parse(env.get("PAYLINE_MAX_PAYMENT", "50000")),
+        )
+        return cls(
+            database_url=env.get("PAYLINE_DATABASE_URL", f"sqlite:///{var_dir / 'payline.db'}"),
+            timezone=timezone,
+            city_name=env.get("PAYLINE_CITY_NAME", "the City of Riverton"),
+            phone_311=env.get("PAYLINE_311_NUMBER", "+15555550311"),
+            payments=payments,
+            verification=VerificationPolicy(),
+            var_dir=var_dir,
+        )

@@ -1,0 +1,113 @@
+"""Domain exceptions.
+
+Each carries a short, polite, channel-neutral `message` that a channel may say or show as is.
+None of them ever carries card/bank digits or says whether an account exists.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule violation a resident or agent can cause."""
+
+    message = "Sorry, that request could not be completed."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.message)
+        self.detail = detail or self.message
+
+
+class InvalidInput(DomainError):
+    message = "Sorry, that entry is not valid."
+
+
+class InvalidAmount(InvalidInput):
+    message = "Please give an amount in dollars and cents, for example 45.50."
+
+
+class AmountOutOfRange(InvalidInput):
+    message = "That amount is more than can be paid on this account."
+
+
+class NothingDue(DomainError):
+    message = "There is no balance due on this account right now."
+
+
+class InvalidDate(InvalidInput):
+    message = "That date cannot be used for a payment."
+
+
+class InvalidEmail(InvalidInput):
+    message = "That email address does not look valid."
+
+
+class InvalidPhoneNumber(InvalidInput):
+    message = "That phone number does not look valid."
+
+
+class InvalidRoutingNumber(InvalidInput):
+    message = "That bank routing number is not valid. Please check all nine digits."
+
+
+class InvalidPaymentMethod(InvalidInput):
+    message = "That payment method cannot be used."
+
+
+class VerificationFailed(DomainError):
+    """Deliberately the same for an unknown account and a wrong factor."""
+
+    message = "We could not verify that information. Please check it and try again."
+
+
+class AccountLocked(DomainError):
+    message = (
+        "For your security this account is locked for self-service. "
+        "Please call 311 and an agent can unlock it."
+    )
+
+
+class TooManyAttempts(DomainError):
+    """The per-caller/session throttle: too many failed verifications, any accounts."""
+
+    message = "Too many unsuccessful attempts. Please wait a while or call 311 for help."
+
+
+class NotFound(DomainError):
+    message = "We could not find that."
+
+
+class PaymentNotFound(NotFound):
+    message = "We could not find that payment on this account."
+
+
+class PaymentNotCancellable(DomainError):
+    message = (
+        "That payment has already been submitted to the processor, so it can no longer be "
+        "cancelled. Please call 311 if you need help with it."
+    )
+
+
+class InvalidTransition(DomainError):
+    message = "That payment cannot change to that status."
+
+
+class FeeNotAccepted(DomainError):
+    message = "The convenience fee must be accepted before paying by card."
+
+
+class IdempotencyConflict(DomainError):
+    """The same idempotency key was reused for a different request."""
+
+    message = "This request conflicts with an earlier one. Please start the payment again."
+
+
+class PaymentDeclined(DomainError):
+    message = "The payment was declined. No money was taken."
+
+
+class PaperlessError(DomainError):
+    message = "Paperless billing could not be changed."
+
+
+class AgentActionError(DomainError):
+    message = "That agent action could not be completed."

@@ -1,0 +1,343 @@
+"""The domain model: plain dataclasses, free of the ORM (mapped imperatively in adapters/orm.py).
+
+Two kinds of account share one model, as in the seed documents:
+- utility accounts (account number as printed on the bill + service street number or last 4 of
+  the holder's SSN/Tax ID);
+- general-billing (Munis "Citizen Self Service") accounts, one per customer, identified by the
+  customer ID + the number of one of its bills.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from domain.errors import InvalidTransition, PaymentNotCancellable
+from domain.money import Money
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    SMS = "sms"
+    CHAT = "chat"
+    WEB = "web"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class AccountKind(StrEnum):
+    UTILITY = "utility"
+    GENERAL = "general"
+
+
+class FactorKind(StrEnum):
+    STREET_NUMBER = "street_number"
+    SSN_LAST4 = "ssn_last4"
+    BILL_NUMBER = "bill_number"
+
+
+class MethodKind(StrEnum):
+    CARD = "card"
+    BANK = "bank"
+
+
+class BankAccountType(StrEnum):
+    CHECKING = "checking"
+    SAVINGS = "savings"
+
+
+class PaymentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+# scheduled -> pending -> approved | rejected; scheduled -> cancelled (seed FAQ).
+ALLOWED_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.SCHEDULED: frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED}),
+    PaymentStatus.PENDING: frozenset({PaymentStatus.APPROVED, PaymentStatus.REJECTED}),
+    PaymentStatus.APPROVED: frozenset(),
+    PaymentStatus.REJECTED: frozenset(),
+    PaymentStatus.CANCELLED: frozenset(),
+}
+
+LANGUAGES = ("en", "es")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, through which channel: recorded on every audit event."""
+
+    kind: str  # "resident" | "agent" | "system"
+    id: str
+    channel: Channel
+
+    @classmethod
+    def resident(cls, channel: Channel, session: str = "") -> Actor:
+        return cls("resident", session or "anonymous", channel)
+
+    @classmethod
+    def agent(cls, agent_id: str) -> Actor:
+        return cls("agent", agent_id, Channel.AGENT)
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls("system", name, Channel.SYSTEM)
+
+    @property
+    def is_resident(self) -> bool:
+        return self.kind == "resident"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(eq=False)
+class CustomerPhone:
+    number: str  # E.164, normalized with domain.phone
+    label: str = "mobile"
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Customer:
+    customer_number: str  # the Munis "Customer ID"
+    name: str
+    mailing_street: str = ""
+    mailing_city: str = ""
+    mailing_state: str = ""
+    mailing_zip: str = ""
+    email: str | None = None
+    language: str = "en"
+    ssn_last4_hash: str | None = None  # salted hash; see domain.secrets
+    ssn_last4_salt: str | None = None
+    phones: list[CustomerPhone] = field(default_factory=list)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Bill:
+    bill_number: str
+    bill_type: str  # e.g. "WATER/SEWER", "CLAIMS", "FALSE ALARM"
+    issued_on: date
+    due_date: date  # "pay by"
+    total: Money
+    unpaid: Money
+    id: int | None = None
+    account_id: int | None = None
+
+    def is_past_due(self, today: date) -> bool:
+        return self.unpaid.is_positive() and self.due_date < today
+
+
+@dataclass(eq=False)
+class PaymentMethod:
+    """A saved, tokenized method. Never a full card/bank number, never a security code."""
+
+    kind: MethodKind
+    token: str
+    last4: str
+    nickname: str = ""
+    brand: str | None = None  # card brand, e.g. "VISA"
+    exp_month: int | None = None
+    exp_year: int | None = None
+    bank_account_type: BankAccountType | None = None
+    enabled: bool = True
+    created_at: datetime | None = None
+    id: int | None = None
+    account_id: int | None = None
+
+    def label(self) -> str:
+        if self.kind == MethodKind.CARD:
+            return f"{self.brand or 'card'} ending {self.last4}"
+        return f"{self.bank_account_type or 'bank'} account ending {self.last4}"
+
+
+@dataclass(eq=False)
+class Account:
+    account_number: str
+    kind: AccountKind
+    customer: Customer
+    service_street_number: str | None = None
+    service_street_name: str = ""
+    service_city: str = ""
+    service_state: str = ""
+    service_zip: str = ""
+    paperless: bool = False
+    paperless_email: str | None = None
+    paperless_since: datetime | None = None
+    credit: Money = field(default_factory=Money.zero)  # overpayments, if the city allows them
+    failed_verifications: int = 0
+    locked_at: datetime | None = None
+    lock_reason: str | None = None
+    bills: list[Bill] = field(default_factory=list)
+    payment_methods: list[PaymentMethod] = field(default_factory=list)
+    version: int = 1
+    id: int | None = None
+
+    # --- balance ----------------------------------------------------------------------
+    def open_bills(self) -> list[Bill]:
+        return sorted((b for b in self.bills if b.unpaid.is_positive()),
+                      key=lambda b: (b.due_date, b.bill_number))
+
+    def balance_due(self) -> Money:
+        unpaid = sum((b.unpaid for b in self.bills), Money.zero())
+        return (unpaid - self.credit).max(Money.zero())
+
+    def past_due(self, today: date) -> Money:
+        return sum((b.unpaid for b in self.bills if b.is_past_due(today)), Money.zero())
+
+    def next_due_date(self, today: date) -> date | None:
+        """The pay-by date that matters next: the earliest open bill (past due ones first)."""
+        bills = self.open_bills()
+        return bills[0].due_date if bills else None
+
+    def apply_payment(self, amount: Money) -> Money:
+        """Apply an approved payment to open bills, oldest due first; returns the excess."""
+        remaining = amount
+        for bill in self.open_bills():
+            if remaining.is_zero():
+                break
+            applied = remaining.min(bill.unpaid)
+            bill.unpaid = bill.unpaid - applied
+            remaining = remaining - applied
+        if remaining.is_positive():
+            self.credit = self.credit + remaining
+        return remaining
+
+    # --- lock-out (3 failures across every channel) ---------------------------------
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    def register_failed_verification(self, now: datetime, max_failures: int) -> bool:
+        """Count a failed verification; returns True if this failure locked the account."""
+        self.failed_verifications += 1
+        if not self.is_locked and self.failed_verifications >= max_failures:
+            self.locked_at = now
+            self.lock_reason = f"{self.failed_verifications} failed verification attempts"
+            return True
+        return False
+
+    def register_successful_verification(self) -> None:
+        self.failed_verifications = 0
+
+    def unlock(self) -> None:
+        self.locked_at = None
+        self.lock_reason = None
+        self.failed_verifications = 0
+
+    def saved_method(self, method_id: int) -> PaymentMethod | None:
+        return next((m for m in self.payment_methods if m.id == method_id and m.enabled), None)
+
+    def masked_number(self) -> str:
+        return mask(self.account_number)
+
+
+@dataclass(eq=False)
+class Payment:
+    confirmation_number: str
+    account_id: int
+    amount: Money
+    fee: Money
+    method_kind: MethodKind
+    method_label: str  # "VISA ending 4242": safe to show and say
+    method_token: str
+    scheduled_for: date
+    status: PaymentStatus
+    channel: Channel
+    created_by: str
+    created_at: datetime
+    idempotency_key: str
+    payment_method_id: int | None = None
+    submitted_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    rejection_reason: str | None = None
+    processor_reference: str | None = None
+    version: int = 1
+    id: int | None = None
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.fee
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status == PaymentStatus.SCHEDULED
+
+    def transition(self, new_status: PaymentStatus, at: datetime) -> None:
+        if new_status not in ALLOWED_TRANSITIONS[self.status]:
+            if new_status == PaymentStatus.CANCELLED:
+                raise PaymentNotCancellable()
+            raise InvalidTransition(f"cannot go from {self.status} to {new_status}")
+        self.status = new_status
+        if new_status == PaymentStatus.PENDING:
+            self.submitted_at = at
+        elif new_status == PaymentStatus.CANCELLED:
+            self.cancelled_at = at
+        else:
+            self.completed_at = at
+
+    def cancel(self, at: datetime) -> None:
+        self.transition(PaymentStatus.CANCELLED, at)
+
+    def approve(self, at: datetime, reference: str | None) -> None:
+        self.transition(PaymentStatus.APPROVED, at)
+        self.processor_reference = reference
+
+    def reject(self, at: datetime, reason: str, reference: str | None = None) -> None:
+        self.transition(PaymentStatus.REJECTED, at)
+        self.rejection_reason = reason
+        self.processor_reference = reference
+
+
+@dataclass(eq=False)
+class AuditEvent:
+    """One state change: who, through which channel, what, on which account."""
+
+    at: datetime
+    action: str  # e.g. "payment.approved", "account.locked", "paperless.enrolled"
+    actor: str
+    channel: Channel
+    account_id: int | None = None
+    subject: str | None = None  # e.g. a confirmation number
+    detail: str = ""  # never card/bank digits
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class VerificationAttempt:
+    """Every verification try, for the lock-out and the per-caller/session throttle."""
+
+    at: datetime
+    channel: Channel
+    session_key: str
+    caller: str | None  # E.164 caller ID / SMS sender, a hint only
+    account_ref: str  # the normalized account/customer number tried
+    succeeded: bool
+    account_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class IdempotencyRecord:
+    """Same key + same request = same result; same key + different request = error."""
+
+    key: str
+    operation: str  # "pay", "schedule", "cancel"
+    fingerprint: str
+    created_at: datetime
+    payment_id: int | None = None
+    id: int | None = None
+
+
+def mask(number: str, visible: int = 4) -> str:
+    """'1002003004' -> '******3004': safe to show an agent or say to a caller."""
+    number = number or ""
+    if len(number) <= visible:
+        return "*" * len(number)
+    return "*" * (len(number) - visible) + number[-visible:]

@@ -1,0 +1,238 @@
+"""The ports the domain needs from the outside world. Adapters live in domain/adapters/."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Self
+
+from domain.model import (
+    Account,
+    AuditEvent,
+    BankAccountType,
+    Customer,
+    IdempotencyRecord,
+    MethodKind,
+    Payment,
+    PaymentStatus,
+    VerificationAttempt,
+)
+from domain.money import Money
+
+# --- clock ----------------------------------------------------------------------------
+
+
+class Clock(abc.ABC):
+    """'Now' and 'today' in the city's time zone; injectable so tests can freeze time."""
+
+    tz: tzinfo
+
+    @abc.abstractmethod
+    def now(self) -> datetime:
+        """An aware datetime in the city's time zone."""
+
+    def today(self) -> date:
+        return self.now().date()
+
+
+# --- payment gateway -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    """Raw card data. Only ever handled by the processor side (sandbox / pay page form post);
+    the domain never stores it and repr() never shows it."""
+
+    number: str
+    exp_month: int
+    exp_year: int
+    security_code: str
+    postal_code: str = ""
+
+    def __repr__(self) -> str:
+        return "CardDetails(<redacted>)"
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    routing_number: str  # 9 digits, leading zeros kept
+    account_number: str  # leading zeros kept
+    account_type: BankAccountType
+    holder_name: str = ""
+
+    def __repr__(self) -> str:
+        return f"BankDetails(<redacted>, {self.account_type})"
+
+
+@dataclass(frozen=True)
+class TokenizedMethod:
+    """What comes back from the processor: safe to store."""
+
+    kind: MethodKind
+    token: str
+    last4: str
+    brand: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+    bank_account_type: BankAccountType | None = None
+
+    def label(self) -> str:
+        if self.kind == MethodKind.CARD:
+            return f"{self.brand or 'card'} ending {self.last4}"
+        return f"{self.bank_account_type or 'bank'} account ending {self.last4}"
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: str  # "approved" | "declined" | "pending"
+    reference: str | None = None
+    decline_code: str | None = None  # e.g. "card_declined", "insufficient_funds"
+    decline_reason: str | None = None  # human-readable, no digits
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+class PaymentGateway(abc.ABC):
+    """The payment processor. Its `charge` is idempotent per idempotency_key."""
+
+    @abc.abstractmethod
+    def tokenize_card(self, card: CardDetails) -> TokenizedMethod: ...
+
+    @abc.abstractmethod
+    def tokenize_bank(self, bank: BankDetails) -> TokenizedMethod: ...
+
+    @abc.abstractmethod
+    def charge(self, token: str, amount: Money, idempotency_key: str,
+               description: str = "") -> ChargeResult: ...
+
+
+# --- notifier ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notification:
+    channel: str  # "sms" | "email"
+    to: str  # E.164 number or email address
+    body: str
+    subject: str = ""
+    account_id: int | None = None
+    kind: str = ""  # e.g. "receipt", "paperless.enrolled"
+
+
+class Notifier(abc.ABC):
+    @abc.abstractmethod
+    def send(self, notification: Notification) -> None: ...
+
+
+# --- repositories and unit of work ---------------------------------------------------
+
+
+class AccountRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, account: Account) -> None: ...
+
+    @abc.abstractmethod
+    def add_customer(self, customer: Customer) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, account_id: int, *, for_update: bool = False) -> Account | None: ...
+
+    @abc.abstractmethod
+    def by_number(self, account_number: str, *, for_update: bool = False) -> Account | None: ...
+
+    @abc.abstractmethod
+    def general_account_for_bill(self, customer_number: str, bill_number: str,
+                                 *, for_update: bool = False) -> Account | None:
+        """The general-billing account of that customer, if it has a bill with that number."""
+
+    @abc.abstractmethod
+    def by_phone(self, e164: str) -> list[Account]: ...
+
+    @abc.abstractmethod
+    def customer_by_number(self, customer_number: str) -> Customer | None: ...
+
+
+class PaymentRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, payment: Payment) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, payment_id: int, *, for_update: bool = False) -> Payment | None: ...
+
+    @abc.abstractmethod
+    def by_confirmation(self, confirmation_number: str) -> Payment | None: ...
+
+    @abc.abstractmethod
+    def confirmation_exists(self, confirmation_number: str) -> bool: ...
+
+    @abc.abstractmethod
+    def for_account(self, account_id: int, *, since: datetime | None = None,
+                    statuses: Sequence[PaymentStatus] | None = None) -> list[Payment]:
+        """Newest first."""
+
+    @abc.abstractmethod
+    def due_scheduled(self, on_or_before: date, limit: int = 100) -> list[Payment]:
+        """Scheduled payments whose date has come, oldest first."""
+
+
+class AuditRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, event: AuditEvent) -> None: ...
+
+    @abc.abstractmethod
+    def for_account(self, account_id: int, limit: int = 100) -> list[AuditEvent]:
+        """Newest first."""
+
+
+class VerificationAttemptRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, attempt: VerificationAttempt) -> None: ...
+
+    @abc.abstractmethod
+    def failures_since(self, since: datetime, *, session_key: str, caller: str | None,
+                       account_ref: str | None = None) -> int:
+        """Failed attempts since `since` by this session or this caller (optionally on one
+        account reference)."""
+
+
+class IdempotencyRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, key: str) -> IdempotencyRecord | None: ...
+
+    @abc.abstractmethod
+    def add(self, record: IdempotencyRecord) -> None: ...
+
+
+class ConcurrencyConflict(Exception):
+    """Raised by UnitOfWork.commit() when a concurrent transaction won a race (unique key,
+    stale version, serialization failure). Services retry or replay; nothing was written."""
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction. Rolls back on exit unless commit() was called."""
+
+    accounts: AccountRepository
+    payments: PaymentRepository
+    audit: AuditRepository
+    attempts: VerificationAttemptRepository
+    idempotency: IdempotencyRepository
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+    @abc.abstractmethod
+    def flush(self) -> None:
+        """Assign database ids to new objects without committing."""
