@@ -16,8 +16,10 @@ CURRENCY = "USD"
 # Anything above this is not a utility bill; it is a typo or an attack.
 ABSURD_AMOUNT = Decimal("10000000")
 _CENT = Decimal("0.01")
-_AMOUNT_TEXT = re.compile(r"^\$?\s*(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*(?:usd|dollars?)?$",
-                          re.IGNORECASE)
+_AMOUNT_TEXT = re.compile(
+    r"^\$?\s*(?P<number>(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)"
+    r"\s*(?:usd|dollars?)?$",
+    re.IGNORECASE)
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",

@@ -10,6 +10,7 @@ from typing import Self
 
 from domain.model import (
     Account,
+    AccountKind,
     AuditEvent,
     BankAccountType,
     Customer,
@@ -148,6 +149,11 @@ class AccountRepository(abc.ABC):
     def general_account_for_bill(self, customer_number: str, bill_number: str,
                                  *, for_update: bool = False) -> Account | None:
         """The general-billing account of that customer, if it has a bill with that number."""
+
+    @abc.abstractmethod
+    def by_customer(self, customer_number: str, *, kind: AccountKind | None = None,
+                    for_update: bool = False) -> list[Account]:
+        """The accounts of the customer with that Munis customer ID."""
 
     @abc.abstractmethod
     def by_phone(self, e164: str) -> list[Account]: ...

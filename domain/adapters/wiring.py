@@ -1,0 +1,49 @@
+"""The composition root: builds the real adapters from Settings, once per process.
+
+Entry points (the Flask app, the CLI, the action server) call `build_container()` and hand
+its parts to the domain services; nothing connects to a database at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from domain.adapters.clock import SystemClock
+from domain.adapters.database import create_engine_for, make_session_factory
+from domain.adapters.orm import start_mappers
+from domain.adapters.outbox import OutboxNotifier
+from domain.adapters.sandbox_processor import SandboxProcessor
+from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from domain.config import Settings
+from domain.ports import Clock, Notifier, PaymentGateway, UnitOfWork
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    uow: Callable[[], UnitOfWork]  # a new unit of work per call
+    clock: Clock
+    gateway: PaymentGateway
+    notifier: Notifier
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    settings = settings or Settings.from_env()
+    start_mappers()
+    engine = create_engine_for(settings.database_url)
+    session_factory = make_session_factory(engine)
+    return Container(
+        settings=settings,
+        engine=engine,
+        uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+        clock=clock or SystemClock(settings.timezone),
+        gateway=SandboxProcessor(engine),
+        notifier=OutboxNotifier(engine),
+    )

@@ -1,0 +1,544 @@
+"""Payments: quote, pay now, schedule, cancel, history, and the runner's submit/settle steps.
+
+Rules (DESIGN §4-5, seed FAQ):
+- amount > 0, at most two decimals (Money enforces), at most what is payable: the balance due,
+  less payments already pending or scheduled, plus the city's overpayment allowance;
+- card payments carry a convenience fee (default $1.25) that must be quoted and accepted
+  before charging; bank payments carry none;
+- scheduled payments: a future date, at most `max_schedule_days` out, with a warning when after
+  the due date; cancel only while scheduled;
+- statuses scheduled -> pending -> approved | rejected, scheduled -> cancelled;
+- every money-moving call carries an idempotency key: same key + same request = same result,
+  same key + different request = IdempotencyConflict;
+- every state change is audited with channel and actor.
+
+Concurrency: the account row is locked (SELECT ... FOR UPDATE) before the payable amount is
+computed, and always before any of its payments, so two channels paying at once serialize and
+the lock order never deadlocks. The processor is called outside any database transaction: the
+payment is recorded as pending first, so a crash leaves a pending payment that can be reconciled
+with the processor's own idempotency key, never a charge with no record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from domain.config import PaymentPolicy
+from domain.confirmation import new_confirmation_number, normalize_confirmation_number
+from domain.errors import (
+    AccountLocked,
+    AmountOutOfRange,
+    DomainError,
+    FeeNotAccepted,
+    IdempotencyConflict,
+    InvalidAmount,
+    InvalidDate,
+    InvalidInput,
+    InvalidPaymentMethod,
+    NotFound,
+    NothingDue,
+    PaymentNotFound,
+)
+from domain.model import (
+    Account,
+    Actor,
+    AuditEvent,
+    IdempotencyRecord,
+    MethodKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from domain.money import Money
+from domain.notifications import language_of, payment_text
+from domain.ports import (
+    ChargeResult,
+    Clock,
+    ConcurrencyConflict,
+    Notification,
+    Notifier,
+    PaymentGateway,
+    TokenizedMethod,
+    UnitOfWork,
+)
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.SCHEDULED)
+_RETRIES = 3
+MAX_KEY_LENGTH = 200
+
+
+class TryAgain(DomainError):
+    message = "We could not complete that just now. Please try again."
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """A saved method of the account, or a freshly tokenized one (from <Pay> or a pay link)."""
+
+    saved_method_id: int | None = None
+    tokenized: TokenizedMethod | None = None
+    save_as: str | None = None  # nickname under which to save a new method, if the resident wants
+
+    @classmethod
+    def saved(cls, method_id: int) -> MethodChoice:
+        return cls(saved_method_id=method_id)
+
+    @classmethod
+    def new(cls, tokenized: TokenizedMethod, save_as: str | None = None) -> MethodChoice:
+        return cls(tokenized=tokenized, save_as=save_as)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    account_id: int
+    amount: Money
+    method: MethodChoice
+    actor: Actor
+    idempotency_key: str
+    accepted_fee: Money | None = None  # the fee the resident heard and accepted
+    scheduled_for: date | None = None  # None = pay now
+
+
+@dataclass(frozen=True)
+class PaymentQuote:
+    amount: Money
+    fee: Money
+    total: Money
+    method_kind: MethodKind
+    payment_date: date
+    scheduled: bool
+    payable: Money  # the most that can be paid right now
+    due_date: date | None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    payment: Payment
+    replayed: bool = False  # True when this answered a repeated request with the same key
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def approved(self) -> bool:
+        return self.payment.status == PaymentStatus.APPROVED
+
+
+class PaymentService:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, gateway: PaymentGateway,
+                 notifier: Notifier, policy: PaymentPolicy | None = None,
+                 city_name: str = "City of Riverton") -> None:
+        self._uow = uow
+        self._clock = clock
+        self._gateway = gateway
+        self._notifier = notifier
+        self._policy = policy or PaymentPolicy()
+        self._city = city_name.removeprefix("the ")
+
+    # --- reading ----------------------------------------------------------------------
+    def payable(self, account_id: int) -> Money:
+        with self._uow() as uow:
+            account = self._account(uow, account_id)
+            return self._payable(account, uow.payments.for_account(account_id,
+                                                                   statuses=OPEN_STATUSES))
+
+    def quote(self, account_id: int, amount: Money, method_kind: MethodKind | str,
+              scheduled_for: date | None = None) -> PaymentQuote:
+        """Everything the resident must hear before confirming: fee, total, warnings.
+        Raises the same errors pay_now/schedule would, so a channel can validate early."""
+        kind = MethodKind(method_kind)
+        with self._uow() as uow:
+            account = self._account(uow, account_id)
+            open_payments = uow.payments.for_account(account_id, statuses=OPEN_STATUSES)
+            payable = self._check_amount(account, open_payments, amount)
+            today = self._clock.today()
+            warnings = self._check_date(account, scheduled_for) if scheduled_for else ()
+            fee = self._fee(kind)
+            return PaymentQuote(amount=amount, fee=fee, total=amount + fee, method_kind=kind,
+                                payment_date=scheduled_for or today,
+                                scheduled=scheduled_for is not None, payable=payable,
+                                due_date=account.next_due_date(today), warnings=warnings)
+
+    def scheduled_payments(self, account_id: int) -> list[Payment]:
+        with self._uow() as uow:
+            payments = uow.payments.for_account(account_id, statuses=[PaymentStatus.SCHEDULED])
+            return sorted(payments, key=lambda p: (p.scheduled_for, p.confirmation_number))
+
+    def history(self, account_id: int) -> list[Payment]:
+        """The last 24 months (seed FAQ), newest first."""
+        since = self._clock.now() - timedelta(days=round(self._policy.history_months * 30.44))
+        with self._uow() as uow:
+            return uow.payments.for_account(account_id, since=since)
+
+    def find(self, account_id: int, confirmation_number: str) -> Payment:
+        conf = normalize_confirmation_number(confirmation_number)
+        with self._uow() as uow:
+            payment = uow.payments.by_confirmation(conf) if conf else None
+            if payment is None or payment.account_id != account_id:
+                raise PaymentNotFound()
+            return payment
+
+    # --- paying now -------------------------------------------------------------------
+    def pay_now(self, request: PaymentRequest) -> PaymentOutcome:
+        """Reserve, charge through the gateway, record the result."""
+        if request.scheduled_for is not None:
+            raise InvalidInput("A payment for a later date must be scheduled, not paid now.")
+        payment, replayed, _, _ = self._reserve(request, "pay", PaymentStatus.PENDING)
+        if replayed:
+            return PaymentOutcome(payment, replayed=True)
+        try:
+            result = self._gateway.charge(payment.method_token, payment.total,
+                                          idempotency_key=f"payline-{payment.confirmation_number}",
+                                          description=f"{self._city} payment")
+        except DomainError:
+            raise
+        except Exception:
+            # Processor unreachable: leave it pending; the charge key makes a retry safe.
+            log.exception("payment gateway failed; payment %s left pending",
+                          payment.confirmation_number)
+            return PaymentOutcome(payment)
+        return PaymentOutcome(self.record_charge_result(payment.id, result, request.actor))  # type: ignore[arg-type]
+
+    def begin_payment(self, request: PaymentRequest) -> PaymentOutcome:
+        """For channels where the processor charges directly (voice <Pay> through the pay
+        connector): reserve a pending payment now, record the result when it arrives."""
+        payment, replayed, _, _ = self._reserve(request, "pay", PaymentStatus.PENDING)
+        return PaymentOutcome(payment, replayed=replayed)
+
+    def record_charge_result(self, payment_id: int, result: ChargeResult,
+                             actor: Actor) -> Payment:
+        """Idempotent: a result for a payment that is no longer pending changes nothing."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            payment, account = self._lock_payment(uow, payment_id)
+            if payment.status != PaymentStatus.PENDING:
+                return payment
+            if result.approved:
+                payment.approve(now, result.reference)
+                account.apply_payment(payment.amount)
+                action, detail = "payment.approved", f"reference={result.reference}"
+            elif result.status == "pending":
+                payment.processor_reference = result.reference
+                action, detail = "payment.processing", f"reference={result.reference}"
+            else:
+                reason = result.decline_reason or result.decline_code or "declined"
+                payment.reject(now, reason, result.reference)
+                action, detail = "payment.rejected", f"reason={reason}"
+            self._audit(uow, actor, action, payment, detail)
+            uow.commit()
+        self._notify_payment(account, payment)
+        return payment
+
+    # --- scheduling and cancelling -----------------------------------------------------
+    def schedule(self, request: PaymentRequest) -> PaymentOutcome:
+        if request.scheduled_for is None:
+            raise InvalidDate("Please choose the date for the scheduled payment.")
+        payment, replayed, warnings, account = self._reserve(request, "schedule",
+                                                             PaymentStatus.SCHEDULED)
+        if not replayed:
+            self._notify_payment(account, payment)
+        return PaymentOutcome(payment, replayed=replayed, warnings=warnings)
+
+    def cancel(self, account_id: int, confirmation_number: str, actor: Actor) -> Payment:
+        """Only while scheduled. Cancelling an already cancelled payment returns it unchanged
+        (a repeated "yes" is harmless)."""
+        conf = normalize_confirmation_number(confirmation_number)
+        now = self._clock.now()
+        with self._uow() as uow:
+            account = self._account(uow, account_id, for_update=True)
+            self._refuse_locked(account, actor)
+            found = uow.payments.by_confirmation(conf) if conf else None
+            if found is None or found.account_id != account_id:
+                raise PaymentNotFound()
+            payment = uow.payments.get(found.id, for_update=True)  # type: ignore[arg-type]
+            assert payment is not None
+            if payment.status == PaymentStatus.CANCELLED:
+                return payment
+            payment.cancel(now)  # PaymentNotCancellable unless scheduled
+            self._audit(uow, actor, "payment.cancelled", payment, "")
+            uow.commit()
+        self._notify_payment(account, payment, kind="cancelled")
+        return payment
+
+    # --- the runner's steps (issue: scheduled-payment runner) -------------------------------
+    def submit_scheduled(self, payment_id: int, actor: Actor) -> Payment:
+        """scheduled -> pending when its date has come, re-checking the balance first: a bill
+        paid meanwhile is not paid twice (the payment is cancelled with a notice), and a bill
+        partly paid meanwhile is paid only up to what is still due."""
+        now = self._clock.now()
+        today = self._clock.today()
+        skipped = False
+        with self._uow() as uow:
+            payment, account = self._lock_payment(uow, payment_id)
+            if payment.status != PaymentStatus.SCHEDULED or payment.scheduled_for > today:
+                return payment
+            others = [p for p in uow.payments.for_account(account.id, statuses=OPEN_STATUSES)  # type: ignore[arg-type]
+                      if p.id != payment.id and p.status == PaymentStatus.PENDING]
+            still_due = self._payable(account, others)
+            if not still_due.is_positive():
+                payment.cancel(now)
+                payment.rejection_reason = "balance already paid"
+                self._audit(uow, actor, "payment.skipped", payment, "balance already paid")
+                skipped = True
+            else:
+                if payment.amount > still_due:
+                    self._audit(uow, actor, "payment.reduced", payment,
+                                f"from {payment.amount.canonical()} to {still_due.canonical()}")
+                    payment.amount = still_due
+                payment.transition(PaymentStatus.PENDING, now)
+                self._audit(uow, actor, "payment.submitted", payment, "")
+            uow.commit()
+        if skipped:
+            self._notify_payment(account, payment, kind="skipped")
+        return payment
+
+    def settle(self, payment_id: int, actor: Actor) -> Payment:
+        """Charge a pending payment's token; safe to repeat (processor idempotency key)."""
+        with self._uow() as uow:
+            payment = uow.payments.get(payment_id)
+            if payment is None:
+                raise PaymentNotFound()
+        if payment.status != PaymentStatus.PENDING:
+            return payment
+        result = self._gateway.charge(payment.method_token, payment.total,
+                                      idempotency_key=f"payline-{payment.confirmation_number}",
+                                      description=f"{self._city} payment")
+        return self.record_charge_result(payment_id, result, actor)
+
+    # --- saved methods ----------------------------------------------------------------
+    def save_method(self, account_id: int, tokenized: TokenizedMethod, nickname: str,
+                    actor: Actor) -> PaymentMethod:
+        with self._uow() as uow:
+            account = self._account(uow, account_id, for_update=True)
+            method = self._add_method(account, tokenized, nickname)
+            uow.flush()
+            uow.audit.add(AuditEvent(at=self._clock.now(), action="method.saved",
+                                     actor=str(actor), channel=actor.channel,
+                                     account_id=account_id, subject=method.label()))
+            uow.commit()
+            return method
+
+    def saved_methods(self, account_id: int) -> list[PaymentMethod]:
+        with self._uow() as uow:
+            account = self._account(uow, account_id)
+            return [m for m in account.payment_methods if m.enabled]
+
+    # --- internals --------------------------------------------------------------------
+    def _reserve(self, request: PaymentRequest, operation: str,
+                 status: PaymentStatus) -> tuple[Payment, bool, tuple[str, ...], Account]:
+        """Validate and record the payment (pending or scheduled) under the account lock.
+        Returns (payment, replayed, date warnings, account)."""
+        key = (request.idempotency_key or "").strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise InvalidInput("Every payment request needs an idempotency key.")
+        if not isinstance(request.amount, Money):
+            raise InvalidAmount()
+        fingerprint = _fingerprint(operation, request)
+        for _ in range(_RETRIES):
+            try:
+                return self._reserve_once(request, key, operation, fingerprint, status)
+            except ConcurrencyConflict:
+                continue  # a concurrent request won the race: re-read and replay or re-check
+        raise TryAgain()
+
+    def _reserve_once(self, request: PaymentRequest, key: str, operation: str, fingerprint: str,
+                      status: PaymentStatus) -> tuple[Payment, bool, tuple[str, ...], Account]:
+        now = self._clock.now()
+        with self._uow() as uow:
+            # Lock first, then look for the key: a concurrent twin that committed while we
+            # waited for the lock is then visible and replayed, not counted as a second payment.
+            account = self._account(uow, request.account_id, for_update=True)
+            existing = uow.idempotency.get(key)
+            if existing is not None:
+                if existing.fingerprint != fingerprint or existing.operation != operation:
+                    raise IdempotencyConflict()
+                payment = uow.payments.get(existing.payment_id)  # type: ignore[arg-type]
+                assert payment is not None
+                return payment, True, (), account
+            self._refuse_locked(account, request.actor)
+            kind, token, label, method_id = self._resolve_method(account, request.method)
+            fee = self._fee(kind)
+            if fee.is_positive() and request.accepted_fee != fee:
+                raise FeeNotAccepted(f"The convenience fee of {fee.format()} must be accepted "
+                                     "before paying by card.")
+            open_payments = uow.payments.for_account(account.id,  # type: ignore[arg-type]
+                                                     statuses=OPEN_STATUSES)
+            self._check_amount(account, open_payments, request.amount)
+            payment_date = self._clock.today()
+            warnings: tuple[str, ...] = ()
+            if request.scheduled_for is not None:
+                warnings = self._check_date(account, request.scheduled_for)
+                payment_date = request.scheduled_for
+            if request.method.tokenized is not None and request.method.save_as is not None:
+                saved = self._add_method(account, request.method.tokenized,
+                                         request.method.save_as)
+                uow.flush()
+                method_id = saved.id
+            payment = Payment(
+                confirmation_number=self._new_confirmation(uow), account_id=account.id,  # type: ignore[arg-type]
+                amount=request.amount, fee=fee, method_kind=kind, method_label=label,
+                method_token=token, scheduled_for=payment_date, status=status,
+                channel=request.actor.channel, created_by=str(request.actor), created_at=now,
+                idempotency_key=key, payment_method_id=method_id,
+                submitted_at=now if status == PaymentStatus.PENDING else None)
+            uow.payments.add(payment)
+            uow.flush()
+            uow.idempotency.add(IdempotencyRecord(key=key, operation=operation,
+                                                  fingerprint=fingerprint, created_at=now,
+                                                  payment_id=payment.id))
+            action = ("payment.scheduled" if status == PaymentStatus.SCHEDULED
+                      else "payment.submitted")
+            self._audit(uow, request.actor, action, payment,
+                        f"amount={payment.amount.canonical()} fee={fee.canonical()} "
+                        f"method={payment.method_label} date={payment_date.isoformat()}")
+            uow.commit()
+            return payment, False, warnings, account
+
+    def _account(self, uow: UnitOfWork, account_id: int, *, for_update: bool = False) -> Account:
+        account = uow.accounts.get(account_id, for_update=for_update)
+        if account is None:
+            raise NotFound("We could not find that account.")
+        return account
+
+    def _lock_payment(self, uow: UnitOfWork, payment_id: int) -> tuple[Payment, Account]:
+        """Account first, then the payment: the one lock order used everywhere."""
+        found = uow.payments.get(payment_id)
+        if found is None:
+            raise PaymentNotFound()
+        account = self._account(uow, found.account_id, for_update=True)
+        payment = uow.payments.get(payment_id, for_update=True)
+        assert payment is not None
+        return payment, account
+
+    @staticmethod
+    def _refuse_locked(account: Account, actor: Actor) -> None:
+        if actor.is_resident and account.is_locked:
+            raise AccountLocked()
+
+    def _resolve_method(self, account: Account,
+                        choice: MethodChoice) -> tuple[MethodKind, str, str, int | None]:
+        if choice.saved_method_id is not None and choice.tokenized is None:
+            method = account.saved_method(choice.saved_method_id)
+            if method is None:
+                raise InvalidPaymentMethod("That saved payment method is not available.")
+            return method.kind, method.token, method.label(), method.id
+        if choice.tokenized is not None and choice.saved_method_id is None:
+            tokenized = choice.tokenized
+            if not tokenized.token or not tokenized.last4:
+                raise InvalidPaymentMethod()
+            return tokenized.kind, tokenized.token, tokenized.label(), None
+        raise InvalidPaymentMethod("Please choose one payment method.")
+
+    def _fee(self, kind: MethodKind) -> Money:
+        return self._policy.card_fee if kind == MethodKind.CARD else self._policy.bank_fee
+
+    def _payable(self, account: Account, open_payments: list[Payment]) -> Money:
+        committed = sum((p.amount for p in open_payments), Money.zero())
+        payable = account.balance_due() - committed + self._policy.overpayment_allowance
+        return payable.max(Money.zero()).min(self._policy.max_single_payment)
+
+    def _check_amount(self, account: Account, open_payments: list[Payment],
+                      amount: Money) -> Money:
+        if not isinstance(amount, Money):
+            raise InvalidAmount()
+        if not amount.is_positive():
+            raise InvalidAmount("The payment amount must be more than zero.")
+        if account.balance_due().is_zero() and self._policy.overpayment_allowance.is_zero():
+            raise NothingDue()
+        payable = self._payable(account, open_payments)
+        if not payable.is_positive():
+            raise AmountOutOfRange("Payments already pending or scheduled cover your balance, "
+                                   "so there is nothing more to pay right now.")
+        if amount > payable:
+            raise AmountOutOfRange(f"The most you can pay right now is {payable.format()}.")
+        return payable
+
+    def _check_date(self, account: Account, when: date) -> tuple[str, ...]:
+        """Raise for an impossible date; return warnings the resident must hear."""
+        today = self._clock.today()
+        latest = today + timedelta(days=self._policy.max_schedule_days)
+        if isinstance(when, datetime) or not isinstance(when, date):
+            raise InvalidDate()
+        if when <= today:
+            raise InvalidDate("A scheduled payment needs a future date. "
+                              "To pay today, choose pay now.")
+        if when > latest:
+            raise InvalidDate(f"Payments can be scheduled at most "
+                              f"{self._policy.max_schedule_days} days ahead, until "
+                              f"{_long_date(latest)}.")
+        past_due = account.past_due(today)
+        if past_due.is_positive():
+            return (f"{past_due.format()} of your balance is already past due; paying it "
+                    "today avoids late fees or a service interruption.",)
+        due = account.next_due_date(today)
+        if due is not None and when > due:
+            return (f"That date is after the due date of {_long_date(due)}; "
+                    "a late fee or service interruption may apply.",)
+        return ()
+
+    def _new_confirmation(self, uow: UnitOfWork) -> str:
+        for _ in range(10):
+            candidate = new_confirmation_number()
+            if not uow.payments.confirmation_exists(candidate):
+                return candidate
+        raise TryAgain()  # pragma: no cover - 10 collisions in 5e10 is not going to happen
+
+    @staticmethod
+    def _add_method(account: Account, tokenized: TokenizedMethod, nickname: str) -> PaymentMethod:
+        method = PaymentMethod(kind=tokenized.kind, token=tokenized.token,
+                               last4=tokenized.last4, nickname=(nickname or "").strip()[:40],
+                               brand=tokenized.brand, exp_month=tokenized.exp_month,
+                               exp_year=tokenized.exp_year,
+                               bank_account_type=tokenized.bank_account_type)
+        account.payment_methods.append(method)
+        return method
+
+    def _audit(self, uow: UnitOfWork, actor: Actor, action: str, payment: Payment,
+               detail: str) -> None:
+        uow.audit.add(AuditEvent(at=self._clock.now(), action=action, actor=str(actor),
+                                 channel=actor.channel, account_id=payment.account_id,
+                                 subject=payment.confirmation_number, detail=detail))
+
+    def _notify_payment(self, account: Account, payment: Payment, kind: str | None = None) -> None:
+        """Receipts and notices to the phone and email on file (the outbox by default)."""
+        kind = kind or {PaymentStatus.APPROVED: "receipt", PaymentStatus.REJECTED: "rejected",
+                        PaymentStatus.SCHEDULED: "scheduled"}.get(payment.status, "")
+        if not kind:
+            return
+        customer = account.customer
+        language = language_of(customer)
+        body = payment_text(kind, payment, language, self._city,
+                            reason=payment.rejection_reason or "")
+        recipients: list[tuple[str, str]] = []
+        if customer.phones:
+            recipients.append(("sms", customer.phones[0].number))
+        if customer.email:
+            recipients.append(("email", customer.email))
+        for channel, to in recipients:
+            try:
+                self._notifier.send(Notification(channel=channel, to=to, body=body,
+                                                 subject=f"{self._city} payment "
+                                                         f"{payment.confirmation_number}",
+                                                 account_id=account.id, kind=f"payment.{kind}"))
+            except Exception:  # a notice failing must never undo or fail a payment
+                log.exception("could not queue %s notice for payment %s", channel,
+                              payment.confirmation_number)
+
+
+def _fingerprint(operation: str, request: PaymentRequest) -> str:
+    method = request.method
+    method_id = (f"saved:{method.saved_method_id}" if method.saved_method_id is not None
+                 else f"token:{method.tokenized.token if method.tokenized else ''}")
+    parts = [operation, str(request.account_id), request.amount.canonical(),
+             request.amount.currency, method_id,
+             request.scheduled_for.isoformat() if request.scheduled_for else "now"]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _long_date(value: date) -> str:
+    return f"{value.strftime('%B')} {value.day}, {value.year}"

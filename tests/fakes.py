@@ -1,0 +1,279 @@
+"""In-memory fakes of the domain ports, for unit tests of the services.
+
+The fake unit of work copies nothing and commits nothing: it only records whether commit()
+was called, and `rollback()` restores a snapshot so "nothing is written on error" is testable.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from domain.errors import IdempotencyConflict
+from domain.model import (
+    Account,
+    AccountKind,
+    AuditEvent,
+    Customer,
+    IdempotencyRecord,
+    MethodKind,
+    Payment,
+    PaymentStatus,
+    VerificationAttempt,
+)
+from domain.money import Money
+from domain.ports import (
+    AccountRepository,
+    AuditRepository,
+    BankDetails,
+    CardDetails,
+    ChargeResult,
+    Clock,
+    IdempotencyRepository,
+    Notification,
+    Notifier,
+    PaymentGateway,
+    PaymentRepository,
+    TokenizedMethod,
+    UnitOfWork,
+    VerificationAttemptRepository,
+)
+
+
+class FakeClock(Clock):
+    def __init__(self, now: datetime) -> None:
+        assert now.tzinfo is not None
+        self._now = now
+        self.tz = now.tzinfo  # type: ignore[assignment]
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **kwargs: float) -> None:
+        self._now += timedelta(**kwargs)
+
+
+class _Store:
+    """The 'database' the fake repositories share."""
+
+    def __init__(self) -> None:
+        self.accounts: list[Account] = []
+        self.customers: list[Customer] = []
+        self.payments: list[Payment] = []
+        self.audit: list[AuditEvent] = []
+        self.attempts: list[VerificationAttempt] = []
+        self.idempotency: list[IdempotencyRecord] = []
+        self.ids = itertools.count(1)
+
+
+class FakeAccounts(AccountRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, account: Account) -> None:
+        if account.customer not in self.s.customers:
+            self.add_customer(account.customer)
+        account.id = account.id or next(self.s.ids)
+        for item in (*account.bills, *account.payment_methods):
+            item.id = item.id or next(self.s.ids)
+            item.account_id = account.id
+        self.s.accounts.append(account)
+
+    def add_customer(self, customer: Customer) -> None:
+        customer.id = customer.id or next(self.s.ids)
+        self.s.customers.append(customer)
+
+    def get(self, account_id: int, *, for_update: bool = False) -> Account | None:
+        return next((a for a in self.s.accounts if a.id == account_id), None)
+
+    def by_number(self, account_number: str, *, for_update: bool = False) -> Account | None:
+        return next((a for a in self.s.accounts if a.account_number == account_number), None)
+
+    def general_account_for_bill(self, customer_number: str, bill_number: str,
+                                 *, for_update: bool = False) -> Account | None:
+        for account in self.by_customer(customer_number, kind=AccountKind.GENERAL):
+            if any(b.bill_number == bill_number for b in account.bills):
+                return account
+        return None
+
+    def by_customer(self, customer_number: str, *, kind: AccountKind | None = None,
+                    for_update: bool = False) -> list[Account]:
+        return [a for a in self.s.accounts if a.customer.customer_number == customer_number
+                and (kind is None or a.kind == kind)]
+
+    def by_phone(self, e164: str) -> list[Account]:
+        return [a for a in self.s.accounts if any(p.number == e164 for p in a.customer.phones)]
+
+    def customer_by_number(self, customer_number: str) -> Customer | None:
+        return next((c for c in self.s.customers if c.customer_number == customer_number), None)
+
+
+class FakePayments(PaymentRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, payment: Payment) -> None:
+        if any(p.confirmation_number == payment.confirmation_number for p in self.s.payments):
+            raise AssertionError("duplicate confirmation number")
+        self.s.payments.append(payment)
+
+    def get(self, payment_id: int, *, for_update: bool = False) -> Payment | None:
+        return next((p for p in self.s.payments if p.id == payment_id), None)
+
+    def by_confirmation(self, confirmation_number: str) -> Payment | None:
+        return next((p for p in self.s.payments
+                     if p.confirmation_number == confirmation_number), None)
+
+    def confirmation_exists(self, confirmation_number: str) -> bool:
+        return self.by_confirmation(confirmation_number) is not None
+
+    def for_account(self, account_id: int, *, since: datetime | None = None,
+                    statuses: Sequence[PaymentStatus] | None = None) -> list[Payment]:
+        found = [p for p in self.s.payments if p.account_id == account_id
+                 and (since is None or p.created_at >= since)
+                 and (statuses is None or p.status in statuses)]
+        return sorted(found, key=lambda p: p.created_at, reverse=True)
+
+    def due_scheduled(self, on_or_before: date, limit: int = 100) -> list[Payment]:
+        due = [p for p in self.s.payments
+               if p.status == PaymentStatus.SCHEDULED and p.scheduled_for <= on_or_before]
+        return sorted(due, key=lambda p: p.scheduled_for)[:limit]
+
+
+class FakeAudit(AuditRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, event: AuditEvent) -> None:
+        self.s.audit.append(event)
+
+    def for_account(self, account_id: int, limit: int = 100) -> list[AuditEvent]:
+        return [e for e in reversed(self.s.audit) if e.account_id == account_id][:limit]
+
+
+class FakeAttempts(VerificationAttemptRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, attempt: VerificationAttempt) -> None:
+        self.s.attempts.append(attempt)
+
+    def failures_since(self, since: datetime, *, session_key: str, caller: str | None,
+                       account_ref: str | None = None) -> int:
+        return sum(1 for a in self.s.attempts
+                   if not a.succeeded and a.at >= since
+                   and (a.session_key == session_key or (caller and a.caller == caller))
+                   and (account_ref is None or a.account_ref == account_ref))
+
+
+class FakeIdempotency(IdempotencyRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        return next((r for r in self.s.idempotency if r.key == key), None)
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.s.idempotency.append(record)
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """Snapshot on enter, restore on rollback: uncommitted changes vanish like in a database."""
+
+    def __init__(self, store: _Store | None = None) -> None:
+        self.store = store or _Store()
+        self.accounts = FakeAccounts(self.store)
+        self.payments = FakePayments(self.store)
+        self.audit = FakeAudit(self.store)
+        self.attempts = FakeAttempts(self.store)
+        self.idempotency = FakeIdempotency(self.store)
+        self.commits = 0
+        self._snapshot: dict | None = None
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._snapshot = copy.deepcopy({k: v for k, v in vars(self.store).items()
+                                        if k != "ids"})
+        self._committed = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._committed:
+            self.rollback()
+
+    def commit(self) -> None:
+        self._committed = True
+        self.commits += 1
+        self._assign_ids()
+
+    def flush(self) -> None:
+        self._assign_ids()
+
+    def rollback(self) -> None:
+        if self._snapshot is not None and not self._committed:
+            # Restore in place so objects the test holds see the rolled-back state.
+            for name, saved in self._snapshot.items():
+                current = getattr(self.store, name)
+                current[:] = saved
+            self._relink()
+
+    def _relink(self) -> None:
+        # deepcopy made new objects; services re-read through repositories, so that is fine.
+        pass
+
+    def _assign_ids(self) -> None:
+        for account in self.store.accounts:
+            for item in (*account.bills, *account.payment_methods):
+                item.id = item.id or next(self.store.ids)
+                item.account_id = account.id
+        for obj in (*self.store.payments, *self.store.audit, *self.store.attempts,
+                    *self.store.idempotency):
+            obj.id = obj.id or next(self.store.ids)
+
+
+class FakeGateway(PaymentGateway):
+    """Approves everything except tokens starting with 'tok_decline' (declined) and
+    'tok_pending' (left pending); idempotent per key like a real processor."""
+
+    def __init__(self) -> None:
+        self.charges: dict[str, tuple[str, Money, ChargeResult]] = {}
+        self.calls = 0
+        self.fail_next = False
+
+    def tokenize_card(self, card: CardDetails) -> TokenizedMethod:
+        return TokenizedMethod(MethodKind.CARD, f"tok_card_{card.number[-4:]}", card.number[-4:],
+                               brand="VISA", exp_month=card.exp_month, exp_year=card.exp_year)
+
+    def tokenize_bank(self, bank: BankDetails) -> TokenizedMethod:
+        return TokenizedMethod(MethodKind.BANK, f"tok_bank_{bank.account_number[-4:]}",
+                               bank.account_number[-4:], bank_account_type=bank.account_type)
+
+    def charge(self, token: str, amount: Money, idempotency_key: str,
+               description: str = "") -> ChargeResult:
+        self.calls += 1
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("processor unreachable")
+        if idempotency_key in self.charges:
+            old_token, old_amount, result = self.charges[idempotency_key]
+            if (old_token, old_amount) != (token, amount):
+                raise IdempotencyConflict()
+            return result
+        if token.startswith("tok_decline"):
+            result = ChargeResult("declined", f"ref{len(self.charges)}", "card_declined",
+                                  "the card was declined")
+        elif token.startswith("tok_pending"):
+            result = ChargeResult("pending", f"ref{len(self.charges)}")
+        else:
+            result = ChargeResult("approved", f"ref{len(self.charges)}")
+        self.charges[idempotency_key] = (token, amount, result)
+        return result
+
+
+class FakeNotifier(Notifier):
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+
+    def send(self, notification: Notification) -> None:
+        self.sent.append(notification)
