@@ -65,7 +65,7 @@ class Settings:
             database_url=env.get("PAYLINE_DATABASE_URL", f"sqlite:///{var_dir / 'payline.db'}"),
             timezone=timezone,
             city_name=env.get("PAYLINE_CITY_NAME", "the City of Riverton"),
-            phone_311=env.get("PAYLINE_311_NUMBER", "+15555550311"),
+            phone_311=env.get("PAYLINE_311_NUMBER", "+13125550111"),
             payments=payments,
             verification=VerificationPolicy(),
             var_dir=var_dir,

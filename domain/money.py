@@ -52,7 +52,9 @@ class Money:
     @classmethod
     def of(cls, value: str | int | Decimal, currency: str = CURRENCY) -> Money:
         """Exact construction for trusted literals, e.g. Money.of("1.25")."""
-        return cls(Decimal(value) if isinstance(value, str) else value, currency)
+        if isinstance(value, float):
+            raise TypeError("Money needs a Decimal, int or str amount, never a float")
+        return cls(Decimal(value), currency)
 
     @classmethod
     def from_cents(cls, cents: int, currency: str = CURRENCY) -> Money:

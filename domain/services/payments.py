@@ -338,6 +338,8 @@ class PaymentService:
             raise InvalidInput("Every payment request needs an idempotency key.")
         if not isinstance(request.amount, Money):
             raise InvalidAmount()
+        if not request.amount.is_positive():
+            raise InvalidAmount("The payment amount must be more than zero.")
         fingerprint = _fingerprint(operation, request)
         for _ in range(_RETRIES):
             try:

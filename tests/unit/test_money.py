@@ -35,6 +35,8 @@ def test_parse_rejects_non_text():
 def test_never_float():
     with pytest.raises(TypeError):
         Money(40.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Money.of(1.5)  # type: ignore[arg-type]
     with pytest.raises(InvalidAmount):
         Money(Decimal("1.005"))
     with pytest.raises(InvalidAmount):

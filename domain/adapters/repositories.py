@@ -1,0 +1,212 @@
+"""SQLAlchemy implementations of the repositories declared in domain/ports.py.
+
+Each repository works inside the Session of one unit of work (see unit_of_work.py); none of
+them commits. `for_update=True` locks the row with SELECT ... FOR UPDATE OF <its table> on
+PostgreSQL (SQLite ignores it; there the version counters catch races) and re-reads the row
+even if the Session already holds it (populate_existing), so the caller sees the locked,
+current state rather than a stale copy from earlier in the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from domain import ports
+from domain.adapters.orm import (
+    accounts_table,
+    audit_events_table,
+    bills_table,
+    customer_phones_table,
+    customers_table,
+    idempotency_records_table,
+    payments_table,
+    verification_attempts_table,
+)
+from domain.model import (
+    Account,
+    AccountKind,
+    AuditEvent,
+    Customer,
+    IdempotencyRecord,
+    Payment,
+    PaymentStatus,
+    VerificationAttempt,
+)
+
+
+def _lockable(stmt: Select[Any], table: Table, for_update: bool) -> Select[Any]:
+    if not for_update:
+        return stmt
+    # OF <table>: lock only the main row, never the eagerly joined customer row.
+    return stmt.with_for_update(of=table).execution_options(populate_existing=True)
+
+
+class SqlAlchemyAccountRepository(ports.AccountRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        # Strong references to every account handed out, for the life of the unit of work.
+        # The Session holds clean objects only weakly: a service that changes a bill and
+        # drops its `account` variable before commit() would otherwise let the account be
+        # garbage-collected, and the flush could no longer bump the account's version.
+        self.seen: set[Account] = set()
+
+    def _track(self, account: Account | None) -> Account | None:
+        if account is not None:
+            self.seen.add(account)
+        return account
+
+    def _track_all(self, found: list[Account]) -> list[Account]:
+        self.seen.update(found)
+        return found
+
+    def add(self, account: Account) -> None:
+        self.session.add(account)
+        self.seen.add(account)
+
+    def add_customer(self, customer: Customer) -> None:
+        self.session.add(customer)
+
+    def _one(self, stmt: Select[Any], for_update: bool) -> Account | None:
+        stmt = _lockable(stmt, accounts_table, for_update)
+        return self._track(self.session.scalars(stmt).first())
+
+    def get(self, account_id: int, *, for_update: bool = False) -> Account | None:
+        return self._one(select(Account).where(accounts_table.c.id == account_id), for_update)
+
+    def by_number(self, account_number: str, *, for_update: bool = False) -> Account | None:
+        stmt = select(Account).where(accounts_table.c.account_number == account_number)
+        return self._one(stmt, for_update)
+
+    def general_account_for_bill(self, customer_number: str, bill_number: str,
+                                 *, for_update: bool = False) -> Account | None:
+        # Subqueries rather than joins keep FOR UPDATE OF accounts simple on PostgreSQL.
+        customer_ids = select(customers_table.c.id).where(
+            customers_table.c.customer_number == customer_number)
+        has_bill = exists().where(bills_table.c.account_id == accounts_table.c.id,
+                                  bills_table.c.bill_number == bill_number)
+        stmt = (select(Account)
+                .where(accounts_table.c.customer_id.in_(customer_ids),
+                       accounts_table.c.kind == AccountKind.GENERAL,
+                       has_bill)
+                .order_by(accounts_table.c.id))
+        return self._one(stmt, for_update)
+
+    def by_customer(self, customer_number: str, *, kind: AccountKind | None = None,
+                    for_update: bool = False) -> list[Account]:
+        """The customer's accounts (optionally of one kind), oldest first.
+
+        Not (yet) in ports.AccountRepository: identity verification by customer ID + bill
+        number needs the account even when the bill number is wrong, to count the failure.
+        """
+        customer_ids = select(customers_table.c.id).where(
+            customers_table.c.customer_number == customer_number)
+        stmt = select(Account).where(accounts_table.c.customer_id.in_(customer_ids))
+        if kind is not None:
+            stmt = stmt.where(accounts_table.c.kind == kind)
+        stmt = _lockable(stmt.order_by(accounts_table.c.id), accounts_table, for_update)
+        return self._track_all(list(self.session.scalars(stmt)))
+
+    def by_phone(self, e164: str) -> list[Account]:
+        customer_ids = select(customer_phones_table.c.customer_id).where(
+            customer_phones_table.c.number == e164)
+        stmt = (select(Account)
+                .where(accounts_table.c.customer_id.in_(customer_ids))
+                .order_by(accounts_table.c.id))
+        return self._track_all(list(self.session.scalars(stmt)))
+
+    def customer_by_number(self, customer_number: str) -> Customer | None:
+        stmt = select(Customer).where(customers_table.c.customer_number == customer_number)
+        return self.session.scalars(stmt).first()
+
+
+class SqlAlchemyPaymentRepository(ports.PaymentRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, payment: Payment) -> None:
+        self.session.add(payment)
+
+    def get(self, payment_id: int, *, for_update: bool = False) -> Payment | None:
+        stmt = _lockable(select(Payment).where(payments_table.c.id == payment_id), payments_table,
+                         for_update)
+        return self.session.scalars(stmt).first()
+
+    def by_confirmation(self, confirmation_number: str) -> Payment | None:
+        stmt = select(Payment).where(payments_table.c.confirmation_number == confirmation_number)
+        return self.session.scalars(stmt).first()
+
+    def confirmation_exists(self, confirmation_number: str) -> bool:
+        stmt = select(exists().where(payments_table.c.confirmation_number == confirmation_number))
+        return bool(self.session.scalar(stmt))
+
+    def for_account(self, account_id: int, *, since: datetime | None = None,
+                    statuses: Sequence[PaymentStatus] | None = None) -> list[Payment]:
+        stmt = select(Payment).where(payments_table.c.account_id == account_id)
+        if since is not None:
+            stmt = stmt.where(payments_table.c.created_at >= since)
+        if statuses is not None:
+            stmt = stmt.where(payments_table.c.status.in_(list(statuses)))
+        stmt = stmt.order_by(payments_table.c.created_at.desc(), payments_table.c.id.desc())
+        return list(self.session.scalars(stmt))
+
+    def due_scheduled(self, on_or_before: date, limit: int = 100) -> list[Payment]:
+        stmt = (select(Payment)
+                .where(payments_table.c.status == PaymentStatus.SCHEDULED,
+                       payments_table.c.scheduled_for <= on_or_before)
+                .order_by(payments_table.c.scheduled_for, payments_table.c.id)
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+
+class SqlAlchemyAuditRepository(ports.AuditRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    def for_account(self, account_id: int, limit: int = 100) -> list[AuditEvent]:
+        stmt = (select(AuditEvent)
+                .where(audit_events_table.c.account_id == account_id)
+                .order_by(audit_events_table.c.at.desc(), audit_events_table.c.id.desc())
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+
+class SqlAlchemyVerificationAttemptRepository(ports.VerificationAttemptRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, attempt: VerificationAttempt) -> None:
+        self.session.add(attempt)
+
+    def failures_since(self, since: datetime, *, session_key: str, caller: str | None,
+                       account_ref: str | None = None) -> int:
+        who = verification_attempts_table.c.session_key == session_key
+        if caller:
+            who = or_(who, verification_attempts_table.c.caller == caller)
+        stmt = (select(func.count())
+                .select_from(verification_attempts_table)
+                .where(verification_attempts_table.c.succeeded.is_(False),
+                       verification_attempts_table.c.at >= since,
+                       who))
+        if account_ref is not None:
+            stmt = stmt.where(verification_attempts_table.c.account_ref == account_ref)
+        return int(self.session.scalar(stmt) or 0)
+
+
+class SqlAlchemyIdempotencyRepository(ports.IdempotencyRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        stmt = select(IdempotencyRecord).where(idempotency_records_table.c.key == key)
+        return self.session.scalars(stmt).first()
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.session.add(record)
