@@ -1,0 +1,33 @@
+"""The Flask app: Twilio voice + SMS webhooks, pay page, 311 agent console, web chat page.
+
+Views are thin: they parse the request, call a domain service and render. `create_app()` builds
+the adapters lazily from the environment, so importing this package touches no database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from domain.adapters.wiring import Container, build_container
+from domain.config import Settings
+from ivr.config import ChannelSettings
+from ivr.errors import register_error_handlers
+from ivr.health import health
+
+
+def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
+               container: Container | None = None, **flask_config: Any) -> Flask:
+    app = Flask(__name__)
+    channels = channel_settings or ChannelSettings.from_env()
+    app.config.update(SECRET_KEY=channels.secret_key, JSON_SORT_KEYS=False, **flask_config)
+    app.extensions["payline"] = container or build_container(settings)
+    app.extensions["payline.channels"] = channels
+    register_error_handlers(app)
+    app.register_blueprint(health)
+    return app
+
+
+def container_of(app: Flask) -> Container:
+    return app.extensions["payline"]

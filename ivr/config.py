@@ -1,0 +1,33 @@
+"""Channel settings read from the environment (12-factor); domain settings are in
+domain/config.py."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+# A fixed token for local development and tests only: signatures made with it mean nothing
+# to real Twilio. Production sets TWILIO_AUTH_TOKEN.
+DEV_AUTH_TOKEN = "payline-local-dev-token"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    twilio_account_sid: str
+    twilio_auth_token: str
+    public_url: str
+    rasa_url: str
+    redis_url: str | None
+    secret_key: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> ChannelSettings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000"),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN),
+            public_url=env.get("PAYLINE_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
+            rasa_url=env.get("PAYLINE_RASA_URL", "http://localhost:5005").rstrip("/"),
+            redis_url=env.get("PAYLINE_REDIS_URL") or None,
+            secret_key=env.get("PAYLINE_SECRET_KEY", "payline-local-dev-secret"),
+        )
