@@ -15,10 +15,12 @@ from domain.config import Settings
 from ivr.config import ChannelSettings
 from ivr.errors import register_error_handlers
 from ivr.health import health
+from ivr.logging_setup import configure_logging
 
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
                container: Container | None = None, **flask_config: Any) -> Flask:
+    configure_logging()
     app = Flask(__name__)
     channels = channel_settings or ChannelSettings.from_env()
     app.config.update(SECRET_KEY=channels.secret_key, JSON_SORT_KEYS=False, **flask_config)

@@ -1,0 +1,41 @@
+"""Logging for every Payline process: one format, and no card numbers in any log line.
+
+The redaction filter sits on the handler, so it catches card numbers whichever logger (ours,
+Flask's, a library's) wrote them and whether they came in the message or its arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from domain.cards import redact_card_numbers
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class CardNumberRedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted, found = redact_card_numbers(message)
+        if found:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Tracebacks quote values too: render now, redacted, and drop the raw exception.
+            record.exc_text = redact_card_numbers(
+                logging.Formatter().formatException(record.exc_info))[0]
+            record.exc_info = None
+        return True
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Idempotent: installs one redacting stderr handler on the root logger."""
+    root = logging.getLogger()
+    if any(getattr(h, "_payline", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(CardNumberRedactingFilter())
+    handler._payline = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,33 @@
+import logging
+
+from ivr.logging_setup import CardNumberRedactingFilter
+
+
+def _record(msg, args=(), exc_info=None):
+    return logging.LogRecord("t", logging.INFO, __file__, 1, msg, args, exc_info)
+
+
+def test_card_number_in_message_or_args_never_reaches_the_log():
+    handler_filter = CardNumberRedactingFilter()
+    record = _record("resident said %s", ("my card is 4242 4242 4242 4242",))
+    handler_filter.filter(record)
+    assert "4242 4242" not in record.getMessage()
+    assert "[card number removed]" in record.getMessage()
+
+
+def test_ordinary_numbers_are_left_alone():
+    record = _record("account %s called from %s", ("0012345678", "+13125550101"))
+    CardNumberRedactingFilter().filter(record)
+    assert record.getMessage() == "account 0012345678 called from +13125550101"
+
+
+def test_tracebacks_are_redacted_too():
+    try:
+        raise ValueError("bad card 4000000000000002")
+    except ValueError:
+        import sys
+        record = _record("failed", exc_info=sys.exc_info())
+    CardNumberRedactingFilter().filter(record)
+    assert record.exc_info is None
+    assert "4000000000000002" not in record.exc_text
+    assert "ValueError" in record.exc_text
