@@ -124,15 +124,20 @@ class IdentityService:
         else:
             raise InvalidInput("Use the customer ID and bill number together.")
 
+        def find(uow: UnitOfWork) -> Account | None:
+            # General-billing (Munis) accounts are identified by customer ID + bill number
+            # only; to this path they do not exist.
+            account = uow.accounts.by_number(number, for_update=True)
+            return account if account is not None and account.kind == AccountKind.UTILITY else None
+
         def check(account: Account) -> bool:
             if kind == FactorKind.STREET_NUMBER:
                 on_file = (account.service_street_number or "").upper().lstrip("0") or None
-                return account.kind == AccountKind.UTILITY and on_file == given
+                return on_file == given
             customer = account.customer
             return verify_last4(given, customer.ssn_last4_salt, customer.ssn_last4_hash)
 
-        return self._verify(number, kind, requester,
-                            lambda uow: uow.accounts.by_number(number, for_update=True), check)
+        return self._verify(number, kind, requester, find, check)
 
     def verify_general_billing(self, customer_number: str, bill_number: str,
                                requester: Requester) -> VerifiedAccount:

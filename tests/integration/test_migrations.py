@@ -124,7 +124,7 @@ def test_two_processes_upgrading_at_once(empty_url: str) -> None:
     code = "import sys; from domain.adapters.database import upgrade; upgrade(sys.argv[1])"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     processes = [
-        subprocess.Popen([sys.executable, "-c", code, empty_url], cwd=REPO_ROOT, env=env,  # noqa: S603
+        subprocess.Popen([sys.executable, "-c", code, empty_url], cwd=REPO_ROOT, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(3)
     ]
@@ -142,7 +142,7 @@ def test_alembic_command_line_uses_the_packaged_ini(sqlite_url: str) -> None:
         pytest.skip("alembic console script not installed next to this interpreter")
     env = {**os.environ, "PAYLINE_DATABASE_URL": sqlite_url}
     ini = REPO_ROOT / "domain" / "migrations" / "alembic.ini"
-    done = subprocess.run([str(alembic), "-c", str(ini), "upgrade", "head"],  # noqa: S603
+    done = subprocess.run([str(alembic), "-c", str(ini), "upgrade", "head"],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stderr

@@ -200,3 +200,12 @@ def test_agent_unlock_resets_and_is_audited(identity, accounts, account, uow):
                                    Requester(Channel.VOICE, "after-unlock"))
     with pytest.raises(AgentActionError):  # not locked any more
         accounts.unlock("0012345678", Actor.agent("agent7"), "again please")
+
+
+def test_general_billing_accounts_cannot_be_verified_by_account_number(identity, uow):
+    general = make_general_account("400123")
+    general.account_number = "400123"
+    uow.accounts.add(general)
+    with pytest.raises(VerificationFailed):
+        identity.verify_account("400123", "ssn_last4", "6789", CHAT)
+    assert not uow.accounts.get(general.id).failed_verifications
