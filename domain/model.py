@@ -191,9 +191,9 @@ class Account:
         return sum((b.unpaid for b in self.bills if b.is_past_due(today)), Money.zero())
 
     def next_due_date(self, today: date) -> date | None:
-        """The pay-by date that matters next: the earliest open bill (past due ones first)."""
-        bills = self.open_bills()
-        return bills[0].due_date if bills else None
+        """The next pay-by date from today on (what is already late is `past_due`)."""
+        upcoming = [b.due_date for b in self.open_bills() if b.due_date >= today]
+        return min(upcoming) if upcoming else None
 
     def apply_payment(self, amount: Money) -> Money:
         """Apply an approved payment to open bills, oldest due first; returns the excess."""

@@ -39,3 +39,5 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler._payline = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # /health reads the schema revision on every probe; Alembic would log each read.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

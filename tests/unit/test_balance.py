@@ -13,7 +13,7 @@ def test_summary_totals_past_due_and_next_due_date(balance, account, clock):
     assert summary.as_of == date(2026, 11, 22)
     assert summary.total_due == Money.of("125.50")
     assert summary.past_due == Money.of("40.00")
-    assert summary.next_due_date == date(2026, 10, 25)
+    assert summary.next_due_date == date(2026, 12, 5)  # the past-due bill is in past_due
     assert [b.bill_number for b in summary.bills] == ["W-1001", "W-1002"]
     assert [b.past_due for b in summary.bills] == [True, False]
     assert not summary.pending_payment_exists
@@ -24,6 +24,11 @@ def test_bill_due_today_is_not_past_due(balance, account, clock):
     clock.advance(days=13)  # Dec 5 = the second bill's pay-by date
     summary = balance.summary(account.id)
     assert summary.past_due == Money.of("40.00")
+    assert summary.next_due_date == date(2026, 12, 5)
+    clock.advance(days=1)
+    summary = balance.summary(account.id)
+    assert summary.past_due == Money.of("125.50")
+    assert summary.next_due_date is None
 
 
 def test_summary_shows_pending_and_scheduled_payments(balance, payments, account, clock,
