@@ -19,7 +19,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 
 help:
 	@echo "make run   - bootstrap (both venvs, database, demo data) and start Payline"
-	@echo "make test  - bootstrap and run every test (lint, unit, integration, e2e)"
+	@echo "make test  - bootstrap and run every test (ruff, mypy, unit, integration, e2e)"
 	@echo "make lock  - re-pin requirements/*.lock from requirements/*.in"
 
 # --- environments -----------------------------------------------------------------------
@@ -52,6 +52,7 @@ run: bootstrap db
 
 test: bootstrap
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 # --- maintenance -------------------------------------------------------------------------
