@@ -47,6 +47,14 @@ class BankAccountType(StrEnum):
     SAVINGS = "savings"
 
 
+class AutopayDateOption(StrEnum):
+    """When autopay pays a bill (seed FAQ: due date, day the bill arrives, 1-10 days before)."""
+
+    DUE_DATE = "due_date"
+    BILL_ARRIVAL = "bill_arrival"
+    DAYS_BEFORE = "days_before"
+
+
 class PaymentStatus(StrEnum):
     SCHEDULED = "scheduled"
     PENDING = "pending"
@@ -147,6 +155,7 @@ class PaymentMethod:
     bank_account_type: BankAccountType | None = None
     enabled: bool = True
     created_at: datetime | None = None
+    disabled_reason: str | None = None  # e.g. "ACH return R02: account closed"
     id: int | None = None
     account_id: int | None = None
 
@@ -258,6 +267,10 @@ class Payment:
     cancelled_at: datetime | None = None
     rejection_reason: str | None = None
     processor_reference: str | None = None
+    ach_file_id: int | None = None  # the NACHA file a bank payment went out in
+    ach_trace_number: str | None = None  # 15 digits, how a return finds its payment
+    return_code: str | None = None  # ACH return reason code, e.g. "R01"
+    reminder_sent_at: datetime | None = None  # the reminder before a scheduled payment
     version: int = 1
     id: int | None = None
 
@@ -293,6 +306,37 @@ class Payment:
         self.transition(PaymentStatus.REJECTED, at)
         self.rejection_reason = reason
         self.processor_reference = reference
+
+
+@dataclass(eq=False)
+class AchFile:
+    """A NACHA file of bank debits sent to the city's bank."""
+
+    file_name: str
+    created_at: datetime
+    effective_date: date
+    file_id_modifier: str  # A-Z, 0-9: tells apart several files of one day
+    entry_count: int
+    total_debit: Money
+    batch_count: int
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class AutopayEnrollment:
+    """Recurring payment of every new bill from a saved method (seed FAQ)."""
+
+    account_id: int
+    payment_method_id: int
+    date_option: AutopayDateOption
+    enrolled_at: datetime
+    enrolled_by: str
+    channel: Channel
+    days_before: int | None = None  # 1-10, with DAYS_BEFORE
+    threshold: Money | None = None  # above it the resident must authorize the payment
+    active: bool = True
+    cancelled_at: datetime | None = None
+    id: int | None = None
 
 
 @dataclass(eq=False)

@@ -11,7 +11,9 @@ from typing import Self
 from domain.model import (
     Account,
     AccountKind,
+    AchFile,
     AuditEvent,
+    AutopayEnrollment,
     BankAccountType,
     Customer,
     IdempotencyRecord,
@@ -140,7 +142,10 @@ class AccountRepository(abc.ABC):
     def add_customer(self, customer: Customer) -> None: ...
 
     @abc.abstractmethod
-    def get(self, account_id: int, *, for_update: bool = False) -> Account | None: ...
+    def get(self, account_id: int, *, for_update: bool = False,
+            skip_locked: bool = False) -> Account | None:
+        """With skip_locked (and for_update), None when another transaction holds the row:
+        several runners then share the work instead of queueing behind each other."""
 
     @abc.abstractmethod
     def by_number(self, account_number: str, *, for_update: bool = False) -> Account | None: ...
@@ -184,6 +189,27 @@ class PaymentRepository(abc.ABC):
     def due_scheduled(self, on_or_before: date, limit: int = 100) -> list[Payment]:
         """Scheduled payments whose date has come, oldest first."""
 
+    @abc.abstractmethod
+    def stale_pending(self, kind: MethodKind, submitted_before: datetime,
+                      limit: int = 100) -> list[Payment]:
+        """Pending payments of that kind submitted before the cutoff and not in an ACH file:
+        card charges a crash or outage left unrecorded, bank debits waiting for export."""
+
+    @abc.abstractmethod
+    def pending_in_ach_files(self, effective_on_or_before: date,
+                             limit: int = 1000) -> list[Payment]:
+        """Pending bank payments sent in an ACH file effective on or before the date."""
+
+    @abc.abstractmethod
+    def by_trace_number(self, trace_number: str) -> Payment | None: ...
+
+    @abc.abstractmethod
+    def needing_reminder(self, scheduled_on_or_before: date, limit: int = 1000) -> list[Payment]:
+        """Scheduled payments on or before the date whose reminder has not been sent."""
+
+    @abc.abstractmethod
+    def scheduled_with_method(self, payment_method_id: int) -> list[Payment]: ...
+
 
 class AuditRepository(abc.ABC):
     @abc.abstractmethod
@@ -213,6 +239,32 @@ class IdempotencyRepository(abc.ABC):
     def add(self, record: IdempotencyRecord) -> None: ...
 
 
+class AchFileRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, ach_file: AchFile) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, ach_file_id: int) -> AchFile | None: ...
+
+    @abc.abstractmethod
+    def count_created_on(self, day: date) -> int:
+        """Files already created that (UTC) day: picks the next file ID modifier."""
+
+    @abc.abstractmethod
+    def recent(self, limit: int = 20) -> list[AchFile]: ...
+
+
+class AutopayRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, enrollment: AutopayEnrollment) -> None: ...
+
+    @abc.abstractmethod
+    def active_for_account(self, account_id: int) -> AutopayEnrollment | None: ...
+
+    @abc.abstractmethod
+    def active_with_method(self, payment_method_id: int) -> list[AutopayEnrollment]: ...
+
+
 class ConcurrencyConflict(Exception):
     """Raised by UnitOfWork.commit() when a concurrent transaction won a race (unique key,
     stale version, serialization failure). Services retry or replay; nothing was written."""
@@ -226,6 +278,8 @@ class UnitOfWork(abc.ABC):
     audit: AuditRepository
     attempts: VerificationAttemptRepository
     idempotency: IdempotencyRepository
+    ach_files: AchFileRepository
+    autopay: AutopayRepository
 
     def __enter__(self) -> Self:
         return self

@@ -15,7 +15,9 @@ from domain.errors import IdempotencyConflict
 from domain.model import (
     Account,
     AccountKind,
+    AchFile,
     AuditEvent,
+    AutopayEnrollment,
     Customer,
     IdempotencyRecord,
     MethodKind,
@@ -26,7 +28,9 @@ from domain.model import (
 from domain.money import Money
 from domain.ports import (
     AccountRepository,
+    AchFileRepository,
     AuditRepository,
+    AutopayRepository,
     BankDetails,
     CardDetails,
     ChargeResult,
@@ -65,6 +69,8 @@ class _Store:
         self.audit: list[AuditEvent] = []
         self.attempts: list[VerificationAttempt] = []
         self.idempotency: list[IdempotencyRecord] = []
+        self.ach_files: list[AchFile] = []
+        self.autopay: list[AutopayEnrollment] = []
         self.ids = itertools.count(1)
 
 
@@ -85,7 +91,8 @@ class FakeAccounts(AccountRepository):
         customer.id = customer.id or next(self.s.ids)
         self.s.customers.append(customer)
 
-    def get(self, account_id: int, *, for_update: bool = False) -> Account | None:
+    def get(self, account_id: int, *, for_update: bool = False,
+            skip_locked: bool = False) -> Account | None:
         return next((a for a in self.s.accounts if a.id == account_id), None)
 
     def by_number(self, account_number: str, *, for_update: bool = False) -> Account | None:
@@ -141,6 +148,32 @@ class FakePayments(PaymentRepository):
                if p.status == PaymentStatus.SCHEDULED and p.scheduled_for <= on_or_before]
         return sorted(due, key=lambda p: p.scheduled_for)[:limit]
 
+    def stale_pending(self, kind: MethodKind, submitted_before: datetime,
+                      limit: int = 100) -> list[Payment]:
+        return [p for p in self.s.payments
+                if p.status == PaymentStatus.PENDING and p.method_kind == kind
+                and p.ach_file_id is None and p.submitted_at is not None
+                and p.submitted_at < submitted_before][:limit]
+
+    def pending_in_ach_files(self, effective_on_or_before: date,
+                             limit: int = 1000) -> list[Payment]:
+        effective = {f.id: f.effective_date for f in self.s.ach_files}
+        return [p for p in self.s.payments
+                if p.status == PaymentStatus.PENDING and p.ach_file_id is not None
+                and effective[p.ach_file_id] <= effective_on_or_before][:limit]
+
+    def by_trace_number(self, trace_number: str) -> Payment | None:
+        return next((p for p in self.s.payments if p.ach_trace_number == trace_number), None)
+
+    def needing_reminder(self, scheduled_on_or_before: date, limit: int = 1000) -> list[Payment]:
+        return [p for p in self.s.payments
+                if p.status == PaymentStatus.SCHEDULED and p.reminder_sent_at is None
+                and p.scheduled_for <= scheduled_on_or_before][:limit]
+
+    def scheduled_with_method(self, payment_method_id: int) -> list[Payment]:
+        return [p for p in self.s.payments if p.status == PaymentStatus.SCHEDULED
+                and p.payment_method_id == payment_method_id]
+
 
 class FakeAudit(AuditRepository):
     def __init__(self, store: _Store) -> None:
@@ -179,6 +212,38 @@ class FakeIdempotency(IdempotencyRepository):
         self.s.idempotency.append(record)
 
 
+class FakeAchFiles(AchFileRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, ach_file: AchFile) -> None:
+        self.s.ach_files.append(ach_file)
+
+    def get(self, ach_file_id: int) -> AchFile | None:
+        return next((f for f in self.s.ach_files if f.id == ach_file_id), None)
+
+    def count_created_on(self, day: date) -> int:
+        return sum(1 for f in self.s.ach_files if f.created_at.date() == day)
+
+    def recent(self, limit: int = 20) -> list[AchFile]:
+        return list(reversed(self.s.ach_files))[:limit]
+
+
+class FakeAutopay(AutopayRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, enrollment: AutopayEnrollment) -> None:
+        self.s.autopay.append(enrollment)
+
+    def active_for_account(self, account_id: int) -> AutopayEnrollment | None:
+        return next((e for e in reversed(self.s.autopay)
+                     if e.account_id == account_id and e.active), None)
+
+    def active_with_method(self, payment_method_id: int) -> list[AutopayEnrollment]:
+        return [e for e in self.s.autopay if e.payment_method_id == payment_method_id and e.active]
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Snapshot on enter, restore on rollback: uncommitted changes vanish like in a database."""
 
@@ -189,6 +254,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.audit = FakeAudit(self.store)
         self.attempts = FakeAttempts(self.store)
         self.idempotency = FakeIdempotency(self.store)
+        self.ach_files = FakeAchFiles(self.store)
+        self.autopay = FakeAutopay(self.store)
         self.commits = 0
         self._snapshot: dict | None = None
 
@@ -228,7 +295,7 @@ class FakeUnitOfWork(UnitOfWork):
                 item.id = item.id or next(self.store.ids)
                 item.account_id = account.id
         for obj in (*self.store.payments, *self.store.audit, *self.store.attempts,
-                    *self.store.idempotency):
+                    *self.store.idempotency, *self.store.ach_files, *self.store.autopay):
             obj.id = obj.id or next(self.store.ids)
 
 

@@ -45,7 +45,10 @@ from domain.adapters.metadata import metadata
 from domain.model import (
     Account,
     AccountKind,
+    AchFile,
     AuditEvent,
+    AutopayDateOption,
+    AutopayEnrollment,
     BankAccountType,
     Bill,
     Channel,
@@ -223,6 +226,7 @@ payment_methods_table = Table(
     Column("bank_account_type", StrEnumType(BankAccountType), nullable=True),
     Column("enabled", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=True),
+    Column("disabled_reason", String(200), nullable=True),
 )
 
 _PAYMENT_STATUSES = ", ".join(f"'{status.value}'" for status in PaymentStatus)
@@ -253,6 +257,11 @@ payments_table = Table(
     Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("rejection_reason", Text, nullable=True),
     Column("processor_reference", String(100), nullable=True),
+    Column("ach_file_id", Integer, ForeignKey("ach_files.id"), nullable=True, index=True),
+    # Unique: an ACH return names its entry by trace number and must find exactly one.
+    Column("ach_trace_number", String(15), nullable=True, unique=True),
+    Column("return_code", String(3), nullable=True),
+    Column("reminder_sent_at", UtcDateTime(), nullable=True),
     Column("version", Integer, nullable=False),
     CheckConstraint("amount_cents > 0", name="amount_positive"),
     CheckConstraint("fee_cents >= 0", name="fee_not_negative"),
@@ -290,6 +299,37 @@ verification_attempts_table = Table(
     Index("ix_verification_attempts_session_key_at", "session_key", "at"),
     Index("ix_verification_attempts_caller_at", "caller", "at"),
     Index("ix_verification_attempts_account_ref_at", "account_ref", "at"),
+)
+
+ach_files_table = Table(
+    "ach_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_name", String(100), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("file_id_modifier", String(1), nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    Column("total_debit_cents", MoneyCents(), nullable=False),
+    Column("batch_count", Integer, nullable=False),
+)
+
+autopay_enrollments_table = Table(
+    "autopay_enrollments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("payment_method_id", Integer, ForeignKey("payment_methods.id"), nullable=False),
+    Column("date_option", StrEnumType(AutopayDateOption), nullable=False),
+    Column("days_before", Integer, nullable=True),
+    Column("threshold_cents", MoneyCents(), nullable=True),
+    Column("enrolled_at", UtcDateTime(), nullable=False),
+    Column("enrolled_by", String(100), nullable=False),
+    Column("channel", StrEnumType(Channel), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
+    CheckConstraint("days_before IS NULL OR (days_before BETWEEN 1 AND 10)",
+                    name="days_before_range"),
 )
 
 idempotency_records_table = Table(
@@ -355,6 +395,12 @@ def start_mappers() -> None:
             properties={"amount": payments_table.c.amount_cents, "fee": payments_table.c.fee_cents},
             version_id_col=payments_table.c.version,
         )
+        mapper_registry.map_imperatively(
+            AchFile, ach_files_table,
+            properties={"total_debit": ach_files_table.c.total_debit_cents})
+        mapper_registry.map_imperatively(
+            AutopayEnrollment, autopay_enrollments_table,
+            properties={"threshold": autopay_enrollments_table.c.threshold_cents})
         mapper_registry.map_imperatively(AuditEvent, audit_events_table)
         mapper_registry.map_imperatively(VerificationAttempt, verification_attempts_table)
         mapper_registry.map_imperatively(IdempotencyRecord, idempotency_records_table)
@@ -398,3 +444,5 @@ payments = payments_table
 audit_events = audit_events_table
 verification_attempts = verification_attempts_table
 idempotency_records = idempotency_records_table
+ach_files = ach_files_table
+autopay_enrollments = autopay_enrollments_table

@@ -10,7 +10,7 @@ current state rather than a stale copy from earlier in the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Table, exists, func, or_, select
@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from domain import ports
 from domain.adapters.orm import (
     accounts_table,
+    ach_files_table,
     audit_events_table,
+    autopay_enrollments_table,
     bills_table,
     customer_phones_table,
     customers_table,
@@ -30,20 +32,25 @@ from domain.adapters.orm import (
 from domain.model import (
     Account,
     AccountKind,
+    AchFile,
     AuditEvent,
+    AutopayEnrollment,
     Customer,
     IdempotencyRecord,
+    MethodKind,
     Payment,
     PaymentStatus,
     VerificationAttempt,
 )
 
 
-def _lockable(stmt: Select[Any], table: Table, for_update: bool) -> Select[Any]:
+def _lockable(stmt: Select[Any], table: Table, for_update: bool,
+              skip_locked: bool = False) -> Select[Any]:
     if not for_update:
         return stmt
     # OF <table>: lock only the main row, never the eagerly joined customer row.
-    return stmt.with_for_update(of=table).execution_options(populate_existing=True)
+    return (stmt.with_for_update(of=table, skip_locked=skip_locked)
+            .execution_options(populate_existing=True))
 
 
 class SqlAlchemyAccountRepository(ports.AccountRepository):
@@ -71,12 +78,15 @@ class SqlAlchemyAccountRepository(ports.AccountRepository):
     def add_customer(self, customer: Customer) -> None:
         self.session.add(customer)
 
-    def _one(self, stmt: Select[Any], for_update: bool) -> Account | None:
-        stmt = _lockable(stmt, accounts_table, for_update)
+    def _one(self, stmt: Select[Any], for_update: bool,
+             skip_locked: bool = False) -> Account | None:
+        stmt = _lockable(stmt, accounts_table, for_update, skip_locked)
         return self._track(self.session.scalars(stmt).first())
 
-    def get(self, account_id: int, *, for_update: bool = False) -> Account | None:
-        return self._one(select(Account).where(accounts_table.c.id == account_id), for_update)
+    def get(self, account_id: int, *, for_update: bool = False,
+            skip_locked: bool = False) -> Account | None:
+        return self._one(select(Account).where(accounts_table.c.id == account_id), for_update,
+                         skip_locked)
 
     def by_number(self, account_number: str, *, for_update: bool = False) -> Account | None:
         stmt = select(Account).where(accounts_table.c.account_number == account_number)
@@ -160,6 +170,90 @@ class SqlAlchemyPaymentRepository(ports.PaymentRepository):
                        payments_table.c.scheduled_for <= on_or_before)
                 .order_by(payments_table.c.scheduled_for, payments_table.c.id)
                 .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def stale_pending(self, kind: MethodKind, submitted_before: datetime,
+                      limit: int = 100) -> list[Payment]:
+        stmt = (select(Payment)
+                .where(payments_table.c.status == PaymentStatus.PENDING,
+                       payments_table.c.method_kind == kind,
+                       payments_table.c.ach_file_id.is_(None),
+                       payments_table.c.submitted_at < submitted_before)
+                .order_by(payments_table.c.submitted_at, payments_table.c.id)
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def pending_in_ach_files(self, effective_on_or_before: date,
+                             limit: int = 1000) -> list[Payment]:
+        stmt = (select(Payment)
+                .join(ach_files_table, ach_files_table.c.id == payments_table.c.ach_file_id)
+                .where(payments_table.c.status == PaymentStatus.PENDING,
+                       ach_files_table.c.effective_date <= effective_on_or_before)
+                .order_by(payments_table.c.id)
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def by_trace_number(self, trace_number: str) -> Payment | None:
+        stmt = select(Payment).where(payments_table.c.ach_trace_number == trace_number)
+        return self.session.scalars(stmt).first()
+
+    def needing_reminder(self, scheduled_on_or_before: date, limit: int = 1000) -> list[Payment]:
+        stmt = (select(Payment)
+                .where(payments_table.c.status == PaymentStatus.SCHEDULED,
+                       payments_table.c.reminder_sent_at.is_(None),
+                       payments_table.c.scheduled_for <= scheduled_on_or_before)
+                .order_by(payments_table.c.scheduled_for, payments_table.c.id)
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def scheduled_with_method(self, payment_method_id: int) -> list[Payment]:
+        stmt = (select(Payment)
+                .where(payments_table.c.status == PaymentStatus.SCHEDULED,
+                       payments_table.c.payment_method_id == payment_method_id)
+                .order_by(payments_table.c.scheduled_for, payments_table.c.id))
+        return list(self.session.scalars(stmt))
+
+
+class SqlAlchemyAchFileRepository(ports.AchFileRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, ach_file: AchFile) -> None:
+        self.session.add(ach_file)
+
+    def get(self, ach_file_id: int) -> AchFile | None:
+        return self.session.get(AchFile, ach_file_id)
+
+    def count_created_on(self, day: date) -> int:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        stmt = (select(func.count()).select_from(ach_files_table)
+                .where(ach_files_table.c.created_at >= start,
+                       ach_files_table.c.created_at < start + timedelta(days=1)))
+        return int(self.session.scalar(stmt) or 0)
+
+    def recent(self, limit: int = 20) -> list[AchFile]:
+        stmt = select(AchFile).order_by(ach_files_table.c.id.desc()).limit(limit)
+        return list(self.session.scalars(stmt))
+
+
+class SqlAlchemyAutopayRepository(ports.AutopayRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, enrollment: AutopayEnrollment) -> None:
+        self.session.add(enrollment)
+
+    def active_for_account(self, account_id: int) -> AutopayEnrollment | None:
+        stmt = (select(AutopayEnrollment)
+                .where(autopay_enrollments_table.c.account_id == account_id,
+                       autopay_enrollments_table.c.active.is_(True))
+                .order_by(autopay_enrollments_table.c.id.desc()))
+        return self.session.scalars(stmt).first()
+
+    def active_with_method(self, payment_method_id: int) -> list[AutopayEnrollment]:
+        stmt = (select(AutopayEnrollment)
+                .where(autopay_enrollments_table.c.payment_method_id == payment_method_id,
+                       autopay_enrollments_table.c.active.is_(True)))
         return list(self.session.scalars(stmt))
 
 

@@ -131,6 +131,9 @@ sandbox_tokens = sa.Table(
     sa.Column("routing_number", sa.String(9), nullable=True),
     sa.Column("behaviour", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # The bank account number, encrypted (Fernet): ACH origination needs it in the NACHA
+    # file; nothing else may read it. Cards never have one.
+    sa.Column("account_number_encrypted", sa.Text, nullable=True),
 )
 
 sandbox_charges = sa.Table(

@@ -26,7 +26,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from domain import ports
 from domain.adapters.repositories import (
     SqlAlchemyAccountRepository,
+    SqlAlchemyAchFileRepository,
     SqlAlchemyAuditRepository,
+    SqlAlchemyAutopayRepository,
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyPaymentRepository,
     SqlAlchemyVerificationAttemptRepository,
@@ -90,6 +92,8 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         self.audit = SqlAlchemyAuditRepository(session)
         self.attempts = SqlAlchemyVerificationAttemptRepository(session)
         self.idempotency = SqlAlchemyIdempotencyRepository(session)
+        self.ach_files = SqlAlchemyAchFileRepository(session)
+        self.autopay = SqlAlchemyAutopayRepository(session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
