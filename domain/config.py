@@ -37,6 +37,32 @@ class VerificationPolicy:
 
 
 @dataclass(frozen=True)
+class AchSettings:
+    """The city as an ACH originator (from its bank's origination agreement)."""
+
+    company_name: str = "CITY OF RIVERTON"
+    company_id: str = "1366000001"  # 10 characters, usually "1" + the city's EIN
+    odfi_routing: str = "011000015"  # the city's bank (originating DFI)
+    destination_name: str = "RIVERTON CITY BANK"
+    entry_description: str = "UTILITYPMT"
+    settlement_days: int = 2  # no return by then: the debit is treated as paid
+    output_dir: Path = DEFAULT_VAR_DIR / "ach"
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """Email goes over SMTP when a host is set; otherwise (and SMS for now) to the outbox."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "payments@riverton.example.gov"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    reminder_days_before: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     timezone: ZoneInfo
@@ -45,6 +71,10 @@ class Settings:
     payments: PaymentPolicy
     verification: VerificationPolicy
     var_dir: Path
+    ach: AchSettings = field(default_factory=AchSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    # Fernet key for the bank-account vault; the default is for local development only.
+    vault_key: str = "cGF5bGluZS1sb2NhbC1kZXYtdmF1bHQta2V5LTAwMDA="
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -69,4 +99,23 @@ class Settings:
             payments=payments,
             verification=VerificationPolicy(),
             var_dir=var_dir,
+            ach=AchSettings(
+                company_name=env.get("PAYLINE_ACH_COMPANY_NAME", "CITY OF RIVERTON"),
+                company_id=env.get("PAYLINE_ACH_COMPANY_ID", "1366000001"),
+                odfi_routing=env.get("PAYLINE_ACH_ODFI_ROUTING", "011000015"),
+                destination_name=env.get("PAYLINE_ACH_DESTINATION_NAME", "RIVERTON CITY BANK"),
+                entry_description=env.get("PAYLINE_ACH_ENTRY_DESCRIPTION", "UTILITYPMT"),
+                settlement_days=int(env.get("PAYLINE_ACH_SETTLEMENT_DAYS", "2")),
+                output_dir=Path(env.get("PAYLINE_ACH_DIR", str(var_dir / "ach"))),
+            ),
+            notifications=NotificationSettings(
+                smtp_host=env.get("PAYLINE_SMTP_HOST") or None,
+                smtp_port=int(env.get("PAYLINE_SMTP_PORT", "25")),
+                smtp_sender=env.get("PAYLINE_SMTP_SENDER", "payments@riverton.example.gov"),
+                smtp_username=env.get("PAYLINE_SMTP_USERNAME") or None,
+                smtp_password=env.get("PAYLINE_SMTP_PASSWORD") or None,
+                smtp_starttls=env.get("PAYLINE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+                reminder_days_before=int(env.get("PAYLINE_REMINDER_DAYS", "3")),
+            ),
+            vault_key=env.get("PAYLINE_VAULT_KEY", cls.vault_key),
         )

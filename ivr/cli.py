@@ -14,82 +14,21 @@ exit with status 1; nothing here ever prints an SSN hash, a token or a full phon
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError, SQLAlchemyError
 
-from domain.adapters.wiring import Container, build_container
+from domain.adapters.wiring import Container
 from domain.config import Settings
-from domain.errors import DomainError, InvalidPhoneNumber, NotFound
+from domain.errors import InvalidPhoneNumber, NotFound
 from domain.model import Account, AccountKind, Actor, Payment
 from domain.phone import mask_phone, normalize_phone
 from domain.services.accounts import AccountService
 from domain.services.balance import BalanceService, BalanceSummary, PaymentLine
 from domain.services.identity import normalize_account_number
+from ivr.cli_support import CliError, friendly_errors, open_container, safe_url
 
-P = ParamSpec("P")
-R = TypeVar("R")
 RECENT_PAYMENTS = 10
-
-
-class CliError(click.ClickException):
-    """One line on stderr ("Error: ..."), exit status 1."""
-
-
-def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn expected failures into one-line errors instead of tracebacks."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except DomainError as exc:
-            raise CliError(exc.detail) from None
-        except (OperationalError, ProgrammingError) as exc:
-            raise CliError(_database_problem(exc)) from None
-        except ArgumentError as exc:
-            raise CliError(f"PAYLINE_DATABASE_URL is not a valid database URL ({exc}).") from None
-        except SQLAlchemyError as exc:
-            raise CliError(f"Database error: {_first_line(exc)}") from None
-        except ValueError as exc:  # e.g. an unknown PAYLINE_TIMEZONE
-            raise CliError(str(exc)) from None
-
-    return wrapper
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
-
-
-def _database_problem(exc: SQLAlchemyError) -> str:
-    reason = _first_line(exc)
-    if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
-        return "The database has no Payline tables yet. Run `payline db upgrade` first."
-    return f"Cannot use the database at {_safe_url()}: {reason}"
-
-
-def _safe_url() -> str:
-    try:
-        return make_url(Settings.from_env().database_url).render_as_string(hide_password=True)
-    except Exception:  # the URL itself may be what is wrong
-        return "PAYLINE_DATABASE_URL"
-
-
-@contextmanager
-def _container() -> Iterator[Container]:
-    container = build_container(Settings.from_env())
-    try:
-        yield container
-    finally:
-        container.dispose()
 
 
 # --- the group ----------------------------------------------------------------------------
@@ -116,7 +55,7 @@ def db_upgrade() -> None:
 
     url = Settings.from_env().database_url
     upgrade(url)
-    click.echo(f"Database {_safe_url()} is at revision {current_revision(url)} (head).")
+    click.echo(f"Database {safe_url()} is at revision {current_revision(url)} (head).")
 
 
 @db.command("current")
@@ -128,7 +67,7 @@ def db_current() -> None:
     current = current_revision(Settings.from_env().database_url)
     head = head_revision()
     if current is None:
-        click.echo(f"Database {_safe_url()} is not migrated (head is {head}). "
+        click.echo(f"Database {safe_url()} is not migrated (head is {head}). "
                    "Run `payline db upgrade`.")
     elif current == head:
         click.echo(f"{current} (head)")
@@ -160,7 +99,7 @@ def seed(size: int, seed: int, if_empty: bool, chunk_size: int) -> None:
         raise CliError("The database has no Payline tables yet. Run `payline db upgrade` first.")
     not_empty = ("The database already has accounts; not seeding it again. Use --if-empty to "
                  "skip quietly, or point PAYLINE_DATABASE_URL at an empty database.")
-    with _container() as container:
+    with open_container() as container:
         # Checked again inside seed_demo_city; here so a refusal shows no progress bar.
         if count_accounts(container.engine):
             if if_empty:
@@ -236,7 +175,7 @@ def accounts() -> None:
 @friendly_errors
 def accounts_show(number: str) -> None:
     """Show an account by account number, or a customer's accounts by customer ID."""
-    with _container() as container:
+    with open_container() as container:
         ids = _find_accounts(container, number)
         balance = BalanceService(container.uow, container.clock)
         for index, account_id in enumerate(ids):
@@ -366,7 +305,7 @@ def accounts_unlock(number: str, agent_id: str, reason: str) -> None:
     agent_id = agent_id.strip()
     if not agent_id or len(agent_id) > 50 or not agent_id.replace("-", "").isalnum():
         raise CliError("--agent must be the agent's ID (letters and digits), e.g. A101.")
-    with _container() as container:
+    with open_container() as container:
         service = AccountService(container.uow, container.clock)
         account = service.unlock(number, Actor.agent(agent_id), reason)
     click.echo(f"Account {account.masked_number()} unlocked by agent {agent_id}; "
@@ -386,7 +325,7 @@ def outbox(recipient: str | None, limit: int) -> None:
 
     if recipient is not None:
         recipient = _normalize_recipient(recipient)
-    with _container() as container:
+    with open_container() as container:
         messages = list_messages(container.engine, limit=limit, recipient=recipient)
         if not messages:
             click.echo("No messages" + (f" to {recipient}." if recipient else "."))
