@@ -185,24 +185,24 @@ class PaymentService:
 
     # --- paying now -------------------------------------------------------------------
     def pay_now(self, request: PaymentRequest) -> PaymentOutcome:
-        """Reserve, charge through the gateway, record the result."""
+        """Reserve, then charge a card through the gateway and record the result. A bank
+        payment stays pending: it goes to the bank in the next ACH file (domain.services.ach)
+        and is approved when it clears or rejected when the bank returns it."""
         if request.scheduled_for is not None:
             raise InvalidInput("A payment for a later date must be scheduled, not paid now.")
         payment, replayed, _, _ = self._reserve(request, "pay", PaymentStatus.PENDING)
-        if replayed:
-            return PaymentOutcome(payment, replayed=True)
+        if replayed or payment.method_kind == MethodKind.BANK:
+            return PaymentOutcome(payment, replayed=replayed)
         try:
-            result = self._gateway.charge(payment.method_token, payment.total,
-                                          idempotency_key=f"payline-{payment.confirmation_number}",
-                                          description=f"{self._city} payment")
+            return PaymentOutcome(self._charge(payment, request.actor))
         except DomainError:
             raise
         except Exception:
-            # Processor unreachable: leave it pending; the charge key makes a retry safe.
+            # Processor unreachable: leave it pending; the runner retries with the same
+            # processor idempotency key, so it cannot be charged twice.
             log.exception("payment gateway failed; payment %s left pending",
                           payment.confirmation_number)
             return PaymentOutcome(payment)
-        return PaymentOutcome(self.record_charge_result(payment.id, result, request.actor))  # type: ignore[arg-type]
 
     def begin_payment(self, request: PaymentRequest) -> PaymentOutcome:
         """For channels where the processor charges directly (voice <Pay> through the pay
@@ -215,7 +215,9 @@ class PaymentService:
         """Idempotent: a result for a payment that is no longer pending changes nothing."""
         now = self._clock.now()
         with self._uow() as uow:
-            payment, account = self._lock_payment(uow, payment_id)
+            locked = self._lock_payment(uow, payment_id)
+            assert locked is not None
+            payment, account = locked
             if payment.status != PaymentStatus.PENDING:
                 return payment
             if result.approved:
@@ -266,15 +268,22 @@ class PaymentService:
         return payment
 
     # --- the runner's steps (issue: scheduled-payment runner) -------------------------------
-    def submit_scheduled(self, payment_id: int, actor: Actor) -> Payment:
+    def submit_scheduled(self, payment_id: int, actor: Actor, *,
+                         skip_locked: bool = False) -> Payment | None:
         """scheduled -> pending when its date has come, re-checking the balance first: a bill
         paid meanwhile is not paid twice (the payment is cancelled with a notice), and a bill
-        partly paid meanwhile is paid only up to what is still due."""
+        partly paid meanwhile is paid only up to what is still due.
+
+        With skip_locked, returns None instead of waiting when another transaction holds the
+        account (another runner, or a resident paying right now): the next run picks it up."""
         now = self._clock.now()
         today = self._clock.today()
         skipped = False
         with self._uow() as uow:
-            payment, account = self._lock_payment(uow, payment_id)
+            locked = self._lock_payment(uow, payment_id, skip_locked=skip_locked)
+            if locked is None:
+                return None
+            payment, account = locked
             if payment.status != PaymentStatus.SCHEDULED or payment.scheduled_for > today:
                 return payment
             others = [p for p in uow.payments.for_account(account.id, statuses=OPEN_STATUSES)  # type: ignore[arg-type]
@@ -298,17 +307,21 @@ class PaymentService:
         return payment
 
     def settle(self, payment_id: int, actor: Actor) -> Payment:
-        """Charge a pending payment's token; safe to repeat (processor idempotency key)."""
+        """Charge a pending card payment's token; safe to repeat (processor idempotency key).
+        Bank payments are left to the ACH file and its returns."""
         with self._uow() as uow:
             payment = uow.payments.get(payment_id)
             if payment is None:
                 raise PaymentNotFound()
-        if payment.status != PaymentStatus.PENDING:
+        if payment.status != PaymentStatus.PENDING or payment.method_kind != MethodKind.CARD:
             return payment
+        return self._charge(payment, actor)
+
+    def _charge(self, payment: Payment, actor: Actor) -> Payment:
         result = self._gateway.charge(payment.method_token, payment.total,
                                       idempotency_key=f"payline-{payment.confirmation_number}",
                                       description=f"{self._city} payment")
-        return self.record_charge_result(payment_id, result, actor)
+        return self.record_charge_result(payment.id, result, actor)  # type: ignore[arg-type]
 
     # --- saved methods ----------------------------------------------------------------
     def save_method(self, account_id: int, tokenized: TokenizedMethod, nickname: str,
@@ -407,12 +420,18 @@ class PaymentService:
             raise NotFound("We could not find that account.")
         return account
 
-    def _lock_payment(self, uow: UnitOfWork, payment_id: int) -> tuple[Payment, Account]:
-        """Account first, then the payment: the one lock order used everywhere."""
+    def _lock_payment(self, uow: UnitOfWork, payment_id: int, *,
+                      skip_locked: bool = False) -> tuple[Payment, Account] | None:
+        """Account first, then the payment: the one lock order used everywhere.
+        None only with skip_locked, when someone else holds the account."""
         found = uow.payments.get(payment_id)
         if found is None:
             raise PaymentNotFound()
-        account = self._account(uow, found.account_id, for_update=True)
+        account = uow.accounts.get(found.account_id, for_update=True, skip_locked=skip_locked)
+        if account is None:
+            if skip_locked:
+                return None
+            raise NotFound("We could not find that account.")
         payment = uow.payments.get(payment_id, for_update=True)
         assert payment is not None
         return payment, account

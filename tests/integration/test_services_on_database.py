@@ -102,29 +102,25 @@ def test_pay_schedule_cancel_and_receipts(city):
     assert any("cancelled" in b for b in bodies)
 
 
-def test_declined_card_and_insufficient_funds_are_rejected(city):
+def test_declined_card_is_rejected_and_changes_nothing(city):
     payments, gateway, account_id = city["payments"], city["gateway"], city["account_id"]
     declined = gateway.tokenize_card(CardDetails("4000000000000002", 12, 2030, "123"))
     result = payments.pay_now(PaymentRequest(
         account_id, Money.of("10"), MethodChoice.new(declined), Actor.resident(Channel.SMS),
         "k-declined", accepted_fee=Money.of("1.25")))
     assert result.payment.status == PaymentStatus.REJECTED
-    broke = gateway.tokenize_bank(BankDetails("011000015", "000111111116",
-                                              BankAccountType.SAVINGS))
-    result = payments.pay_now(PaymentRequest(
-        account_id, Money.of("10"), MethodChoice.new(broke), Actor.resident(Channel.SMS),
-        "k-nsf"))
-    assert result.payment.status == PaymentStatus.REJECTED
+    assert result.payment.rejection_reason
     assert city["balance"].summary(account_id).total_due == Money.of("125.50")
+    assert city["balance"].summary(account_id).pending_payments == ()
 
 
 def test_runner_step_then_pending_cannot_be_cancelled(city):
     payments, gateway, clock = city["payments"], city["gateway"], city["clock"]
-    bank = gateway.tokenize_bank(BankDetails("021000021", "000123456789",
-                                             BankAccountType.CHECKING))
+    card = gateway.tokenize_card(CardDetails("5555555555554444", 1, 2031, "321"))
     payment = payments.schedule(PaymentRequest(
-        city["account_id"], Money.of("20"), MethodChoice.new(bank), Actor.resident(Channel.CHAT),
-        "k-s", scheduled_for=clock.today() + timedelta(days=2))).payment
+        city["account_id"], Money.of("20"), MethodChoice.new(card), Actor.resident(Channel.CHAT),
+        "k-s", accepted_fee=Money.of("1.25"),
+        scheduled_for=clock.today() + timedelta(days=2))).payment
     clock.advance(days=2)
     submitted = payments.submit_scheduled(payment.id, Actor.system("runner"))
     assert submitted.status == PaymentStatus.PENDING

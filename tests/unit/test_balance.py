@@ -34,8 +34,6 @@ def test_bill_due_today_is_not_past_due(balance, account, clock):
 def test_summary_shows_pending_and_scheduled_payments(balance, payments, account, clock,
                                                       gateway):
     bank = MethodChoice.saved(account.payment_methods[1].id)
-    pending_token = account.payment_methods[1]
-    pending_token.token = "tok_pending_bank"  # the fake processor leaves it pending
     payments.pay_now(PaymentRequest(account.id, Money.of("10"), bank, RESIDENT, "p1"))
     payments.schedule(PaymentRequest(account.id, Money.of("20"), bank, RESIDENT, "s1",
                                      scheduled_for=clock.today() + timedelta(days=10)))
@@ -58,8 +56,8 @@ def test_general_billing_matches_the_munis_page(balance, uow):
 
 def test_paid_bills_are_not_listed(balance, payments, account):
     payments.pay_now(PaymentRequest(account.id, Money.of("40"),
-                                    MethodChoice.saved(account.payment_methods[1].id),
-                                    RESIDENT, "p"))
+                                    MethodChoice.saved(account.payment_methods[0].id),
+                                    RESIDENT, "p", accepted_fee=Money.of("1.25")))
     summary = balance.summary(account.id)
     assert [b.bill_number for b in summary.bills] == ["W-1002"]
     assert summary.past_due == Money.zero()

@@ -68,10 +68,15 @@ def test_pay_now_by_card_approves_applies_to_oldest_bill_and_sends_receipts(
                for e in uow.audit.for_account(account.id))
 
 
-def test_pay_now_by_bank_has_no_fee(payments, account):
+def test_pay_now_by_bank_has_no_fee_and_waits_for_the_ach_file(payments, account, gateway,
+                                                                 uow):
     outcome = payments.pay_now(req(account, "125.50", bank(account), fee=None))
     assert outcome.payment.fee == Money.zero()
-    assert outcome.approved
+    assert outcome.payment.status == PaymentStatus.PENDING
+    assert gateway.calls == 0  # a bank debit is not a card charge: the ACH file carries it
+    assert uow.accounts.get(account.id).balance_due() == Money.of("125.50")  # not posted yet
+    with pytest.raises(AmountOutOfRange):  # but it is committed: nothing more to pay
+        payments.pay_now(req(account, "1", key="k2"))
 
 
 def test_card_fee_must_be_accepted_first(payments, account, uow, gateway):
@@ -329,14 +334,23 @@ def test_cancel_someone_elses_or_unknown_payment(payments, account, clock, uow):
         payments.cancel(account.id, "💥", RESIDENT)
 
 
-def test_runner_submits_only_when_due_then_settles(payments, account, clock, uow):
-    payment = scheduled(payments, account, clock)
+def test_runner_submits_only_when_due_then_settles_a_card(payments, account, clock, uow):
+    payment = payments.schedule(req(account, "40", key="c",
+                                    when=clock.today() + timedelta(days=3))).payment
     runner = Actor.system("runner")
     assert payments.submit_scheduled(payment.id, runner).status == PaymentStatus.SCHEDULED
     clock.advance(days=3)
     assert payments.submit_scheduled(payment.id, runner).status == PaymentStatus.PENDING
     assert payments.settle(payment.id, runner).status == PaymentStatus.APPROVED
     assert uow.accounts.get(account.id).balance_due() == Money.of("85.50")
+
+
+def test_settle_leaves_a_bank_payment_to_the_ach_file(payments, account, clock, gateway):
+    payment = scheduled(payments, account, clock)
+    clock.advance(days=3)
+    payments.submit_scheduled(payment.id, Actor.system("runner"))
+    assert payments.settle(payment.id, Actor.system("runner")).status == PaymentStatus.PENDING
+    assert gateway.calls == 0
 
 
 def test_runner_skips_a_payment_whose_bill_was_paid_meanwhile(payments, account, clock, uow,
