@@ -14,6 +14,9 @@ from domain.money import Money
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+# Fernet key for the bank-account vault in local development and tests only; production sets
+# PAYLINE_VAULT_KEY (generate one with `payline vault new-key`).
+DEV_VAULT_KEY = "cGF5bGluZS1sb2NhbC1kZXYtdmF1bHQta2V5LTAwMDA="
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,7 @@ class Settings:
     var_dir: Path
     ach: AchSettings = field(default_factory=AchSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
-    # Fernet key for the bank-account vault; the default is for local development only.
-    vault_key: str = "cGF5bGluZS1sb2NhbC1kZXYtdmF1bHQta2V5LTAwMDA="
+    vault_key: str = DEV_VAULT_KEY
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -117,5 +119,5 @@ class Settings:
                 smtp_starttls=env.get("PAYLINE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
                 reminder_days_before=int(env.get("PAYLINE_REMINDER_DAYS", "3")),
             ),
-            vault_key=env.get("PAYLINE_VAULT_KEY", cls.vault_key),
+            vault_key=env.get("PAYLINE_VAULT_KEY", DEV_VAULT_KEY),
         )

@@ -222,6 +222,25 @@ class Account:
     def is_locked(self) -> bool:
         return self.locked_at is not None
 
+    def reverse_payment(self, amount: Money) -> None:
+        """Undo an applied payment the bank returned: the money owed comes back, first out of
+        any credit it created, then onto the latest bills (up to what each one billed)."""
+        remaining = amount
+        from_credit = remaining.min(self.credit)
+        self.credit = self.credit - from_credit
+        remaining = remaining - from_credit
+        for bill in sorted(self.bills, key=lambda b: (b.due_date, b.bill_number), reverse=True):
+            if remaining.is_zero():
+                break
+            restored = remaining.min(bill.total - bill.unpaid)
+            bill.unpaid = bill.unpaid + restored
+            remaining = remaining - restored
+        if remaining.is_positive() and self.bills:
+            # More was returned than was ever billed here (e.g. bills since archived): keep
+            # the debt on the newest bill rather than lose it.
+            newest = max(self.bills, key=lambda b: (b.due_date, b.bill_number))
+            newest.unpaid = newest.unpaid + remaining
+
     def register_failed_verification(self, now: datetime, max_failures: int) -> bool:
         """Count a failed verification; returns True if this failure locked the account."""
         self.failed_verifications += 1
@@ -306,6 +325,22 @@ class Payment:
         self.transition(PaymentStatus.REJECTED, at)
         self.rejection_reason = reason
         self.processor_reference = reference
+
+    def return_by_bank(self, at: datetime, code: str, reason: str) -> bool:
+        """An ACH return. Pending -> rejected as usual; an approved bank debit can still come
+        back (unauthorized returns arrive up to 60 days later) and becomes rejected too, the
+        one way out of "approved". Returns True if the payment had been approved (so the
+        caller must reverse it on the account)."""
+        if self.method_kind != MethodKind.BANK:
+            raise InvalidTransition("only bank debits are returned through ACH")
+        was_approved = self.status == PaymentStatus.APPROVED
+        if self.status not in (PaymentStatus.PENDING, PaymentStatus.APPROVED):
+            raise InvalidTransition(f"cannot return a {self.status} payment")
+        self.status = PaymentStatus.REJECTED
+        self.completed_at = at
+        self.return_code = code
+        self.rejection_reason = reason
+        return was_approved
 
 
 @dataclass(eq=False)

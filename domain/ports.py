@@ -113,6 +113,14 @@ class PaymentGateway(abc.ABC):
                description: str = "") -> ChargeResult: ...
 
 
+class BankAccountVault(abc.ABC):
+    """Where tokenized bank accounts can be revealed again, for the ACH file only."""
+
+    @abc.abstractmethod
+    def reveal_bank_account(self, token: str) -> BankDetails:
+        """Raises domain.errors.InvalidPaymentMethod for an unknown or non-bank token."""
+
+
 # --- notifier ------------------------------------------------------------------------
 
 

@@ -348,5 +348,14 @@ def _normalize_recipient(text: str) -> str:
                        "address.") from None
 
 
+def _add_area_commands() -> None:
+    from ivr import cli_processing
+
+    for command in cli_processing.commands:
+        main.add_command(command)
+
+
+_add_area_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -577,9 +577,11 @@ def _pay_cycle(state: _State, rng: random.Random, account: SeedAccount, ledger: 
                                          status=PaymentStatus.SCHEDULED, day=day,
                                          created=state.at(created_day, rng.randint(8, 21))))
     elif roll < 0.30:
-        # Submitted yesterday and still with the processor: not yet applied to the bills.
+        # An e-check sent yesterday, still clearing through ACH: not yet applied to the bills.
+        # (Card payments are approved or rejected on the spot, so never linger as pending.)
         yesterday = today - timedelta(days=1)
-        account.payments.append(_payment(state, rng, amount=amount, method=method,
+        bank = saved_bank[0] if saved_bank else SeedMethod("checking-approve", saved=False)
+        account.payments.append(_payment(state, rng, amount=amount, method=bank,
                                          status=PaymentStatus.PENDING, day=yesterday))
 
 
@@ -882,9 +884,9 @@ def _munis_claims(state: _State, p: Persona, rng: random.Random) -> SeedAccount:
     issued, due = today - timedelta(days=13), today + timedelta(days=17)
     account.bills = [SeedBill(number, "CLAIMS", issued, due, Money.of("250.00"),
                               Money.of("250.00")) for number in p.bill_numbers]
-    card = SeedMethod("mastercard-approve", saved=False, exp_month=8, exp_year=today.year + 2)
+    echeck = SeedMethod("checking-approve", saved=False)  # a web e-check, clearing via ACH
     yesterday = today - timedelta(days=1)
-    account.payments.append(_payment(state, rng, amount=Money.of("250.00"), method=card,
+    account.payments.append(_payment(state, rng, amount=Money.of("250.00"), method=echeck,
                                      status=PaymentStatus.PENDING, day=yesterday,
                                      channel=Channel.WEB, created=state.at(yesterday, 21, 5)))
     return account

@@ -123,7 +123,7 @@ def seed_demo_city(engine: Engine, city: DemoCity, gateway: PaymentGateway, *,
 
     customer_ids: dict[str, int] = {}  # customer number -> database id, across chunks
     strong: list[tuple[list[str], Future[list[tuple[str, str]]]]] = []
-    vault = SandboxVault() if isinstance(gateway, SandboxProcessor) else None
+    vault = SandboxVault(gateway) if isinstance(gateway, SandboxProcessor) else None
     # Threads: PBKDF2 releases the GIL, so hashing overlaps generating and writing.
     with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-hash") as fast_pool,
           ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-strong") as strong_pool,
@@ -282,8 +282,9 @@ class SandboxVault:
     no full numbers) inside its own chunk transactions.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, processor: SandboxProcessor) -> None:
         self._now = datetime.now(UTC)
+        self._processor = processor
 
     def token(self, method: SeedMethod) -> tuple[TokenizedMethod, dict[str, Any]]:
         if method.kind == MethodKind.CARD:
@@ -306,7 +307,9 @@ class SandboxVault:
                "exp_year": tokenized.exp_year,
                "bank_account_type": (str(tokenized.bank_account_type)
                                      if tokenized.bank_account_type else None),
-               "routing_number": routing, "behaviour": behaviour, "created_at": self._now}
+               "routing_number": routing, "behaviour": behaviour, "created_at": self._now,
+               "account_number_encrypted": (self._processor.seal_account_number(number)
+                                            if tokenized.kind == MethodKind.BANK else None)}
         return tokenized, row
 
 

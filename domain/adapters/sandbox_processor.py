@@ -63,6 +63,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -70,6 +71,7 @@ from domain.adapters.clock import SystemClock
 from domain.adapters.metadata import metadata
 from domain.bank import normalize_bank_account_number, normalize_routing_number
 from domain.cards import card_brand, card_digits, is_card_number, redact_card_numbers
+from domain.config import DEV_VAULT_KEY
 from domain.errors import (
     DomainError,
     IdempotencyConflict,
@@ -81,6 +83,7 @@ from domain.errors import (
 from domain.model import BankAccountType, MethodKind
 from domain.money import CURRENCY, Money
 from domain.ports import (
+    BankAccountVault,
     BankDetails,
     CardDetails,
     ChargeResult,
@@ -163,11 +166,14 @@ def new_token() -> str:
     return "tok_" + secrets.token_hex(12)
 
 
-class SandboxProcessor(PaymentGateway):
-    """PaymentGateway that works offline with deterministic test numbers."""
+class SandboxProcessor(PaymentGateway, BankAccountVault):
+    """PaymentGateway that works offline with deterministic test numbers, and the vault the
+    ACH export reveals bank account numbers from (encrypted at rest with Fernet)."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None,
+                 vault_key: str = DEV_VAULT_KEY) -> None:
         self._engine = engine
+        self._fernet = Fernet(vault_key.encode("ascii"))
         # Card expiry is a calendar-month matter; UTC is as good as any zone for a fake bank.
         self._clock = clock or SystemClock(UTC)
 
@@ -205,8 +211,27 @@ class SandboxProcessor(PaymentGateway):
             bank_account_type=account_type,
         )
         self._store_token(method, behaviour=TEST_BANK_ACCOUNTS.get(account, APPROVE),
-                          routing_number=routing)
+                          routing_number=routing,
+                          account_number_encrypted=self.seal_account_number(account))
         return method
+
+    def seal_account_number(self, account_number: str) -> str:
+        """The vault's at-rest form of a bank account number (Fernet, authenticated)."""
+        return self._fernet.encrypt(account_number.encode("ascii")).decode("ascii")
+
+    def reveal_bank_account(self, token: str) -> BankDetails:
+        row = self._token_row(token)
+        if (row is None or row["kind"] != str(MethodKind.BANK)
+                or not row["account_number_encrypted"]):
+            raise InvalidPaymentMethod("That bank account is not on file.")
+        try:
+            account = self._fernet.decrypt(row["account_number_encrypted"].encode("ascii"))
+        except InvalidToken as exc:  # wrong PAYLINE_VAULT_KEY: say so, never guess
+            raise InvalidPaymentMethod("The bank account vault cannot be read with this "
+                                       "key.") from exc
+        return BankDetails(routing_number=row["routing_number"],
+                           account_number=account.decode("ascii"),
+                           account_type=BankAccountType(row["bank_account_type"]))
 
     def token_details(self, token: str) -> TokenizedMethod | None:
         """What the processor knows about a token (never more than is safe to store)."""
@@ -354,7 +379,8 @@ class SandboxProcessor(PaymentGateway):
 
     # --- storage ------------------------------------------------------------------------
     def _store_token(self, method: TokenizedMethod, *, behaviour: str,
-                     routing_number: str | None = None) -> None:
+                     routing_number: str | None = None,
+                     account_number_encrypted: str | None = None) -> None:
         with self._engine.begin() as conn:
             conn.execute(sandbox_tokens.insert().values(
                 token=method.token,
@@ -368,6 +394,7 @@ class SandboxProcessor(PaymentGateway):
                 routing_number=routing_number,
                 behaviour=behaviour,
                 created_at=self._utcnow(),
+                account_number_encrypted=account_number_encrypted,
             ))
 
     def _token_row(self, token: str) -> RowMapping | None:

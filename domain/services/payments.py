@@ -119,6 +119,12 @@ class PaymentQuote:
 
 
 @dataclass(frozen=True)
+class SubmitStep:
+    payment: Payment
+    changed: bool  # False: it was no longer scheduled, or not due yet
+
+
+@dataclass(frozen=True)
 class PaymentOutcome:
     payment: Payment
     replayed: bool = False  # True when this answered a repeated request with the same key
@@ -233,7 +239,7 @@ class PaymentService:
                 action, detail = "payment.rejected", f"reason={reason}"
             self._audit(uow, actor, action, payment, detail)
             uow.commit()
-        self._notify_payment(account, payment)
+        self.notify(account, payment)
         return payment
 
     # --- scheduling and cancelling -----------------------------------------------------
@@ -243,7 +249,7 @@ class PaymentService:
         payment, replayed, warnings, account = self._reserve(request, "schedule",
                                                              PaymentStatus.SCHEDULED)
         if not replayed:
-            self._notify_payment(account, payment)
+            self.notify(account, payment)
         return PaymentOutcome(payment, replayed=replayed, warnings=warnings)
 
     def cancel(self, account_id: int, confirmation_number: str, actor: Actor) -> Payment:
@@ -264,7 +270,7 @@ class PaymentService:
             payment.cancel(now)  # PaymentNotCancellable unless scheduled
             self._audit(uow, actor, "payment.cancelled", payment, "")
             uow.commit()
-        self._notify_payment(account, payment, kind="cancelled")
+        self.notify(account, payment, kind="cancelled")
         return payment
 
     # --- the runner's steps (issue: scheduled-payment runner) -------------------------------
@@ -276,16 +282,22 @@ class PaymentService:
 
         With skip_locked, returns None instead of waiting when another transaction holds the
         account (another runner, or a resident paying right now): the next run picks it up."""
+        step = self.submit_if_due(payment_id, actor, skip_locked=skip_locked)
+        return step.payment if step else None
+
+    def submit_if_due(self, payment_id: int, actor: Actor, *,
+                      skip_locked: bool = False) -> SubmitStep | None:
+        """submit_scheduled, also saying whether this call made the change (a runner must
+        charge only what it submitted itself)."""
         now = self._clock.now()
         today = self._clock.today()
-        skipped = False
         with self._uow() as uow:
             locked = self._lock_payment(uow, payment_id, skip_locked=skip_locked)
             if locked is None:
                 return None
             payment, account = locked
             if payment.status != PaymentStatus.SCHEDULED or payment.scheduled_for > today:
-                return payment
+                return SubmitStep(payment, changed=False)
             others = [p for p in uow.payments.for_account(account.id, statuses=OPEN_STATUSES)  # type: ignore[arg-type]
                       if p.id != payment.id and p.status == PaymentStatus.PENDING]
             still_due = self._payable(account, others)
@@ -293,7 +305,6 @@ class PaymentService:
                 payment.cancel(now)
                 payment.rejection_reason = "balance already paid"
                 self._audit(uow, actor, "payment.skipped", payment, "balance already paid")
-                skipped = True
             else:
                 if payment.amount > still_due:
                     self._audit(uow, actor, "payment.reduced", payment,
@@ -302,9 +313,9 @@ class PaymentService:
                 payment.transition(PaymentStatus.PENDING, now)
                 self._audit(uow, actor, "payment.submitted", payment, "")
             uow.commit()
-        if skipped:
-            self._notify_payment(account, payment, kind="skipped")
-        return payment
+        if payment.status == PaymentStatus.CANCELLED:
+            self.notify(account, payment, kind="skipped")
+        return SubmitStep(payment, changed=True)
 
     def settle(self, payment_id: int, actor: Actor) -> Payment:
         """Charge a pending card payment's token; safe to repeat (processor idempotency key).
@@ -525,7 +536,7 @@ class PaymentService:
                                  channel=actor.channel, account_id=payment.account_id,
                                  subject=payment.confirmation_number, detail=detail))
 
-    def _notify_payment(self, account: Account, payment: Payment, kind: str | None = None) -> None:
+    def notify(self, account: Account, payment: Payment, kind: str | None = None) -> None:
         """Receipts and notices to the phone and email on file (the outbox by default)."""
         kind = kind or {PaymentStatus.APPROVED: "receipt", PaymentStatus.REJECTED: "rejected",
                         PaymentStatus.SCHEDULED: "scheduled"}.get(payment.status, "")

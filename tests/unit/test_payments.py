@@ -398,3 +398,32 @@ def test_confirmation_numbers_are_readable_and_unique(payments, account):
     for number in numbers:
         assert len(number) == 9 and number[4] == "-"
         assert not set(number) & set("01IOLSZB2568G")
+
+
+# --- ACH returns on the model -------------------------------------------------------------
+
+
+def test_a_returned_approved_bank_debit_is_reversed_on_the_account(account, clock):
+    account.apply_payment(Money.of("100.00"))  # oldest first: 40 then 60 of 85.50
+    assert [b.unpaid for b in account.bills] == [Money.zero(), Money.of("25.50")]
+    account.reverse_payment(Money.of("100.00"))  # newest first: 60 back, then 40
+    assert [b.unpaid for b in account.bills] == [Money.of("40.00"), Money.of("85.50")]
+
+
+def test_reversal_takes_credit_first(account):
+    account.apply_payment(Money.of("130.50"))
+    assert account.credit == Money.of("5.00")
+    account.reverse_payment(Money.of("10.00"))
+    assert account.credit == Money.zero()
+    assert account.balance_due() == Money.of("5.00")
+
+
+def test_return_by_bank_from_pending_or_approved_only(payments, account, clock):
+    payment = payments.pay_now(req(account, "20", bank(account), fee=None)).payment
+    assert payment.return_by_bank(clock.now(), "R01", "insufficient funds") is False
+    assert (payment.status, payment.return_code) == (PaymentStatus.REJECTED, "R01")
+    with pytest.raises(InvalidTransition):
+        payment.return_by_bank(clock.now(), "R01", "again")
+    card_payment = payments.pay_now(req(account, "20", key="card")).payment
+    with pytest.raises(InvalidTransition):
+        card_payment.return_by_bank(clock.now(), "R01", "cards are not ACH")

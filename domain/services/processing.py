@@ -1,0 +1,172 @@
+"""The scheduled-payment runner: everything that moves money without a resident on the line.
+
+One run (`payline process-due`, or the scheduler process every few minutes):
+1. submits every scheduled payment whose date has come (scheduled -> pending), re-checking the
+   balance first (PaymentService.submit_scheduled), then charges card payments through the
+   gateway (pending -> approved | rejected); bank payments wait for the next ACH file;
+2. finishes card payments a crash or processor outage left pending, with the same processor
+   idempotency key, so nothing is charged twice;
+3. approves bank payments whose ACH file has had time to clear with no return.
+
+Exactly once with several runners at once: each payment is moved under its account's row lock,
+taken with SKIP LOCKED so runners share the work instead of queueing; the status check under
+the lock, the processor's idempotency key and the unique keys are the backstops. A runner
+killed at any point leaves every payment scheduled, pending or final, and the next run
+continues from there.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from domain.errors import DomainError
+from domain.model import Actor, MethodKind, Payment, PaymentStatus
+from domain.ports import Clock, UnitOfWork
+from domain.services.ach import AchService
+from domain.services.payments import PaymentService
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RunSummary:
+    submitted: int = 0  # scheduled -> pending this run
+    approved: int = 0
+    rejected: int = 0
+    skipped_paid: int = 0  # cancelled because the balance was already paid
+    awaiting_ach: int = 0  # bank debits now waiting for the next ACH file
+    busy: int = 0  # someone else held the account; the next run takes them
+    recovered: int = 0  # card payments a crash or outage had left pending
+    cleared: int = 0  # bank payments whose ACH file cleared without a return
+    errors: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [f"submitted {self.submitted}, approved {self.approved}, "
+                f"rejected {self.rejected}, skipped (already paid) {self.skipped_paid}, "
+                f"awaiting ACH {self.awaiting_ach}, busy {self.busy}",
+                f"recovered {self.recovered}, ACH cleared {self.cleared}, "
+                f"errors {len(self.errors)}"]
+
+
+class ScheduledPaymentRunner:
+    def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, payments: PaymentService,
+                 ach: AchService, *, batch_size: int = 500,
+                 stale_after: timedelta = timedelta(minutes=2), busy_retries: int = 20,
+                 busy_pause: float = 0.05) -> None:
+        self._uow = uow
+        self._busy_retries = busy_retries
+        self._busy_pause = busy_pause
+        self._random = random.Random()  # noqa: S311 - only spreads work, nothing secret
+        self._clock = clock
+        self._payments = payments
+        self._ach = ach
+        self._batch_size = batch_size
+        self._stale_after = stale_after
+        self.actor = Actor.system("runner")
+
+    def count_due(self) -> int:
+        """How many scheduled payments are due (for a progress bar); capped at 1,000,000."""
+        with self._uow() as uow:
+            return len(uow.payments.due_scheduled(self._clock.today(), limit=1_000_000))
+
+    def run(self, progress: Progress | None = None) -> RunSummary:
+        summary = RunSummary()
+        self.recover_stale(summary)
+        self.process_due(summary, progress)
+        self.clear_ach(summary)
+        return summary
+
+    # --- 1. scheduled payments whose date has come --------------------------------------------
+    def process_due(self, summary: RunSummary, progress: Progress | None = None) -> None:
+        done: set[int] = set()
+        busy_rounds = 0
+        while True:
+            with self._uow() as uow:
+                batch = [p.id for p in uow.payments.due_scheduled(
+                    self._clock.today(), limit=self._batch_size + len(done))
+                    if p.id is not None and p.id not in done][:self._batch_size]
+            if not batch:
+                return
+            # Each runner walks its batch in its own order, so runners started together
+            # spread over different accounts instead of colliding on the same ones.
+            self._random.shuffle(batch)
+            busy = 0
+            for payment_id in batch:
+                if self._process_one(payment_id, summary):
+                    done.add(payment_id)
+                    if progress:
+                        progress(1)
+                else:
+                    busy += 1
+            if busy == len(batch):
+                # Everything left is held by someone else (another runner, a resident paying
+                # right now): give them a moment, then leave the rest for the next run.
+                busy_rounds += 1
+                if busy_rounds > self._busy_retries:
+                    summary.busy += busy
+                    return
+                time.sleep(self._busy_pause)
+            else:
+                busy_rounds = 0
+
+    def _process_one(self, payment_id: int, summary: RunSummary) -> bool:
+        """False when the account was busy (try again later); True when this payment is
+        settled for this run, whatever the outcome."""
+        try:
+            step = self._payments.submit_if_due(payment_id, self.actor, skip_locked=True)
+        except DomainError as exc:
+            summary.errors.append(f"payment {payment_id}: {exc}")
+            return True
+        if step is None:
+            return False
+        if not step.changed:
+            return True  # another runner got there between our listing and our lock
+        if step.payment.status == PaymentStatus.CANCELLED:
+            summary.skipped_paid += 1
+        else:
+            summary.submitted += 1
+            self._settle(step.payment, summary)
+        return True
+
+    def _settle(self, payment: Payment, summary: RunSummary) -> None:
+        if payment.method_kind == MethodKind.BANK:
+            summary.awaiting_ach += 1
+            return
+        try:
+            settled = self._payments.settle(payment.id, self.actor)  # type: ignore[arg-type]
+        except Exception as exc:  # processor down: the payment stays pending, retried later
+            log.exception("charging payment %s failed", payment.confirmation_number)
+            summary.errors.append(f"{payment.confirmation_number}: processor error ({exc})")
+            return
+        if settled.status == PaymentStatus.APPROVED:
+            summary.approved += 1
+        elif settled.status == PaymentStatus.REJECTED:
+            summary.rejected += 1
+
+    # --- 2. card payments left pending by a crash or an outage -----------------------------------
+    def recover_stale(self, summary: RunSummary) -> None:
+        cutoff = self._clock.now() - self._stale_after
+        while True:
+            with self._uow() as uow:
+                stale = uow.payments.stale_pending(MethodKind.CARD, cutoff,
+                                                   limit=self._batch_size)
+            if not stale:
+                return
+            before = summary.approved + summary.rejected
+            for payment in stale:
+                self._settle(payment, summary)
+            summary.recovered += summary.approved + summary.rejected - before
+            if summary.approved + summary.rejected == before:
+                return  # the processor is still down: stop rather than spin
+
+    # --- 3. bank payments whose ACH file cleared -------------------------------------------------
+    def clear_ach(self, summary: RunSummary) -> None:
+        """A late return (R07/R10 can come weeks later) is still applied by the returns import."""
+        summary.cleared += self._ach.clear_settled()

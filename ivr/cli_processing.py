@@ -1,0 +1,94 @@
+"""`payline process-due` and `payline scheduler`: the scheduled-payment runner for operators.
+
+process-due runs once (cron-friendly) with a progress bar and a summary; scheduler is the
+long-running process `make run` starts, running the same work every --interval seconds.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import timedelta
+from types import FrameType
+
+import click
+
+from domain.adapters.wiring import Container
+from domain.services.ach import AchService
+from domain.services.payments import PaymentService
+from domain.services.processing import RunSummary, ScheduledPaymentRunner
+from ivr.cli_support import friendly_errors, open_container
+
+
+def payment_service(container: Container) -> PaymentService:
+    return PaymentService(container.uow, container.clock, container.gateway, container.notifier,
+                          container.settings.payments, city_name=container.settings.city_name)
+
+
+def ach_service(container: Container) -> AchService:
+    return AchService(container.uow, container.clock, payment_service(container),
+                      settlement_days=container.settings.ach.settlement_days)
+
+
+def runner_for(container: Container, stale_after_seconds: int) -> ScheduledPaymentRunner:
+    return ScheduledPaymentRunner(container.uow, container.clock, payment_service(container),
+                                  ach_service(container),
+                                  stale_after=timedelta(seconds=stale_after_seconds))
+
+
+@click.command("process-due")
+@click.option("--stale-after", "stale_after", default=120, show_default=True, type=int,
+              help="Seconds after which a pending card payment is retried (crash recovery).")
+@friendly_errors
+def process_due(stale_after: int) -> None:
+    """Submit every scheduled payment whose date has come, charge cards, clear ACH debits."""
+    with open_container() as container:
+        runner = runner_for(container, stale_after)
+        due = runner.count_due()
+        click.echo(f"{due:,} scheduled payment(s) due as of {container.clock.today()}.")
+        started = time.monotonic()
+        with click.progressbar(length=due, label="Processing", show_pos=True) as bar:
+            summary = runner.run(progress=bar.update)
+        _print_summary(summary, time.monotonic() - started)
+
+
+def _print_summary(summary: RunSummary, seconds: float) -> None:
+    for line in summary.lines():
+        click.echo(line)
+    for error in summary.errors[:20]:
+        click.echo(f"  ! {error}", err=True)
+    click.echo(f"Done in {seconds:.1f} s.")
+
+
+@click.command()
+@click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Seconds between runs.")
+@click.option("--stale-after", "stale_after", default=120, show_default=True, type=int)
+@friendly_errors
+def scheduler(interval: int, stale_after: int) -> None:
+    """Run the payment runner every --interval seconds until stopped (SIGTERM/Ctrl-C)."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    with open_container() as container:
+        runner = runner_for(container, stale_after)
+        click.echo(f"Scheduler started: every {interval} s.")
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                summary = runner.run()
+            except Exception as exc:  # keep running: the next tick may succeed
+                click.echo(f"run failed: {exc}", err=True)
+            else:
+                if summary.submitted or summary.recovered or summary.cleared or summary.errors:
+                    _print_summary(summary, time.monotonic() - started)
+            stop.wait(interval)
+        click.echo("Scheduler stopped.")
+
+
+commands: list[click.Command] = [process_due, scheduler]
