@@ -111,3 +111,8 @@ class PaperlessError(DomainError):
 
 class AgentActionError(DomainError):
     message = "That agent action could not be completed."
+
+
+class InvalidAutopayOption(InvalidInput):
+    message = ("Please choose when autopay pays: on the due date, the day the bill arrives, or "
+               "1 to 10 days before the due date.")

@@ -14,8 +14,10 @@ _TEXTS = {
     },
     "fee": {"en": " (plus {fee} fee)", "es": " (más {fee} de cargo)"},
     "scheduled": {
-        "en": "{city}: payment {conf} of {amount} is scheduled for {date} from {method}.",
-        "es": "{city}: el pago {conf} de {amount} está programado para el {date} con {method}.",
+        "en": "{city}: payment {conf} of {amount}{fee_text} is scheduled for {date} from "
+              "{method}.",
+        "es": "{city}: el pago {conf} de {amount}{fee_text} está programado para el {date} con "
+              "{method}.",
     },
     "cancelled": {
         "en": "{city}: scheduled payment {conf} of {amount} was cancelled. No money was taken.",
@@ -33,6 +35,16 @@ _TEXTS = {
         "es": "{city}: el pago programado {conf} no se envió porque su saldo ya está pagado. "
               "No se cobró nada.",
     },
+    "reminder": {
+        "en": "{city}: Reminder: payment {conf} of {amount}{fee_text} from {method} is "
+              "scheduled for {date}. To cancel it, call 311 before it is processed.",
+        "es": "{city}: Recordatorio: el pago {conf} de {amount}{fee_text} con {method} está "
+              "programado para el {date}. Para cancelarlo, llame al 311 antes de que se procese.",
+    },
+    "reminder.subject": {
+        "en": "{city}: payment reminder {conf}",
+        "es": "{city}: recordatorio de pago {conf}",
+    },
     "paperless.enrolled": {
         "en": "{city}: you are enrolled in paperless billing. Bills will be emailed to {email} "
               "and paper bills will stop.",
@@ -44,6 +56,85 @@ _TEXTS = {
               "payments will still be processed.",
         "es": "{city}: la facturación sin papel está desactivada. Volverá a recibir facturas en "
               "papel. Los pagos programados se procesarán igual.",
+    },
+    # --- autopay (seed FAQ "Recurring Payment option") ---------------------------------
+    "autopay.enrolled": {
+        "en": "{city}: autopay is on{replaced}. Each new bill will be paid {when} from "
+              "{method}{fee_text}.{limit_text}",
+        "es": "{city}: el pago automático está activado{replaced}. Cada factura nueva se pagará "
+              "{when} con {method}{fee_text}.{limit_text}",
+    },
+    "autopay.replaced": {
+        "en": " with new settings, replacing the previous ones",
+        "es": " con una nueva configuración que reemplaza la anterior",
+    },
+    "autopay.when.due_date": {"en": "on its due date", "es": "en su fecha de vencimiento"},
+    "autopay.when.bill_arrival": {"en": "the day it arrives", "es": "el día que llegue"},
+    "autopay.when.day_before": {
+        "en": "1 day before its due date",
+        "es": "1 día antes de su fecha de vencimiento",
+    },
+    "autopay.when.days_before": {
+        "en": "{days} days before its due date",
+        "es": "{days} días antes de su fecha de vencimiento",
+    },
+    "autopay.fee": {
+        "en": " (a {fee} card fee applies to each payment)",
+        "es": " (cada pago con tarjeta tiene un cargo de {fee})",
+    },
+    "autopay.limit": {
+        "en": " Bills over {threshold} will not be paid automatically; we will ask you to "
+              "authorize them.",
+        "es": " Las facturas de más de {threshold} no se pagarán automáticamente; le pediremos "
+              "que las autorice.",
+    },
+    "autopay.no_limit": {
+        "en": " No limit is set, so every bill will be paid in full.",
+        "es": " No hay un límite, así que cada factura se pagará completa.",
+    },
+    "autopay.unenrolled": {
+        "en": "{city}: autopay is off. New bills will not be paid automatically. Payments "
+              "already scheduled will still be processed; cancel them before their date if "
+              "you do not want them.",
+        "es": "{city}: el pago automático está desactivado. Las facturas nuevas no se pagarán "
+              "automáticamente. Los pagos ya programados se procesarán igual; cancélelos antes "
+              "de su fecha si no los desea.",
+    },
+    "autopay.threshold_exceeded": {
+        "en": "{city}: bill {bill} of {amount} is over your autopay limit of {threshold}, so it "
+              "will not be paid automatically. Please authorize the payment by {due}.",
+        "es": "{city}: la factura {bill} de {amount} supera su límite de pago automático de "
+              "{threshold}, así que no se pagará automáticamente. Autorice el pago a más tardar "
+              "el {due}.",
+    },
+    "autopay.skipped.covered": {
+        "en": "{city}: autopay did not schedule bill {bill}: payments already pending or "
+              "scheduled, or your account credit, cover it. No extra money will be taken.",
+        "es": "{city}: el pago automático no programó la factura {bill}: los pagos pendientes o "
+              "programados, o el crédito de su cuenta, ya la cubren. No se cobrará nada más.",
+    },
+    "autopay.skipped.too_far": {
+        "en": "{city}: autopay could not schedule bill {bill} of {amount} for {date}: that is "
+              "too far ahead. Please pay it by {due}.",
+        "es": "{city}: el pago automático no pudo programar la factura {bill} de {amount} para "
+              "el {date} porque falta demasiado. Páguela a más tardar el {due}.",
+    },
+    "autopay.skipped.method_unavailable": {
+        "en": "{city}: autopay could not pay bill {bill} of {amount} because its saved payment "
+              "method is no longer available. Please pay it by {due} and update autopay.",
+        "es": "{city}: el pago automático no pudo pagar la factura {bill} de {amount} porque su "
+              "método de pago guardado ya no está disponible. Páguela a más tardar el {due} y "
+              "actualice el pago automático.",
+    },
+    "autopay.skipped.not_schedulable": {
+        "en": "{city}: autopay could not schedule bill {bill} of {amount}. Please pay it by "
+              "{due} or call 311.",
+        "es": "{city}: el pago automático no pudo programar la factura {bill} de {amount}. "
+              "Páguela a más tardar el {due} o llame al 311.",
+    },
+    "autopay.skipped.nothing_due": {
+        "en": "{city}: bill {bill} has nothing left to pay.",
+        "es": "{city}: la factura {bill} no tiene saldo pendiente.",
     },
 }
 

@@ -212,8 +212,9 @@ class PaymentRepository(abc.ABC):
     def by_trace_number(self, trace_number: str) -> Payment | None: ...
 
     @abc.abstractmethod
-    def needing_reminder(self, scheduled_on_or_before: date, limit: int = 1000) -> list[Payment]:
-        """Scheduled payments on or before the date whose reminder has not been sent."""
+    def needing_reminder(self, scheduled_from: date, scheduled_to: date,
+                         limit: int = 1000) -> list[Payment]:
+        """Scheduled payments dated within [from, to] whose reminder has not been sent."""
 
     @abc.abstractmethod
     def scheduled_with_method(self, payment_method_id: int) -> list[Payment]: ...
@@ -260,6 +261,10 @@ class AchFileRepository(abc.ABC):
 
     @abc.abstractmethod
     def recent(self, limit: int = 20) -> list[AchFile]: ...
+
+    @abc.abstractmethod
+    def total_entries(self) -> int:
+        """Entries in every file so far: the next trace sequence starts after them."""
 
 
 class AutopayRepository(abc.ABC):

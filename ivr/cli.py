@@ -349,10 +349,11 @@ def _normalize_recipient(text: str) -> str:
 
 
 def _add_area_commands() -> None:
-    from ivr import cli_processing
+    from ivr import cli_ach, cli_autopay, cli_notifications, cli_processing
 
-    for command in cli_processing.commands:
-        main.add_command(command)
+    for module in (cli_processing, cli_ach, cli_notifications, cli_autopay):
+        for command in module.commands:
+            main.add_command(command)
 
 
 _add_area_commands()

@@ -18,6 +18,7 @@ from domain.adapters.wiring import Container
 from domain.services.ach import AchService
 from domain.services.payments import PaymentService
 from domain.services.processing import RunSummary, ScheduledPaymentRunner
+from domain.services.reminders import ReminderService
 from ivr.cli_support import friendly_errors, open_container
 
 
@@ -28,7 +29,13 @@ def payment_service(container: Container) -> PaymentService:
 
 def ach_service(container: Container) -> AchService:
     return AchService(container.uow, container.clock, payment_service(container),
-                      settlement_days=container.settings.ach.settlement_days)
+                      vault=container.vault, settings=container.settings.ach)
+
+
+def reminder_service(container: Container) -> ReminderService:
+    return ReminderService(container.uow, container.clock, container.notifier,
+                           days_before=container.settings.notifications.reminder_days_before,
+                           city_name=container.settings.city_name)
 
 
 def runner_for(container: Container, stale_after_seconds: int) -> ScheduledPaymentRunner:
@@ -67,7 +74,7 @@ def _print_summary(summary: RunSummary, seconds: float) -> None:
 @click.option("--stale-after", "stale_after", default=120, show_default=True, type=int)
 @friendly_errors
 def scheduler(interval: int, stale_after: int) -> None:
-    """Run the payment runner every --interval seconds until stopped (SIGTERM/Ctrl-C)."""
+    """Run the payment runner and reminders every --interval seconds until stopped."""
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -77,16 +84,20 @@ def scheduler(interval: int, stale_after: int) -> None:
     signal.signal(signal.SIGINT, request_stop)
     with open_container() as container:
         runner = runner_for(container, stale_after)
+        reminders = reminder_service(container)
         click.echo(f"Scheduler started: every {interval} s.")
         while not stop.is_set():
             started = time.monotonic()
             try:
                 summary = runner.run()
+                reminded = reminders.send_due_reminders()
             except Exception as exc:  # keep running: the next tick may succeed
                 click.echo(f"run failed: {exc}", err=True)
             else:
                 if summary.submitted or summary.recovered or summary.cleared or summary.errors:
                     _print_summary(summary, time.monotonic() - started)
+                if reminded.sent:
+                    click.echo(f"Reminders sent: {reminded.sent}.")
             stop.wait(interval)
         click.echo("Scheduler stopped.")
 

@@ -165,10 +165,11 @@ class FakePayments(PaymentRepository):
     def by_trace_number(self, trace_number: str) -> Payment | None:
         return next((p for p in self.s.payments if p.ach_trace_number == trace_number), None)
 
-    def needing_reminder(self, scheduled_on_or_before: date, limit: int = 1000) -> list[Payment]:
+    def needing_reminder(self, scheduled_from: date, scheduled_to: date,
+                         limit: int = 1000) -> list[Payment]:
         return [p for p in self.s.payments
                 if p.status == PaymentStatus.SCHEDULED and p.reminder_sent_at is None
-                and p.scheduled_for <= scheduled_on_or_before][:limit]
+                and scheduled_from <= p.scheduled_for <= scheduled_to][:limit]
 
     def scheduled_with_method(self, payment_method_id: int) -> list[Payment]:
         return [p for p in self.s.payments if p.status == PaymentStatus.SCHEDULED
@@ -227,6 +228,9 @@ class FakeAchFiles(AchFileRepository):
 
     def recent(self, limit: int = 20) -> list[AchFile]:
         return list(reversed(self.s.ach_files))[:limit]
+
+    def total_entries(self) -> int:
+        return sum(f.entry_count for f in self.s.ach_files)
 
 
 class FakeAutopay(AutopayRepository):

@@ -197,11 +197,13 @@ class SqlAlchemyPaymentRepository(ports.PaymentRepository):
         stmt = select(Payment).where(payments_table.c.ach_trace_number == trace_number)
         return self.session.scalars(stmt).first()
 
-    def needing_reminder(self, scheduled_on_or_before: date, limit: int = 1000) -> list[Payment]:
+    def needing_reminder(self, scheduled_from: date, scheduled_to: date,
+                         limit: int = 1000) -> list[Payment]:
         stmt = (select(Payment)
                 .where(payments_table.c.status == PaymentStatus.SCHEDULED,
                        payments_table.c.reminder_sent_at.is_(None),
-                       payments_table.c.scheduled_for <= scheduled_on_or_before)
+                       payments_table.c.scheduled_for >= scheduled_from,
+                       payments_table.c.scheduled_for <= scheduled_to)
                 .order_by(payments_table.c.scheduled_for, payments_table.c.id)
                 .limit(limit))
         return list(self.session.scalars(stmt))
@@ -234,6 +236,10 @@ class SqlAlchemyAchFileRepository(ports.AchFileRepository):
     def recent(self, limit: int = 20) -> list[AchFile]:
         stmt = select(AchFile).order_by(ach_files_table.c.id.desc()).limit(limit)
         return list(self.session.scalars(stmt))
+
+    def total_entries(self) -> int:
+        stmt = select(func.coalesce(func.sum(ach_files_table.c.entry_count), 0))
+        return int(self.session.scalar(stmt) or 0)
 
 
 class SqlAlchemyAutopayRepository(ports.AutopayRepository):

@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 
 from domain.adapters.clock import SystemClock
 from domain.adapters.database import create_engine_for, make_session_factory
+from domain.adapters.email_notifier import SmtpEmailNotifier
 from domain.adapters.orm import start_mappers
 from domain.adapters.outbox import OutboxNotifier
+from domain.adapters.routing_notifier import RoutingNotifier
 from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from domain.config import Settings
-from domain.ports import Clock, Notifier, PaymentGateway, UnitOfWork
+from domain.config import NotificationSettings, Settings
+from domain.ports import BankAccountVault, Clock, Notifier, PaymentGateway, UnitOfWork
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Container:
     uow: Callable[[], UnitOfWork]  # a new unit of work per call
     clock: Clock
     gateway: PaymentGateway
+    vault: BankAccountVault  # the sandbox processor is both; in production, the ACH vault
     notifier: Notifier
 
     def dispose(self) -> None:
@@ -39,11 +42,25 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     start_mappers()
     engine = create_engine_for(settings.database_url)
     session_factory = make_session_factory(engine)
+    processor = SandboxProcessor(engine, vault_key=settings.vault_key)
     return Container(
         settings=settings,
         engine=engine,
         uow=lambda: SqlAlchemyUnitOfWork(session_factory),
         clock=clock or SystemClock(settings.timezone),
-        gateway=SandboxProcessor(engine),
-        notifier=OutboxNotifier(engine),
+        gateway=processor,
+        vault=processor,
+        notifier=_build_notifier(settings.notifications, engine),
     )
+
+
+def _build_notifier(settings: NotificationSettings, engine: Engine) -> Notifier:
+    """Email over SMTP when a host is configured, else to the outbox; SMS to the outbox."""
+    outbox = OutboxNotifier(engine)
+    email: Notifier = outbox
+    if settings.smtp_host:
+        email = SmtpEmailNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                                  username=settings.smtp_username,
+                                  password=settings.smtp_password,
+                                  starttls=settings.smtp_starttls)
+    return RoutingNotifier(sms=outbox, email=email)

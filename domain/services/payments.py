@@ -466,6 +466,10 @@ class PaymentService:
             return tokenized.kind, tokenized.token, tokenized.label(), None
         raise InvalidPaymentMethod("Please choose one payment method.")
 
+    def fee(self, kind: MethodKind) -> Money:
+        """The convenience fee for a method kind (card fee, or none for a bank account)."""
+        return self._fee(kind)
+
     def _fee(self, kind: MethodKind) -> Money:
         return self._policy.card_fee if kind == MethodKind.CARD else self._policy.bank_fee
 

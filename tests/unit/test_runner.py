@@ -14,7 +14,7 @@ FEE = Money.of("1.25")
 
 @pytest.fixture
 def runner(uow, clock, payments):
-    ach = AchService(lambda: uow, clock, payments, settlement_days=2)
+    ach = AchService(lambda: uow, clock, payments)
     return ScheduledPaymentRunner(lambda: uow, clock, payments, ach,
                                   stale_after=timedelta(minutes=2))
 
