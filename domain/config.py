@@ -15,7 +15,8 @@ from domain.money import Money
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 # Fernet key for the bank-account vault in local development and tests only; production sets
-# PAYLINE_VAULT_KEY (generate one with `payline vault new-key`).
+# PAYLINE_VAULT_KEY (a Fernet key: `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`).
 DEV_VAULT_KEY = "cGF5bGluZS1sb2NhbC1kZXYtdmF1bHQta2V5LTAwMDA="
 
 
