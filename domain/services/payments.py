@@ -217,11 +217,12 @@ class PaymentService:
         return PaymentOutcome(payment, replayed=replayed)
 
     def record_charge_result(self, payment_id: int, result: ChargeResult,
-                             actor: Actor) -> Payment:
-        """Idempotent: a result for a payment that is no longer pending changes nothing."""
+                             actor: Actor, *, account_id: int | None = None) -> Payment:
+        """Idempotent: a result for a payment that is no longer pending changes nothing.
+        (account_id, when the caller knows it, saves a read: a payment never moves.)"""
         now = self._clock.now()
         with self._uow() as uow:
-            locked = self._lock_payment(uow, payment_id)
+            locked = self._lock_payment(uow, payment_id, account_id=account_id)
             assert locked is not None
             payment, account = locked
             if payment.status != PaymentStatus.PENDING:
@@ -285,14 +286,15 @@ class PaymentService:
         step = self.submit_if_due(payment_id, actor, skip_locked=skip_locked)
         return step.payment if step else None
 
-    def submit_if_due(self, payment_id: int, actor: Actor, *,
-                      skip_locked: bool = False) -> SubmitStep | None:
+    def submit_if_due(self, payment_id: int, actor: Actor, *, skip_locked: bool = False,
+                      account_id: int | None = None) -> SubmitStep | None:
         """submit_scheduled, also saying whether this call made the change (a runner must
         charge only what it submitted itself)."""
         now = self._clock.now()
         today = self._clock.today()
         with self._uow() as uow:
-            locked = self._lock_payment(uow, payment_id, skip_locked=skip_locked)
+            locked = self._lock_payment(uow, payment_id, skip_locked=skip_locked,
+                                        account_id=account_id)
             if locked is None:
                 return None
             payment, account = locked
@@ -324,6 +326,10 @@ class PaymentService:
             payment = uow.payments.get(payment_id)
             if payment is None:
                 raise PaymentNotFound()
+        return self.settle_payment(payment, actor)
+
+    def settle_payment(self, payment: Payment, actor: Actor) -> Payment:
+        """settle() for a payment the caller has just read (the runner, after submitting)."""
         if payment.status != PaymentStatus.PENDING or payment.method_kind != MethodKind.CARD:
             return payment
         return self._charge(payment, actor)
@@ -332,7 +338,8 @@ class PaymentService:
         result = self._gateway.charge(payment.method_token, payment.total,
                                       idempotency_key=f"payline-{payment.confirmation_number}",
                                       description=f"{self._city} payment")
-        return self.record_charge_result(payment.id, result, actor)  # type: ignore[arg-type]
+        return self.record_charge_result(payment.id, result, actor,  # type: ignore[arg-type]
+                                         account_id=payment.account_id)
 
     # --- saved methods ----------------------------------------------------------------
     def save_method(self, account_id: int, tokenized: TokenizedMethod, nickname: str,
@@ -431,20 +438,23 @@ class PaymentService:
             raise NotFound("We could not find that account.")
         return account
 
-    def _lock_payment(self, uow: UnitOfWork, payment_id: int, *,
-                      skip_locked: bool = False) -> tuple[Payment, Account] | None:
+    def _lock_payment(self, uow: UnitOfWork, payment_id: int, *, skip_locked: bool = False,
+                      account_id: int | None = None) -> tuple[Payment, Account] | None:
         """Account first, then the payment: the one lock order used everywhere.
         None only with skip_locked, when someone else holds the account."""
-        found = uow.payments.get(payment_id)
-        if found is None:
-            raise PaymentNotFound()
-        account = uow.accounts.get(found.account_id, for_update=True, skip_locked=skip_locked)
+        if account_id is None:
+            found = uow.payments.get(payment_id)
+            if found is None:
+                raise PaymentNotFound()
+            account_id = found.account_id
+        account = uow.accounts.get(account_id, for_update=True, skip_locked=skip_locked)
         if account is None:
             if skip_locked:
                 return None
             raise NotFound("We could not find that account.")
         payment = uow.payments.get(payment_id, for_update=True)
-        assert payment is not None
+        if payment is None or payment.account_id != account_id:
+            raise PaymentNotFound()
         return payment, account
 
     @staticmethod

@@ -89,7 +89,7 @@ class ScheduledPaymentRunner:
         busy_rounds = 0
         while True:
             with self._uow() as uow:
-                batch = [p.id for p in uow.payments.due_scheduled(
+                batch = [(p.id, p.account_id) for p in uow.payments.due_scheduled(
                     self._clock.today(), limit=self._batch_size + len(done))
                     if p.id is not None and p.id not in done][:self._batch_size]
             if not batch:
@@ -98,8 +98,8 @@ class ScheduledPaymentRunner:
             # spread over different accounts instead of colliding on the same ones.
             self._random.shuffle(batch)
             busy = 0
-            for payment_id in batch:
-                if self._process_one(payment_id, summary):
+            for payment_id, account_id in batch:
+                if self._process_one(payment_id, account_id, summary):
                     done.add(payment_id)
                     if progress:
                         progress(1)
@@ -116,11 +116,12 @@ class ScheduledPaymentRunner:
             else:
                 busy_rounds = 0
 
-    def _process_one(self, payment_id: int, summary: RunSummary) -> bool:
+    def _process_one(self, payment_id: int, account_id: int, summary: RunSummary) -> bool:
         """False when the account was busy (try again later); True when this payment is
         settled for this run, whatever the outcome."""
         try:
-            step = self._payments.submit_if_due(payment_id, self.actor, skip_locked=True)
+            step = self._payments.submit_if_due(payment_id, self.actor, skip_locked=True,
+                                                account_id=account_id)
         except DomainError as exc:
             summary.errors.append(f"payment {payment_id}: {exc}")
             return True
@@ -140,7 +141,7 @@ class ScheduledPaymentRunner:
             summary.awaiting_ach += 1
             return
         try:
-            settled = self._payments.settle(payment.id, self.actor)  # type: ignore[arg-type]
+            settled = self._payments.settle_payment(payment, self.actor)
         except Exception as exc:  # processor down: the payment stays pending, retried later
             log.exception("charging payment %s failed", payment.confirmation_number)
             summary.errors.append(f"{payment.confirmation_number}: processor error ({exc})")
