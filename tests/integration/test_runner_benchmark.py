@@ -1,0 +1,28 @@
+"""The benchmark tooling: it writes due payments, and its floor leaves no trace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.adapters import runner_benchmark
+from domain.adapters.sandbox_processor import SandboxProcessor
+from domain.money import Money
+from tests.integration.conftest import CITY_TZ
+
+
+def test_prepare_floor_and_outcomes(engine, uow_factory, build):
+    with uow_factory() as uow:
+        for _ in range(3):
+            uow.accounts.add(build.account(bills=[build.bill(unpaid=Money.of("5"))]))
+        uow.accounts.add(build.account(bills=[build.bill(unpaid=Money.zero())]))  # owes nothing
+        uow.commit()
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=CITY_TZ)
+    ids = runner_benchmark.prepare(engine, SandboxProcessor(engine), 3, now)
+    assert len(ids) == 3
+    assert runner_benchmark.outcome_counts(engine) == {"scheduled": 3}
+    assert runner_benchmark.floor(engine, ids) > 0
+    assert runner_benchmark.outcome_counts(engine) == {"scheduled": 3}  # rolled back
+    with pytest.raises(ValueError, match="only"):
+        runner_benchmark.prepare(engine, SandboxProcessor(engine), 4, now)
