@@ -103,7 +103,7 @@ def _counts(url: str) -> dict[str, int]:
 
 def test_two_runners_at_once_process_each_payment_exactly_once(postgres_url):
     upgrade(postgres_url)
-    total = _seed_due_payments(postgres_url, accounts=300, per_account=4)
+    total = _seed_due_payments(postgres_url, accounts=400, per_account=5)
     summaries = []
 
     def run() -> None:
