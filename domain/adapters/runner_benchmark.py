@@ -1,15 +1,16 @@
 """Benchmark of the scheduled-payment runner against the database's own floor.
 
-`prepare()` writes N due scheduled card payments (one per account, $0.01 so the balance
-re-check lets them through) straight into the payments table; `floor()` times the same number
-of bare `UPDATE payments SET status = ...` statements in one transaction (rolled back), which is
-what the database alone costs; the runner's rate is measured by the caller around real runner
-processes. Operator tooling: it writes test payments, so run it on a benchmark database.
+`prepare()` writes N due scheduled card payments (spread over the accounts that owe money,
+$0.01 each so the balance re-check lets them through) straight into the payments table.
+`floor()` times the same number of bare `UPDATE payments SET status = ...` statements in one
+transaction (rolled back): what the database alone costs. The caller times real runner
+processes around them. Operator tooling: it writes test payments, so use a benchmark database.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -28,25 +29,28 @@ _CHUNK = 5000
 
 def prepare(engine: Engine, gateway: PaymentGateway, count: int, now: datetime,
             progress: Callable[[int], None] | None = None) -> list[int]:
-    """N due card payments on N accounts with something left to pay; returns their ids."""
+    """N due card payments on accounts with something left to pay; returns their ids."""
     card = gateway.tokenize_card(CardDetails("4242424242424242", 12, now.year + 3, "123"))
     with engine.begin() as conn:
-        owing = (sa.select(bills_table.c.account_id).where(bills_table.c.unpaid_cents > Money.zero())
-                 .distinct().subquery())
-        account_ids = list(conn.execute(
+        owing = (sa.select(bills_table.c.account_id)
+                 .where(bills_table.c.unpaid_cents > Money.zero()).distinct().subquery())
+        owing_ids = list(conn.execute(
             sa.select(accounts_table.c.id).where(accounts_table.c.id.in_(sa.select(owing)))
-            .order_by(accounts_table.c.id).limit(count)).scalars())
-    if len(account_ids) < count:
-        raise ValueError(f"only {len(account_ids)} accounts owe money; seed more "
-                         f"(payline seed --accounts N) or ask for fewer payments")
+            .order_by(accounts_table.c.id)).scalars())
+    if not owing_ids:
+        raise ValueError("no account owes money; seed first (payline seed --accounts N)")
+    # Round-robin over the accounts that owe: a few one-cent payments each when there are
+    # fewer accounts than payments (the balance re-check still lets them through).
+    account_ids = [owing_ids[i % len(owing_ids)] for i in range(count)]
+    run = uuid.uuid4().hex[:12]  # each prepare() writes its own keys
     rows = [{"confirmation_number": new_confirmation_number(), "account_id": account_id,
              "amount_cents": Money.of("0.01"), "fee_cents": Money.of("1.25"),
              "method_kind": MethodKind.CARD, "method_label": card.label(),
              "method_token": card.token, "scheduled_for": now.date(),
              "status": PaymentStatus.SCHEDULED, "channel": Channel.WEB,
              "created_by": f"system:{MARK}", "created_at": now,
-             "idempotency_key": f"{MARK}-{now:%Y%m%d%H%M%S}-{account_id}", "version": 1}
-            for account_id in account_ids]
+             "idempotency_key": f"{MARK}-{run}-{i}", "version": 1}
+            for i, account_id in enumerate(account_ids)]
     with engine.begin() as conn:
         for start in range(0, len(rows), _CHUNK):
             conn.execute(payments_table.insert(), rows[start:start + _CHUNK])
