@@ -43,7 +43,10 @@ def prepare(engine: Engine, gateway: PaymentGateway, count: int, now: datetime,
     # fewer accounts than payments (the balance re-check still lets them through).
     account_ids = [owing_ids[i % len(owing_ids)] for i in range(count)]
     run = uuid.uuid4().hex[:12]  # each prepare() writes its own keys
-    rows = [{"confirmation_number": new_confirmation_number(), "account_id": account_id,
+    with engine.connect() as conn:
+        taken = set(conn.execute(sa.select(payments_table.c.confirmation_number)).scalars())
+    numbers = _fresh_confirmation_numbers(count, taken)
+    rows = [{"confirmation_number": numbers[i], "account_id": account_id,
              "amount_cents": Money.of("0.01"), "fee_cents": Money.of("1.25"),
              "method_kind": MethodKind.CARD, "method_label": card.label(),
              "method_token": card.token, "scheduled_for": now.date(),
@@ -82,3 +85,16 @@ def outcome_counts(engine: Engine) -> dict[str, int]:
                             .where(payments_table.c.created_by == f"system:{MARK}")
                             .group_by(payments_table.c.status)).all()
     return {str(status): int(n) for status, n in rows}
+
+
+def _fresh_confirmation_numbers(count: int, taken: set[str]) -> list[str]:
+    """Bulk inserts skip the services' collision retry, so avoid collisions here: 8 symbols
+    of 22 make birthday collisions likely at a few hundred thousand payments."""
+    fresh: list[str] = []
+    seen = set(taken)
+    while len(fresh) < count:
+        number = new_confirmation_number()
+        if number not in seen:
+            seen.add(number)
+            fresh.append(number)
+    return fresh
