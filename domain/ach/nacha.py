@@ -542,6 +542,25 @@ def assemble_file(header: FileHeader,
 # --- writer -------------------------------------------------------------------------------
 
 
+def debit_batch_header(originator: Originator, sec_code: str, effective_date: date,
+                       odfi_identification: str, batch_number: int) -> BatchHeader:
+    """The header of a debits-only (225) batch of the city's company."""
+    return BatchHeader(
+        service_class_code=SERVICE_CLASS_DEBITS,
+        company_name=originator.company_name.upper(),
+        company_discretionary_data="",
+        company_id=originator.company_id,
+        sec_code=sec_code,
+        company_entry_description=originator.company_entry_description,
+        company_descriptive_date="",
+        effective_entry_date=effective_date,
+        settlement_date="",
+        originator_status_code="1",
+        odfi_identification=odfi_identification,
+        batch_number=batch_number,
+    )
+
+
 def build_file(originator: Originator, entries: Sequence[DebitEntry], *,
                file_creation: datetime, effective_date: date, file_id_modifier: str,
                first_trace_sequence: int = 1) -> NachaFile:
@@ -580,20 +599,8 @@ def build_file(originator: Originator, entries: Sequence[DebitEntry], *,
     sequence = first_trace_sequence
     batches: list[tuple[BatchHeader, list[EntryDetail]]] = []
     for batch_number, (sec_code, members) in enumerate(by_sec.items(), start=1):
-        batch_header = BatchHeader(
-            service_class_code=SERVICE_CLASS_DEBITS,
-            company_name=originator.company_name.upper(),
-            company_discretionary_data="",
-            company_id=originator.company_id,
-            sec_code=sec_code,
-            company_entry_description=originator.company_entry_description,
-            company_descriptive_date="",
-            effective_entry_date=effective_date,
-            settlement_date="",
-            originator_status_code="1",
-            odfi_identification=odfi,
-            batch_number=batch_number,
-        )
+        batch_header = debit_batch_header(originator, sec_code, effective_date, odfi,
+                                          batch_number)
         details = []
         for index, entry in members:
             trace_number = f"{odfi}{sequence:07d}"

@@ -29,7 +29,6 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from domain.ach.nacha import (
-    SERVICE_CLASS_DEBITS,
     Addenda,
     BatchHeader,
     EntryDetail,
@@ -39,6 +38,7 @@ from domain.ach.nacha import (
     Originator,
     ParsedFile,
     assemble_file,
+    debit_batch_header,
     parse_file,
     payment_type_code,
     to_ach_text,
@@ -357,20 +357,8 @@ def build_returns_file(originator: Originator,
     sequence = 0
     batches: list[tuple[BatchHeader, list[EntryDetail]]] = []
     for batch_number, (sec_code, members) in enumerate(by_sec.items(), start=1):
-        header = BatchHeader(
-            service_class_code=SERVICE_CLASS_DEBITS,  # 26/36 are debit-class return codes
-            company_name=originator.company_name.upper(),
-            company_discretionary_data="",
-            company_id=originator.company_id,
-            sec_code=sec_code,
-            company_entry_description=originator.company_entry_description,
-            company_descriptive_date="",
-            effective_entry_date=effective_date,
-            settlement_date="",
-            originator_status_code="1",
-            odfi_identification=rdfi,  # the returning bank originates the return
-            batch_number=batch_number,
-        )
+        # 26/36 are debit-class return codes; the returning bank originates the return.
+        header = debit_batch_header(originator, sec_code, effective_date, rdfi, batch_number)
         details = []
         for original, code in members:
             sequence += 1
