@@ -156,6 +156,6 @@ def payment_text(kind: str, payment: Payment, language: str, city: str,
     return render(kind, language, city=city, conf=payment.confirmation_number,
                   amount=payment.amount.format(), fee_text=fee_text,
                   method=payment.method_label, date=payment.scheduled_for.strftime("%m/%d/%Y"),
-                  reason=reason)
+                  reason=reason.rstrip(". "))  # the template ends the sentence itself
 
 

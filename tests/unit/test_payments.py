@@ -427,3 +427,13 @@ def test_return_by_bank_from_pending_or_approved_only(payments, account, clock):
     card_payment = payments.pay_now(req(account, "20", key="card")).payment
     with pytest.raises(InvalidTransition):
         card_payment.return_by_bank(clock.now(), "R01", "cards are not ACH")
+
+
+def test_rejection_notice_reads_as_one_sentence(payments, account):
+    from domain.notifications import payment_text
+    payment = payments.pay_now(req(account, "10", MethodChoice.saved(
+        account.payment_methods[2].id))).payment
+    body = payment_text("rejected", payment, "en", "City of Riverton",
+                        reason="There was not enough money in the account.")
+    assert ".." not in body
+    assert "not enough money in the account. Please try another method" in body
