@@ -198,6 +198,9 @@ class PaymentRepository(abc.ABC):
         """Scheduled payments whose date has come, oldest first."""
 
     @abc.abstractmethod
+    def count_due_scheduled(self, on_or_before: date) -> int: ...
+
+    @abc.abstractmethod
     def stale_pending(self, kind: MethodKind, submitted_before: datetime,
                       limit: int = 100) -> list[Payment]:
         """Pending payments of that kind submitted before the cutoff and not in an ACH file:

@@ -148,6 +148,9 @@ class FakePayments(PaymentRepository):
                if p.status == PaymentStatus.SCHEDULED and p.scheduled_for <= on_or_before]
         return sorted(due, key=lambda p: p.scheduled_for)[:limit]
 
+    def count_due_scheduled(self, on_or_before: date) -> int:
+        return len(self.due_scheduled(on_or_before, limit=len(self.s.payments)))
+
     def stale_pending(self, kind: MethodKind, submitted_before: datetime,
                       limit: int = 100) -> list[Payment]:
         return [p for p in self.s.payments

@@ -172,6 +172,12 @@ class SqlAlchemyPaymentRepository(ports.PaymentRepository):
                 .limit(limit))
         return list(self.session.scalars(stmt))
 
+    def count_due_scheduled(self, on_or_before: date) -> int:
+        stmt = (select(func.count()).select_from(payments_table)
+                .where(payments_table.c.status == PaymentStatus.SCHEDULED,
+                       payments_table.c.scheduled_for <= on_or_before))
+        return int(self.session.scalar(stmt) or 0)
+
     def stale_pending(self, kind: MethodKind, submitted_before: datetime,
                       limit: int = 100) -> list[Payment]:
         stmt = (select(Payment)

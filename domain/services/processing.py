@@ -33,6 +33,7 @@ from domain.services.payments import PaymentService
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+_DONE, _BUSY, _FAILED = "done", "busy", "failed"
 
 
 @dataclass
@@ -72,9 +73,9 @@ class ScheduledPaymentRunner:
         self.actor = Actor.system("runner")
 
     def count_due(self) -> int:
-        """How many scheduled payments are due (for a progress bar); capped at 1,000,000."""
+        """How many scheduled payments are due (for a progress bar)."""
         with self._uow() as uow:
-            return len(uow.payments.due_scheduled(self._clock.today(), limit=1_000_000))
+            return uow.payments.count_due_scheduled(self._clock.today())
 
     def run(self, progress: Progress | None = None) -> RunSummary:
         summary = RunSummary()
@@ -85,13 +86,15 @@ class ScheduledPaymentRunner:
 
     # --- 1. scheduled payments whose date has come --------------------------------------------
     def process_due(self, summary: RunSummary, progress: Progress | None = None) -> None:
-        done: set[int] = set()
+        # A processed payment leaves the `scheduled` status, so the next query no longer
+        # returns it; only payments that failed stay scheduled and must be stepped over.
+        failed: set[int] = set()
         busy_rounds = 0
         while True:
             with self._uow() as uow:
                 batch = [(p.id, p.account_id) for p in uow.payments.due_scheduled(
-                    self._clock.today(), limit=self._batch_size + len(done))
-                    if p.id is not None and p.id not in done][:self._batch_size]
+                    self._clock.today(), limit=self._batch_size + len(failed))
+                    if p.id is not None and p.id not in failed][:self._batch_size]
             if not batch:
                 return
             # Each runner walks its batch in its own order, so runners started together
@@ -99,12 +102,14 @@ class ScheduledPaymentRunner:
             self._random.shuffle(batch)
             busy = 0
             for payment_id, account_id in batch:
-                if self._process_one(payment_id, account_id, summary):
-                    done.add(payment_id)
-                    if progress:
-                        progress(1)
-                else:
+                outcome = self._process_one(payment_id, account_id, summary)
+                if outcome == _BUSY:
                     busy += 1
+                    continue
+                if outcome == _FAILED:
+                    failed.add(payment_id)
+                if progress:
+                    progress(1)
             if busy == len(batch):
                 # Everything left is held by someone else (another runner, a resident paying
                 # right now): give them a moment, then leave the rest for the next run.
@@ -116,25 +121,25 @@ class ScheduledPaymentRunner:
             else:
                 busy_rounds = 0
 
-    def _process_one(self, payment_id: int, account_id: int, summary: RunSummary) -> bool:
-        """False when the account was busy (try again later); True when this payment is
-        settled for this run, whatever the outcome."""
+    def _process_one(self, payment_id: int, account_id: int, summary: RunSummary) -> str:
+        """_BUSY when the account was held (try again later), _FAILED when the payment could
+        not be submitted, _DONE when it is settled for this run, whatever the outcome."""
         try:
             step = self._payments.submit_if_due(payment_id, self.actor, skip_locked=True,
                                                 account_id=account_id)
         except DomainError as exc:
             summary.errors.append(f"payment {payment_id}: {exc}")
-            return True
+            return _FAILED
         if step is None:
-            return False
+            return _BUSY
         if not step.changed:
-            return True  # another runner got there between our listing and our lock
+            return _DONE  # another runner got there between our listing and our lock
         if step.payment.status == PaymentStatus.CANCELLED:
             summary.skipped_paid += 1
         else:
             summary.submitted += 1
             self._settle(step.payment, summary)
-        return True
+        return _DONE
 
     def _settle(self, payment: Payment, summary: RunSummary) -> None:
         if payment.method_kind == MethodKind.BANK:
