@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.adapters.database import current_revision
+from domain.adapters.database import revision_on
 from domain.adapters.orm import accounts as accounts_table
 
 health = Blueprint("health", __name__)
@@ -22,7 +22,7 @@ def health_check():  # type: ignore[no-untyped-def]
         with container.engine.connect() as connection:
             count = select(func.count()).select_from(accounts_table)
             accounts = connection.execute(count).scalar_one()
-        revision = current_revision(container.settings.database_url)
+            revision = revision_on(connection)
     except SQLAlchemyError:
         log.exception("health check: database unreachable")
         return jsonify(status="error", database="unreachable"), 503
