@@ -14,7 +14,6 @@ import click
 
 from domain.adapters.sandbox_bank import simulate_returns
 from domain.services.ach import originator_from
-from ivr.cli_processing import ach_service
 from ivr.cli_support import CliError, friendly_errors, open_container
 
 
@@ -30,7 +29,7 @@ def ach() -> None:
 def export(out_dir: Path | None) -> None:
     """Put every pending bank payment not yet sent into one NACHA file."""
     with open_container() as container:
-        result = ach_service(container).export(out_dir)
+        result = container.ach_service().export(out_dir)
         if result is None:
             click.echo("No pending bank payments to send.")
             return
@@ -49,7 +48,7 @@ def returns(path: Path) -> None:
     """Apply the bank's returns file (NACHA return entries, or CSV trace,code,amount)."""
     text = _read(path)
     with open_container() as container:
-        report = ach_service(container).import_returns(text)
+        report = container.ach_service().import_returns(text)
     click.echo(f"Returned {report.returned} (reversed after clearing "
                f"{report.reversed_after_clearing}), methods disabled "
                f"{report.methods_disabled}, scheduled payments cancelled "

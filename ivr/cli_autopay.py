@@ -28,22 +28,12 @@ from domain.model import (
     PaymentStatus,
 )
 from domain.money import Money
-from domain.services.autopay import AUTOPAY_ACTOR, AutopayService, describe_date_option
+from domain.services.autopay import AUTOPAY_ACTOR, describe_date_option
 from domain.services.bills import BillImportService
 from domain.services.identity import normalize_account_number
-from domain.services.payments import PaymentService
 from ivr.cli_support import CliError, friendly_errors, open_container
 
 MAX_ERRORS_SHOWN = 50  # a broken file can have thousands; the first ones tell the story
-
-
-def _services(container: Container) -> tuple[PaymentService, AutopayService]:
-    settings = container.settings
-    payments = PaymentService(container.uow, container.clock, container.gateway,
-                              container.notifier, settings.payments, settings.city_name)
-    autopay = AutopayService(container.uow, container.clock, container.notifier, payments,
-                             city_name=settings.city_name)
-    return payments, autopay
 
 
 def _agent(agent_id: str) -> Actor:
@@ -127,7 +117,7 @@ def autopay_enroll(number: str, method: str, date_option: str, days_before: int 
             raise CliError("--threshold must be dollars and cents, e.g. 150.00.") from None
     with open_container() as container:
         account = _account(container, number)
-        _, service = _services(container)
+        service = container.autopay_service()
         enrollment = service.enroll(account.id, _method_id(account, method),  # type: ignore[arg-type]
                                     date_option, actor, days_before=days_before,
                                     threshold=limit)
@@ -152,7 +142,7 @@ def autopay_unenroll(number: str, agent_id: str) -> None:
     actor = _agent(agent_id)
     with open_container() as container:
         account = _account(container, number)
-        _, service = _services(container)
+        service = container.autopay_service()
         ended = service.unenroll(account.id, actor)  # type: ignore[arg-type]
     if ended is None:
         click.echo(f"Account {account.masked_number()} was not enrolled in autopay; "
@@ -170,9 +160,8 @@ def autopay_show(number: str) -> None:
     """Show an account's autopay settings and the payments autopay has scheduled."""
     with open_container() as container:
         account = _account(container, number)
-        payments, service = _services(container)
-        enrollment = service.status(account.id)  # type: ignore[arg-type]
-        scheduled = [p for p in payments.scheduled_payments(account.id)  # type: ignore[arg-type]
+        enrollment = container.autopay_service().status(account.id)  # type: ignore[arg-type]
+        scheduled = [p for p in container.payment_service().scheduled_payments(account.id)  # type: ignore[arg-type]
                      if p.created_by == str(AUTOPAY_ACTOR)]
         tz = container.settings.timezone
     if enrollment is None:
@@ -214,8 +203,7 @@ def bills_import(file: Path) -> None:
     lines = max(len(text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n"))
                 - 1, 0)
     with open_container() as container:
-        _, autopay_service = _services(container)
-        service = BillImportService(container.uow, container.clock, autopay_service)
+        service = BillImportService(container.uow, container.clock, container.autopay_service())
         with click.progressbar(length=lines, label=f"Importing {file.name}", show_pos=True,
                                show_eta=True) as bar:
             report = service.import_csv(text, progress=bar.update)

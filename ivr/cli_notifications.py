@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from domain.services.reminders import MAX_LIMIT, ReminderService
+from domain.services.reminders import MAX_LIMIT
 from ivr.cli_support import friendly_errors, open_container
 
 
@@ -19,11 +19,7 @@ from ivr.cli_support import friendly_errors, open_container
 def reminders(limit: int) -> None:
     """Remind residents of scheduled payments due within PAYLINE_REMINDER_DAYS days."""
     with open_container() as container:
-        settings = container.settings
-        service = ReminderService(container.uow, container.clock, container.notifier,
-                                  days_before=settings.notifications.reminder_days_before,
-                                  city_name=settings.city_name)
-        run = service.send_due_reminders(limit=limit)
+        run = container.reminder_service().send_due_reminders(limit=limit)
     click.echo(f"Reminders: {run.sent} sent, {run.failed} failed to send, "
                f"{run.skipped} skipped.")
     if run.failed:

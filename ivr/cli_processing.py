@@ -15,32 +15,13 @@ from types import FrameType
 import click
 
 from domain.adapters.wiring import Container
-from domain.services.ach import AchService
-from domain.services.payments import PaymentService
 from domain.services.processing import RunSummary, ScheduledPaymentRunner
-from domain.services.reminders import ReminderService
 from ivr.cli_support import friendly_errors, open_container
 
 
-def payment_service(container: Container) -> PaymentService:
-    return PaymentService(container.uow, container.clock, container.gateway, container.notifier,
-                          container.settings.payments, city_name=container.settings.city_name)
-
-
-def ach_service(container: Container) -> AchService:
-    return AchService(container.uow, container.clock, payment_service(container),
-                      vault=container.vault, settings=container.settings.ach)
-
-
-def reminder_service(container: Container) -> ReminderService:
-    return ReminderService(container.uow, container.clock, container.notifier,
-                           days_before=container.settings.notifications.reminder_days_before,
-                           city_name=container.settings.city_name)
-
-
 def runner_for(container: Container, stale_after_seconds: int) -> ScheduledPaymentRunner:
-    return ScheduledPaymentRunner(container.uow, container.clock, payment_service(container),
-                                  ach_service(container),
+    return ScheduledPaymentRunner(container.uow, container.clock, container.payment_service(),
+                                  container.ach_service(),
                                   stale_after=timedelta(seconds=stale_after_seconds))
 
 
@@ -84,7 +65,7 @@ def scheduler(interval: int, stale_after: int) -> None:
     signal.signal(signal.SIGINT, request_stop)
     with open_container() as container:
         runner = runner_for(container, stale_after)
-        reminders = reminder_service(container)
+        reminders = container.reminder_service()
         click.echo(f"Scheduler started: every {interval} s.")
         while not stop.is_set():
             started = time.monotonic()

@@ -21,6 +21,10 @@ from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from domain.config import NotificationSettings, Settings
 from domain.ports import BankAccountVault, Clock, Notifier, PaymentGateway, UnitOfWork
+from domain.services.ach import AchService
+from domain.services.autopay import AutopayService
+from domain.services.payments import PaymentService
+from domain.services.reminders import ReminderService
 
 
 @dataclass
@@ -35,6 +39,24 @@ class Container:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    # --- the domain services, built from these adapters and the settings -----------------
+    def payment_service(self) -> PaymentService:
+        return PaymentService(self.uow, self.clock, self.gateway, self.notifier,
+                              self.settings.payments, city_name=self.settings.city_name)
+
+    def ach_service(self) -> AchService:
+        return AchService(self.uow, self.clock, self.payment_service(), vault=self.vault,
+                          settings=self.settings.ach)
+
+    def reminder_service(self) -> ReminderService:
+        return ReminderService(self.uow, self.clock, self.notifier,
+                               days_before=self.settings.notifications.reminder_days_before,
+                               city_name=self.settings.city_name)
+
+    def autopay_service(self) -> AutopayService:
+        return AutopayService(self.uow, self.clock, self.notifier, self.payment_service(),
+                              city_name=self.settings.city_name)
 
 
 def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
