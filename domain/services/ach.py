@@ -28,14 +28,13 @@ from domain.model import (
     Account,
     AchFile,
     Actor,
-    AuditEvent,
     Channel,
     MethodKind,
     Payment,
     PaymentStatus,
 )
 from domain.ports import BankAccountVault, Clock, UnitOfWork
-from domain.services.payments import PaymentService
+from domain.services.payments import PaymentService, audit_payment, lock_payment
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +152,9 @@ class AchService:
             for payment in chosen:
                 payment.ach_file_id = ach_file.id
                 payment.ach_trace_number = traces[payment.confirmation_number]
-                uow.audit.add(AuditEvent(
-                    at=now, action="payment.sent_to_bank", actor=str(self.actor),
-                    channel=self.actor.channel, account_id=payment.account_id,
-                    subject=payment.confirmation_number,
-                    detail=f"file {name}, trace {payment.ach_trace_number}, "
-                           f"{sec_code_for(payment)}"))
+                audit_payment(uow, now, self.actor, "payment.sent_to_bank", payment,
+                              f"file {name}, trace {payment.ach_trace_number}, "
+                              f"{sec_code_for(payment)}")
             try:
                 uow.commit()
             except Exception:
@@ -256,20 +252,10 @@ class AchService:
 
     # --- helpers ----------------------------------------------------------------------------
     def _lock(self, uow: UnitOfWork, payment_id: int) -> tuple[Payment, Account] | None:
-        """Account first, then the payment: the project's one lock order."""
-        found = uow.payments.get(payment_id)
-        if found is None:
-            return None
-        account = uow.accounts.get(found.account_id, for_update=True)
-        payment = uow.payments.get(payment_id, for_update=True)
-        if account is None or payment is None:
-            return None
-        return payment, account
+        return lock_payment(uow, payment_id)
 
     def _audit(self, uow: UnitOfWork, action: str, payment: Payment, detail: str) -> None:
-        uow.audit.add(AuditEvent(at=self._clock.now(), action=action, actor=str(self.actor),
-                                 channel=self.actor.channel, account_id=payment.account_id,
-                                 subject=payment.confirmation_number, detail=detail))
+        audit_payment(uow, self._clock.now(), self.actor, action, payment, detail)
 
 
 def _write_private(path: Path, text: str) -> Path:

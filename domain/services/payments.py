@@ -440,22 +440,7 @@ class PaymentService:
 
     def _lock_payment(self, uow: UnitOfWork, payment_id: int, *, skip_locked: bool = False,
                       account_id: int | None = None) -> tuple[Payment, Account] | None:
-        """Account first, then the payment: the one lock order used everywhere.
-        None only with skip_locked, when someone else holds the account."""
-        if account_id is None:
-            found = uow.payments.get(payment_id)
-            if found is None:
-                raise PaymentNotFound()
-            account_id = found.account_id
-        account = uow.accounts.get(account_id, for_update=True, skip_locked=skip_locked)
-        if account is None:
-            if skip_locked:
-                return None
-            raise NotFound("We could not find that account.")
-        payment = uow.payments.get(payment_id, for_update=True)
-        if payment is None or payment.account_id != account_id:
-            raise PaymentNotFound()
-        return payment, account
+        return lock_payment(uow, payment_id, skip_locked=skip_locked, account_id=account_id)
 
     @staticmethod
     def _refuse_locked(account: Account, actor: Actor) -> None:
@@ -546,9 +531,7 @@ class PaymentService:
 
     def _audit(self, uow: UnitOfWork, actor: Actor, action: str, payment: Payment,
                detail: str) -> None:
-        uow.audit.add(AuditEvent(at=self._clock.now(), action=action, actor=str(actor),
-                                 channel=actor.channel, account_id=payment.account_id,
-                                 subject=payment.confirmation_number, detail=detail))
+        audit_payment(uow, self._clock.now(), actor, action, payment, detail)
 
     def notify(self, account: Account, payment: Payment, kind: str | None = None) -> None:
         """Receipts and notices to the phone and email on file (the outbox by default)."""
@@ -574,6 +557,35 @@ class PaymentService:
             except Exception:  # a notice failing must never undo or fail a payment
                 log.exception("could not queue %s notice for payment %s", channel,
                               payment.confirmation_number)
+
+
+def lock_payment(uow: UnitOfWork, payment_id: int, *, skip_locked: bool = False,
+                 account_id: int | None = None) -> tuple[Payment, Account] | None:
+    """Account first, then the payment: the one lock order every service uses, so two
+    transactions on one account can never deadlock. None only with skip_locked, when someone
+    else holds the account. (account_id, when the caller knows it, saves a read: a payment
+    never moves between accounts.)"""
+    if account_id is None:
+        found = uow.payments.get(payment_id)
+        if found is None:
+            raise PaymentNotFound()
+        account_id = found.account_id
+    account = uow.accounts.get(account_id, for_update=True, skip_locked=skip_locked)
+    if account is None:
+        if skip_locked:
+            return None
+        raise NotFound("We could not find that account.")
+    payment = uow.payments.get(payment_id, for_update=True)
+    if payment is None or payment.account_id != account_id:
+        raise PaymentNotFound()
+    return payment, account
+
+
+def audit_payment(uow: UnitOfWork, at: datetime, actor: Actor, action: str, payment: Payment,
+                  detail: str) -> None:
+    uow.audit.add(AuditEvent(at=at, action=action, actor=str(actor), channel=actor.channel,
+                             account_id=payment.account_id,
+                             subject=payment.confirmation_number, detail=detail))
 
 
 def _fingerprint(operation: str, request: PaymentRequest) -> str:
