@@ -288,13 +288,9 @@ class FakeUnitOfWork(UnitOfWork):
         if self._snapshot is not None and not self._committed:
             # Restore in place so objects the test holds see the rolled-back state.
             for name, saved in self._snapshot.items():
+                # The restored objects are copies; services re-read through repositories.
                 current = getattr(self.store, name)
                 current[:] = saved
-            self._relink()
-
-    def _relink(self) -> None:
-        # deepcopy made new objects; services re-read through repositories, so that is fine.
-        pass
 
     def _assign_ids(self) -> None:
         for account in self.store.accounts:
