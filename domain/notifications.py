@@ -157,5 +157,3 @@ def payment_text(kind: str, payment: Payment, language: str, city: str,
                   amount=payment.amount.format(), fee_text=fee_text,
                   method=payment.method_label, date=payment.scheduled_for.strftime("%m/%d/%Y"),
                   reason=reason.rstrip(". "))  # the template ends the sentence itself
-
-
