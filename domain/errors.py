@@ -116,3 +116,8 @@ class AgentActionError(DomainError):
 class InvalidAutopayOption(InvalidInput):
     message = ("Please choose when autopay pays: on the due date, the day the bill arrives, or "
                "1 to 10 days before the due date.")
+
+
+class LinkNotUsable(DomainError):
+    message = ("This link has expired or was already used. "
+               "Please ask for a new one by phone, text or chat.")

@@ -420,3 +420,57 @@ def mask(number: str, visible: int = 4) -> str:
     if len(number) <= visible:
         return "*" * len(number)
     return "*" * (len(number) - visible) + number[-visible:]
+
+
+class HandoffStatus(StrEnum):
+    OPEN = "open"  # waiting for a 311 agent
+    TAKEN = "taken"  # an agent picked it up
+    CLOSED = "closed"
+
+
+@dataclass(eq=False)
+class Handoff:
+    """A resident handed from self-service to 311, with what an agent needs to carry on
+    instead of starting again: never a full account, SSN/Tax ID or card number."""
+
+    created_at: datetime
+    channel: Channel
+    session_key: str  # CallSid, SMS sender, chat conversation id
+    reason: str  # e.g. "pressed_zero", "locked_out", "no_input", "asked_for_agent"
+    verified: bool
+    last_step: str
+    intent: str  # what the resident was trying to do, e.g. "pay_now"
+    summary: str  # one sentence an agent hears (whisper) or reads first
+    language: str = "en"
+    caller: str | None = None
+    account_id: int | None = None
+    masked_account: str | None = None
+    status: HandoffStatus = HandoffStatus.OPEN
+    taken_by: str | None = None
+    taken_at: datetime | None = None
+    id: int | None = None
+
+
+class LinkPurpose(StrEnum):
+    PAPERLESS = "paperless"  # finish paperless enrollment on the web (no email on file)
+    PAY = "pay"  # a secure pay link: card/bank details go straight to the processor
+
+
+@dataclass(eq=False)
+class OneTimeLink:
+    """A short-lived, single-use link sent to a verified resident. Only a hash of its token
+    is stored, so a database reader cannot use a link."""
+
+    token_hash: str
+    purpose: LinkPurpose
+    account_id: int
+    channel: Channel
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    payload: str = "{}"  # JSON: what the link is for (e.g. an amount); never secrets
+    id: int | None = None
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

@@ -16,8 +16,10 @@ from domain.model import (
     AutopayEnrollment,
     BankAccountType,
     Customer,
+    Handoff,
     IdempotencyRecord,
     MethodKind,
+    OneTimeLink,
     Payment,
     PaymentStatus,
     VerificationAttempt,
@@ -111,6 +113,12 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def charge(self, token: str, amount: Money, idempotency_key: str,
                description: str = "") -> ChargeResult: ...
+
+    def token_details(self, token: str) -> TokenizedMethod | None:
+        """What the processor knows about a token it issued (last 4, brand, expiry, account
+        type), or None if it does not know it. Channels that tokenize through the processor
+        directly (voice <Pay>) read the method from here instead of trusting the request."""
+        return None
 
 
 class BankAccountVault(abc.ABC):
@@ -279,6 +287,40 @@ class AutopayRepository(abc.ABC):
 
     @abc.abstractmethod
     def active_with_method(self, payment_method_id: int) -> list[AutopayEnrollment]: ...
+
+
+class HandoffLog(abc.ABC):
+    """Handoffs to 311 (their own short transactions: recording one never waits on a call)."""
+
+    @abc.abstractmethod
+    def add(self, handoff: Handoff) -> Handoff:
+        """Store it and return it with its id."""
+
+    @abc.abstractmethod
+    def get(self, handoff_id: int) -> Handoff | None: ...
+
+    @abc.abstractmethod
+    def latest_for_session(self, session_key: str) -> Handoff | None: ...
+
+    @abc.abstractmethod
+    def list(self, status: str | None = None, limit: int = 50) -> list[Handoff]:
+        """Newest first."""
+
+    @abc.abstractmethod
+    def take(self, handoff_id: int, agent_id: str, at: datetime) -> bool:
+        """Mark an open handoff taken; False if it was not open (another agent took it)."""
+
+
+class LinkStore(abc.ABC):
+    @abc.abstractmethod
+    def add(self, link: OneTimeLink) -> OneTimeLink: ...
+
+    @abc.abstractmethod
+    def by_hash(self, token_hash: str) -> OneTimeLink | None: ...
+
+    @abc.abstractmethod
+    def use(self, link_id: int, at: datetime) -> bool:
+        """Atomically mark an unused link used; False if it was already used."""
 
 
 class ConcurrencyConflict(Exception):

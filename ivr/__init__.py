@@ -6,6 +6,7 @@ the adapters lazily from the environment, so importing this package touches no d
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from flask import Flask
@@ -16,6 +17,10 @@ from ivr.config import ChannelSettings
 from ivr.errors import register_error_handlers
 from ivr.health import health
 from ivr.logging_setup import configure_logging
+
+# Each channel's views, as "module:blueprint"; imported when an app is built.
+BLUEPRINTS: tuple[str, ...] = (
+)
 
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
@@ -28,6 +33,9 @@ def create_app(settings: Settings | None = None, channel_settings: ChannelSettin
     app.extensions["payline.channels"] = channels
     register_error_handlers(app)
     app.register_blueprint(health)
+    for name in BLUEPRINTS:
+        module, attribute = name.split(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attribute))
     return app
 
 

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 # A fixed token for local development and tests only: signatures made with it mean nothing
 # to real Twilio. Production sets TWILIO_AUTH_TOKEN.
 DEV_AUTH_TOKEN = "payline-local-dev-token"  # noqa: S105
+# Basic-auth credentials Twilio's Generic Pay Connector uses to call the sandbox processor.
+DEV_CONNECTOR_USER = "twilio"
+DEV_CONNECTOR_PASSWORD = "payline-local-connector"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,12 @@ class ChannelSettings:
     rasa_url: str
     redis_url: str | None
     secret_key: str
+    # Voice <Pay>: the connector's unique name in the Twilio console, and the basic-auth
+    # credentials configured there (the sandbox connector endpoint checks them).
+    pay_connector: str = "payline_sandbox"
+    connector_username: str = DEV_CONNECTOR_USER
+    connector_password: str = DEV_CONNECTOR_PASSWORD
+    nlu_timeout_seconds: float = 1.0  # speech at menus must never wait long on the NLU
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ChannelSettings:
@@ -30,4 +39,9 @@ class ChannelSettings:
             rasa_url=env.get("PAYLINE_RASA_URL", "http://localhost:5005").rstrip("/"),
             redis_url=env.get("PAYLINE_REDIS_URL") or None,
             secret_key=env.get("PAYLINE_SECRET_KEY", "payline-local-dev-secret"),
+            pay_connector=env.get("TWILIO_PAY_CONNECTOR", "payline_sandbox"),
+            connector_username=env.get("PAYLINE_PAY_CONNECTOR_USER", DEV_CONNECTOR_USER),
+            connector_password=env.get("PAYLINE_PAY_CONNECTOR_PASSWORD",
+                                       DEV_CONNECTOR_PASSWORD),
+            nlu_timeout_seconds=float(env.get("PAYLINE_NLU_TIMEOUT", "1.0")),
         )

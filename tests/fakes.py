@@ -155,7 +155,7 @@ class FakePayments(PaymentRepository):
                       limit: int = 100) -> list[Payment]:
         return [p for p in self.s.payments
                 if p.status == PaymentStatus.PENDING and p.method_kind == kind
-                and p.ach_file_id is None and p.submitted_at is not None
+                and p.method_token and p.ach_file_id is None and p.submitted_at is not None
                 and p.submitted_at < submitted_before][:limit]
 
     def pending_in_ach_files(self, effective_on_or_before: date,

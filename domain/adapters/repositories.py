@@ -183,6 +183,9 @@ class SqlAlchemyPaymentRepository(ports.PaymentRepository):
         stmt = (select(Payment)
                 .where(payments_table.c.status == PaymentStatus.PENDING,
                        payments_table.c.method_kind == kind,
+                       # entered at the processor (voice <Pay>): its result, not a retry,
+                       # settles it; there is no token to charge again
+                       payments_table.c.method_token != "",
                        payments_table.c.ach_file_id.is_(None),
                        payments_table.c.submitted_at < submitted_before)
                 .order_by(payments_table.c.submitted_at, payments_table.c.id)

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from domain.adapters.channel_sessions import SqlChannelSessionStore
 from domain.adapters.clock import SystemClock
 from domain.adapters.database import create_engine_for, make_session_factory
 from domain.adapters.email_notifier import SmtpEmailNotifier
+from domain.adapters.handoff_log import SqlHandoffLog
+from domain.adapters.link_store import SqlLinkStore
 from domain.adapters.orm import start_mappers
 from domain.adapters.outbox import OutboxNotifier
 from domain.adapters.routing_notifier import RoutingNotifier
@@ -23,6 +26,11 @@ from domain.config import NotificationSettings, Settings
 from domain.ports import BankAccountVault, Clock, Notifier, PaymentGateway, UnitOfWork
 from domain.services.ach import AchService
 from domain.services.autopay import AutopayService
+from domain.services.balance import BalanceService
+from domain.services.handoffs import HandoffService
+from domain.services.identity import IdentityService
+from domain.services.links import LinkService
+from domain.services.paperless import PaperlessService
 from domain.services.payments import PaymentService
 from domain.services.reminders import ReminderService
 
@@ -44,6 +52,25 @@ class Container:
     def payment_service(self) -> PaymentService:
         return PaymentService(self.uow, self.clock, self.gateway, self.notifier,
                               self.settings.payments, city_name=self.settings.city_name)
+
+    def identity_service(self) -> IdentityService:
+        return IdentityService(self.uow, self.clock, self.settings.verification)
+
+    def balance_service(self) -> BalanceService:
+        return BalanceService(self.uow, self.clock)
+
+    def paperless_service(self) -> PaperlessService:
+        return PaperlessService(self.uow, self.clock, self.notifier,
+                                city_name=self.settings.city_name)
+
+    def handoff_service(self) -> HandoffService:
+        return HandoffService(SqlHandoffLog(self.engine), self.clock)
+
+    def link_service(self) -> LinkService:
+        return LinkService(SqlLinkStore(self.engine), self.clock)
+
+    def channel_sessions(self) -> SqlChannelSessionStore:
+        return SqlChannelSessionStore(self.engine)
 
     def ach_service(self) -> AchService:
         return AchService(self.uow, self.clock, self.payment_service(), vault=self.vault,

@@ -84,6 +84,7 @@ class MethodChoice:
     saved_method_id: int | None = None
     tokenized: TokenizedMethod | None = None
     save_as: str | None = None  # nickname under which to save a new method, if the resident wants
+    processor_kind: MethodKind | None = None  # see entered_at_processor
 
     @classmethod
     def saved(cls, method_id: int) -> MethodChoice:
@@ -92,6 +93,13 @@ class MethodChoice:
     @classmethod
     def new(cls, tokenized: TokenizedMethod, save_as: str | None = None) -> MethodChoice:
         return cls(tokenized=tokenized, save_as=save_as)
+
+    @classmethod
+    def entered_at_processor(cls, kind: MethodKind) -> MethodChoice:
+        """Card or bank details the resident enters straight into the processor while the
+        payment is charged there (voice <Pay> with a charge amount): the method is known
+        only when the result comes back (record_charge_result)."""
+        return cls(processor_kind=MethodKind(kind))
 
 
 @dataclass(frozen=True)
@@ -217,9 +225,11 @@ class PaymentService:
         return PaymentOutcome(payment, replayed=replayed)
 
     def record_charge_result(self, payment_id: int, result: ChargeResult,
-                             actor: Actor, *, account_id: int | None = None) -> Payment:
+                             actor: Actor, *, account_id: int | None = None,
+                             method_label: str | None = None) -> Payment:
         """Idempotent: a result for a payment that is no longer pending changes nothing.
-        (account_id, when the caller knows it, saves a read: a payment never moves.)"""
+        (account_id, when the caller knows it, saves a read: a payment never moves.)
+        method_label names a method entered at the processor ("VISA ending 4242")."""
         now = self._clock.now()
         with self._uow() as uow:
             locked = self._lock_payment(uow, payment_id, account_id=account_id)
@@ -227,6 +237,8 @@ class PaymentService:
             payment, account = locked
             if payment.status != PaymentStatus.PENDING:
                 return payment
+            if method_label and not payment.method_token:
+                payment.method_label = method_label[:60]
             if result.approved:
                 payment.approve(now, result.reference)
                 account.apply_payment(payment.amount)
@@ -242,6 +254,23 @@ class PaymentService:
             uow.commit()
         self.notify(account, payment)
         return payment
+
+    def abandon(self, payment_id: int, reason: str, actor: Actor) -> Payment:
+        """A payment reserved for a charge at the processor that never happened (the caller
+        hung up or gave up while entering a card): rejected with the reason, without a
+        "declined" notice. Idempotent, and a no-op once the payment is no longer pending."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            locked = self._lock_payment(uow, payment_id)
+            if locked is None:
+                raise PaymentNotFound()
+            payment, _ = locked
+            if payment.status != PaymentStatus.PENDING or payment.method_token:
+                return payment
+            payment.reject(now, reason[:200])
+            self._audit(uow, actor, "payment.abandoned", payment, f"reason={reason[:200]}")
+            uow.commit()
+            return payment
 
     # --- scheduling and cancelling -----------------------------------------------------
     def schedule(self, request: PaymentRequest) -> PaymentOutcome:
@@ -449,6 +478,12 @@ class PaymentService:
 
     def _resolve_method(self, account: Account,
                         choice: MethodChoice) -> tuple[MethodKind, str, str, int | None]:
+        if choice.processor_kind is not None:
+            if choice.saved_method_id is not None or choice.tokenized is not None:
+                raise InvalidPaymentMethod("Please choose one payment method.")
+            label = ("card entered by phone" if choice.processor_kind == MethodKind.CARD
+                     else "bank account entered by phone")
+            return choice.processor_kind, "", label, None
         if choice.saved_method_id is not None and choice.tokenized is None:
             method = account.saved_method(choice.saved_method_id)
             if method is None:
@@ -590,8 +625,12 @@ def audit_payment(uow: UnitOfWork, at: datetime, actor: Actor, action: str, paym
 
 def _fingerprint(operation: str, request: PaymentRequest) -> str:
     method = request.method
-    method_id = (f"saved:{method.saved_method_id}" if method.saved_method_id is not None
-                 else f"token:{method.tokenized.token if method.tokenized else ''}")
+    if method.processor_kind is not None:
+        method_id = f"processor:{method.processor_kind}"
+    elif method.saved_method_id is not None:
+        method_id = f"saved:{method.saved_method_id}"
+    else:
+        method_id = f"token:{method.tokenized.token if method.tokenized else ''}"
     parts = [operation, str(request.account_id), request.amount.canonical(),
              request.amount.currency, method_id,
              request.scheduled_for.isoformat() if request.scheduled_for else "now"]

@@ -1,0 +1,99 @@
+"""Handoffs from self-service to 311: record why, and what the resident was doing, so the
+agent carries on instead of starting again (DESIGN §6).
+
+The summary is one sentence an agent hears in a whisper before the call connects; the
+console (issue: 311 agents) shows the full record. Nothing in it identifies more than the
+last 4 digits of an account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain.model import Channel, Handoff, mask
+from domain.ports import Clock, HandoffLog
+
+# A repeated request for the same reason from the same call/thread within this window is
+# the same handoff (a retried webhook, a caller pressing 0 twice), not a new one.
+_SAME_HANDOFF = timedelta(minutes=10)
+
+REASONS = {
+    "pressed_zero": "asked for an agent",
+    "asked_for_agent": "asked for an agent",
+    "locked_out": "is locked out after 3 failed verifications",
+    "throttled": "made too many failed verification attempts",
+    "no_input": "did not respond to the menu",
+    "invalid_input": "had repeated trouble with the menu",
+    "payment_failed": "could not complete a payment",
+    "self_service_failed": "could not finish in self-service",
+}
+
+INTENTS = {
+    "": "had not chosen a task yet",
+    "balance": "was checking the balance",
+    "pay_now": "was paying now",
+    "schedule": "was scheduling a payment",
+    "scheduled": "was reviewing scheduled payments",
+    "paperless": "was working on paperless billing",
+    "identify": "was verifying the account",
+}
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    channel: Channel
+    session_key: str
+    reason: str
+    verified: bool
+    last_step: str
+    intent: str = ""
+    language: str = "en"
+    caller: str | None = None
+    account_id: int | None = None
+    account_number: str | None = None  # masked before it is stored
+
+
+def summarize(request: HandoffRequest) -> str:
+    """'Spanish-speaking caller, verified on the account ending 0731, was paying now and
+    asked for an agent.'"""
+    who = {"voice": "Caller", "sms": "Texter", "chat": "Chat user"}.get(str(request.channel),
+                                                                     "Resident")
+    if request.language == "es":
+        who = f"Spanish-speaking {who.lower()}"
+    if request.verified and request.account_number:
+        where = f"verified on the account ending {request.account_number[-4:]}"
+    elif request.account_number:
+        where = f"not verified, tried the account ending {request.account_number[-4:]}"
+    else:
+        where = "not verified"
+    doing = INTENTS.get(request.intent, f"was on {request.intent.replace('_', ' ')}")
+    why = REASONS.get(request.reason, request.reason.replace("_", " "))
+    return f"{who}, {where}, {doing} and {why}."
+
+
+class HandoffService:
+    def __init__(self, log: HandoffLog, clock: Clock) -> None:
+        self._log = log
+        self._clock = clock
+
+    def record(self, request: HandoffRequest) -> Handoff:
+        now = self._clock.now()
+        previous = self._log.latest_for_session(request.session_key)
+        if (previous is not None and previous.reason == request.reason
+                and previous.channel == request.channel
+                and now - previous.created_at < _SAME_HANDOFF):
+            return previous
+        return self._log.add(Handoff(
+            created_at=now, channel=request.channel, session_key=request.session_key[:64],
+            reason=request.reason[:40], verified=request.verified,
+            last_step=request.last_step[:60], intent=request.intent[:60],
+            summary=summarize(request)[:400], language=request.language,
+            caller=request.caller, account_id=request.account_id,
+            masked_account=mask(request.account_number) if request.account_number else None))
+
+    def latest_for_session(self, session_key: str) -> Handoff | None:
+        return self._log.latest_for_session(session_key)
+
+    def open_handoffs(self, limit: int = 50) -> list[Handoff]:
+        return self._log.list(status="open", limit=limit)
