@@ -85,7 +85,7 @@ class SqlChannelSessionStore:
         try:
             with self._engine.begin() as conn:
                 session.id = conn.execute(channel_sessions.insert().values(
-                    **_values(session), version=1)).inserted_primary_key[0]
+                    **_values(session), version=1).returning(channel_sessions.c.id)).scalar_one()
             session.version = 1
             return session
         except IntegrityError:

@@ -47,7 +47,7 @@ class SqlHandoffLog(HandoffLog):
         values: dict[str, Any] = {name: getattr(handoff, name) for name in _FIELDS}
         values.update(channel=str(handoff.channel), status=str(handoff.status))
         with self._engine.begin() as conn:
-            handoff.id = conn.execute(handoffs.insert().values(**values)).inserted_primary_key[0]
+            handoff.id = conn.execute(handoffs.insert().values(**values).returning(handoffs.c.id)).scalar_one()
         return handoff
 
     def get(self, handoff_id: int) -> Handoff | None:

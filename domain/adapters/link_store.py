@@ -39,7 +39,7 @@ class SqlLinkStore(LinkStore):
                 account_id=link.account_id, channel=str(link.channel),
                 created_by=link.created_by, created_at=link.created_at,
                 expires_at=link.expires_at, used_at=link.used_at, payload=link.payload,
-            )).inserted_primary_key[0]
+            ).returning(one_time_links.c.id)).scalar_one()
         return link
 
     def by_hash(self, token_hash: str) -> OneTimeLink | None:
