@@ -47,7 +47,8 @@ class SqlHandoffLog(HandoffLog):
         values: dict[str, Any] = {name: getattr(handoff, name) for name in _FIELDS}
         values.update(channel=str(handoff.channel), status=str(handoff.status))
         with self._engine.begin() as conn:
-            handoff.id = conn.execute(handoffs.insert().values(**values).returning(handoffs.c.id)).scalar_one()
+            handoff.id = conn.execute(
+                handoffs.insert().values(**values).returning(handoffs.c.id)).scalar_one()
         return handoff
 
     def get(self, handoff_id: int) -> Handoff | None:
