@@ -13,6 +13,12 @@ _TEXTS = {
         "es": "{city}: recibimos su pago {conf} de {amount}{fee_text} con {method}. Gracias.",
     },
     "fee": {"en": " (plus {fee} fee)", "es": " (más {fee} de cargo)"},
+    "submitted": {
+        "en": "{city}: payment {conf} of {amount} from {method} was submitted on {date}. "
+              "It will be debited in 1 to 2 business days.",
+        "es": "{city}: el pago {conf} de {amount} con {method} se envió el {date}. "
+              "Se debitará en 1 a 2 días hábiles.",
+    },
     "scheduled": {
         "en": "{city}: payment {conf} of {amount}{fee_text} is scheduled for {date} from "
               "{method}.",
@@ -50,6 +56,12 @@ _TEXTS = {
               "and paper bills will stop.",
         "es": "{city}: se inscribió en la facturación sin papel. Enviaremos las facturas a "
               "{email} y dejará de recibir facturas en papel.",
+    },
+    "paperless.link": {
+        "en": "{city}: to finish enrolling in paperless billing, open {url} within {minutes} "
+              "minutes. If you did not ask for this, ignore this message.",
+        "es": "{city}: para terminar su inscripción en la facturación sin papel, abra {url} "
+              "en los próximos {minutes} minutos. Si no lo pidió, ignore este mensaje.",
     },
     "paperless.unenrolled": {
         "en": "{city}: paperless billing is off. Paper bills will be mailed again. Scheduled "

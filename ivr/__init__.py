@@ -20,6 +20,9 @@ from ivr.logging_setup import configure_logging
 
 # Each channel's views, as "module:blueprint"; imported when an app is built.
 BLUEPRINTS: tuple[str, ...] = (
+    "ivr.voice.views:voice",
+    "ivr.pay_connector:pay_connector",
+    "ivr.paperless_page:paperless_page",
 )
 
 

@@ -92,6 +92,9 @@ class HandoffService:
             caller=request.caller, account_id=request.account_id,
             masked_account=mask(request.account_number) if request.account_number else None))
 
+    def get(self, handoff_id: int) -> Handoff | None:
+        return self._log.get(handoff_id)
+
     def latest_for_session(self, session_key: str) -> Handoff | None:
         return self._log.latest_for_session(session_key)
 

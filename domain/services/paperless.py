@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from domain.errors import AccountLocked, InvalidEmail, NotFound
 from domain.model import Account, Actor, AuditEvent
 from domain.notifications import language_of, render
+from domain.phone import mask_phone, normalize_phone
 from domain.ports import Clock, Notification, Notifier, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,25 @@ class PaperlessService:
             uow.commit()
         self._confirm(account, "paperless.unenrolled", previous)
         return PaperlessStatus(False, None, account.customer.email)
+
+    def text_enrollment_link(self, account_id: int, phone: str, url: str, minutes: int,
+                             actor: Actor, language: str = "en") -> None:
+        """Text a one-time link to finish enrollment on the web, for a resident with no
+        email on file (an email address is not something to spell out on a keypad)."""
+        to = normalize_phone(phone)
+        with self._uow() as uow:
+            account = _account(uow, account_id)
+            if actor.is_resident and account.is_locked:
+                raise AccountLocked()
+            uow.audit.add(AuditEvent(at=self._clock.now(), action="paperless.link_sent",
+                                     actor=str(actor), channel=actor.channel,
+                                     account_id=account_id, detail=f"to={mask_phone(to)}"))
+            uow.commit()
+        body = render("paperless.link", "es" if language.startswith("es") else "en",
+                      city=self._city, url=url, minutes=str(minutes))
+        self._notifier.send(Notification(channel="sms", to=to, body=body,
+                                         subject=f"{self._city} paperless billing",
+                                         account_id=account_id, kind="paperless.link"))
 
     def _confirm(self, account: Account, kind: str, email: str | None) -> None:
         customer = account.customer

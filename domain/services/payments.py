@@ -55,6 +55,7 @@ from domain.model import (
 )
 from domain.money import Money
 from domain.notifications import language_of, payment_text
+from domain.phone import normalize_phone
 from domain.ports import (
     ChargeResult,
     Clock,
@@ -567,6 +568,24 @@ class PaymentService:
     def _audit(self, uow: UnitOfWork, actor: Actor, action: str, payment: Payment,
                detail: str) -> None:
         audit_payment(uow, self._clock.now(), actor, action, payment, detail)
+
+    def text_receipt(self, account_id: int, confirmation_number: str, phone: str,
+                     language: str = "en") -> Payment:
+        """A receipt texted to a number the resident gives now (e.g. the phone they are
+        calling from), in their language: approved, submitted (bank, pending) or scheduled."""
+        to = normalize_phone(phone)
+        payment = self.find(account_id, confirmation_number)
+        kind = {PaymentStatus.APPROVED: "receipt", PaymentStatus.PENDING: "submitted",
+                PaymentStatus.SCHEDULED: "scheduled"}.get(payment.status)
+        if kind is None:
+            raise InvalidInput("There is no receipt for that payment.")
+        body = payment_text(kind, payment, "es" if language.startswith("es") else "en",
+                            self._city)
+        self._notifier.send(Notification(channel="sms", to=to, body=body,
+                                         account_id=account_id, kind=f"payment.{kind}",
+                                         subject=f"{self._city} payment "
+                                                 f"{payment.confirmation_number}"))
+        return payment
 
     def notify(self, account: Account, payment: Payment, kind: str | None = None) -> None:
         """Receipts and notices to the phone and email on file (the outbox by default)."""

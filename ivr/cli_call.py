@@ -1,0 +1,132 @@
+"""`payline call`: phone Payline without Twilio (the phone simulator, DESIGN §3).
+
+The engine is ivr/phone_simulator.py; this is its terminal front end. The lead adds
+`commands` to the `payline` group in ivr/cli.py.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from domain.errors import InvalidPhoneNumber
+from domain.phone import normalize_phone
+from ivr.cli_support import CliError, friendly_errors
+from ivr.config import ChannelSettings
+from ivr.phone_simulator import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CALLED,
+    DEFAULT_CALLER,
+    AppUnreachable,
+    FlaskTransport,
+    HttpTransport,
+    PhoneCall,
+    Transcript,
+    Transport,
+    parse_script,
+)
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+_SCRIPT_HELP = (
+    "Play the call unattended with these caller inputs, comma-separated, in order: keypad "
+    "digits (a trailing # ends an entry, e.g. 0104200731#), say:<words> for speech, - (or "
+    "nothing) to stay silent, hangup to hang up. At a secure payment the next tokens are the "
+    "card number, expiry MMYY, security code and zip code (or routing and account number). "
+    "When the script runs out, the caller hangs up."
+)
+_LANG_HELP = (
+    "The language the caller picks at the greeting. es presses 2 first (the Payline greeting's "
+    "language menu is \"press 2 for Spanish\"), before the --script inputs or the keyboard."
+)
+
+
+def _build_app() -> Flask:
+    """The app for --in-process (a seam for tests)."""
+    from ivr import create_app
+
+    return create_app()
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return str(click.prompt(prompt, default="", show_default=False, prompt_suffix=""))
+    except click.Abort:  # Ctrl-C or end of input: the caller hangs up
+        return "hangup"
+
+
+def _ask_secret(prompt: str) -> str:
+    try:
+        return str(click.prompt(prompt, default="", show_default=False, prompt_suffix="",
+                                hide_input=True))
+    except click.Abort:
+        return "hangup"
+
+
+def _phone(text: str, option: str) -> str:
+    try:
+        return normalize_phone(text)
+    except InvalidPhoneNumber:
+        raise CliError(f"{option} must be a phone number, e.g. 312-555-0101.") from None
+
+
+@click.command("call")
+@click.option("--url", default=DEFAULT_BASE_URL, show_default=True,
+              help="The running Payline app (`make run`).")
+@click.option("--in-process", is_flag=True,
+              help="Build the app in this process instead of calling --url (no server needed).")
+@click.option("--from", "caller", default=DEFAULT_CALLER, show_default=True,
+              help="The caller's number (see `payline demo-identities` for residents' phones).")
+@click.option("--to", "called", default=DEFAULT_CALLED, show_default=True,
+              help="The Payline number dialed.")
+@click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
+              help=_LANG_HELP)
+@click.option("--script", help=_SCRIPT_HELP)
+@click.option("--connector-url",
+              help="Where secure payments send card/bank digits (Twilio's pay connector); "
+                   "default: the app's /sandbox/pay-connector.")
+@friendly_errors
+def call(url: str, in_process: bool, caller: str, called: str, lang: str, script: str | None,
+         connector_url: str | None) -> None:
+    """Phone Payline as Twilio would: hear its prompts, press keys, say words, pay.
+
+    Without --script you are the caller: each prompt is printed and you answer at `keypad>`.
+    Card and bank digits go only to the pay connector, never to the app, and are never shown.
+    """
+    caller = _phone(caller, "--from")
+    called = _phone(called, "--to")
+    transport: Transport
+    public_url: str | None = None
+    if in_process:
+        transport = FlaskTransport(_build_app())
+    else:
+        transport = HttpTransport(url)
+        if os.environ.get("PAYLINE_PUBLIC_URL"):
+            # The app checks signatures against its public URL (e.g. an ngrok https URL),
+            # so sign as Twilio would call that, while delivering to --url.
+            public_url = ChannelSettings.from_env().public_url
+    phone = PhoneCall(transport, caller=caller, called=called, connector_url=connector_url,
+                      public_url=public_url, echo=click.echo)
+    try:
+        if script is not None:
+            transcript = phone.run(parse_script(script, lang))
+        else:
+            transcript = phone.run_interactive(_ask, ask_secret=_ask_secret,
+                                               first_inputs=parse_script(None, lang))
+    except AppUnreachable:
+        raise CliError(f"Could not reach Payline at {transport.base_url} — is `make run` "
+                       "running? (or use --in-process)") from None
+    _check_answered(transcript, transport.base_url)
+
+
+def _check_answered(transcript: Transcript, base_url: str) -> None:
+    if transcript.answered:
+        return
+    raise CliError(f"Payline at {base_url} did not answer the call with TwiML (see above); "
+                   "is its voice channel installed?")
+
+
+commands: list[click.Command] = [call]

@@ -1,0 +1,322 @@
+"""Serving one webhook of a call: load the call state, recognise retried webhooks, apply the
+global keys (0 agent, 9 repeat, * back), run the step, render TwiML, save the state.
+
+State lives in the database by CallSid (domain.adapters.channel_sessions), never in process
+memory, so any worker can serve any turn. Every response carries the turn number in its
+action URLs; a webhook for a turn already served (Twilio retrying, a duplicate) gets the
+same answer again instead of being applied twice, and money-moving steps use an idempotency
+key derived from the turn, so even two copies served at the same moment act once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
+from domain.adapters.wiring import Container
+from domain.errors import AccountLocked, DomainError, TooManyAttempts
+from domain.model import Actor, Channel
+from domain.phone import normalize_phone
+from domain.ports import ConcurrencyConflict
+from domain.services.handoffs import HandoffRequest
+from domain.services.payments import TryAgain
+from ivr.config import ChannelSettings
+from ivr.nlu import IntentClassifier
+from ivr.voice import twiml
+from ivr.voice.flow import (
+    ENTRY,
+    MENU,
+    RESULT,
+    STEPS,
+    Ask,
+    CollectPayment,
+    End,
+    Goto,
+    Heard,
+    Outcome,
+    Retry,
+    Transfer,
+    Turn,
+)
+from ivr.voice.speech import Line
+
+log = logging.getLogger(__name__)
+
+VOICE = "voice"
+FIRST_STEP = "language"
+MAX_RETRIES = 2  # re-prompts before offering 311 (the third failure)
+_MAX_HOPS = 12  # steps chained in one response; more is a bug, not a call
+_DIGITS = re.compile(r"^[0-9*#]{1,40}$")
+_CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
+_SPEECH_DIGITS = {"affirm": "1", "deny": "2"}
+
+
+def step_url(name: str, turn: int) -> str:
+    return f"/voice/{name}?t={turn}"
+
+
+class VoiceEngine:
+    def __init__(self, container: Container, channels: ChannelSettings,
+                 nlu: IntentClassifier | None = None) -> None:
+        self._container = container
+        self._channels = channels
+        self._nlu = nlu
+        self._store: SqlChannelSessionStore = container.channel_sessions()
+
+    # --- entry points -----------------------------------------------------------------------
+    def incoming(self, params: Mapping[str, str]) -> str:
+        """A new call: the greeting and the language choice (a retried webhook replays it)."""
+        sid = _call_sid(params)
+        if sid is None:
+            return str(twiml.goodbye([Line.of("problem")], "en"))
+        existing = self._store.load(VOICE, sid)
+        if existing is not None:
+            return self._resume(existing)
+        now = self._container.clock.now()
+        session = ChannelSession(channel=VOICE, session_key=sid, language="en",
+                                 step=FIRST_STEP, created_at=now, updated_at=now, turn=1,
+                                 caller=_caller(params.get("From", "")))
+        session.last_response = self._ask_language(session)
+        stored = self._store.start(session)
+        return stored.last_response or self._resume(stored)
+
+    def handle(self, step_name: str, params: Mapping[str, str], turn_text: str) -> str:
+        sid = _call_sid(params)
+        if sid is None:
+            return str(twiml.goodbye([Line.of("problem")], "en"))
+        session = self._store.load(VOICE, sid)
+        if session is None:  # a call we have no record of: start it properly
+            return self.incoming(params)
+        if session.ended_at is not None:
+            return str(twiml.goodbye([], session.language))
+        number = _int(turn_text)
+        if number == session.turn - 1 and session.last_response:
+            return session.last_response  # a retried or duplicated webhook: same answer
+        if number != session.turn or step_name != session.step or step_name not in STEPS:
+            return self._resume(session)
+        turn = Turn(session=session, container=self._container, channels=self._channels,
+                    params=params, number=number, nlu=self._nlu)
+        heard = _heard(params)
+        try:
+            outcome = self._answer(turn, heard)
+            session.turn += 1
+            document = self._render(turn, outcome)
+        except Exception:
+            log.exception("voice step %s failed", step_name)
+            session = self._store.load(VOICE, sid) or session
+            session.turn = number + 1
+            turn = replace(turn, session=session)
+            document = self._render(turn, Goto("menu", (Line.of("problem"),)))
+        session.last_response = document
+        session.updated_at = self._container.clock.now()
+        if self._store.save(session):
+            return document
+        # A twin of this webhook was saved first: answer what it answered.
+        winner = self._store.load(VOICE, sid)
+        if winner is not None and winner.turn == number + 1 and winner.last_response:
+            return winner.last_response
+        return self._resume(winner or session)
+
+    def status(self, params: Mapping[str, str]) -> None:
+        """The call ended: close its record and release a payment it left half-entered."""
+        sid = _call_sid(params)
+        if sid is None:
+            return
+        for _ in range(3):
+            session = self._store.load(VOICE, sid)
+            if session is None or session.ended_at is not None:
+                return
+            payment_id = session.data.get("pay_payment_id")
+            step = STEPS.get(session.step)
+            if payment_id and step is not None and step.kind == RESULT:
+                self._container.payment_service().abandon(
+                    int(payment_id), "the call ended before the card was entered",
+                    Actor.resident(Channel.VOICE, sid))
+            session.ended_at = self._container.clock.now()
+            session.end_status = str(params.get("CallStatus", "completed"))[:20]
+            session.updated_at = session.ended_at
+            if self._store.save(session):
+                return
+
+    def whisper(self, handoff_id: str) -> str:
+        handoff = None
+        if handoff_id.isdigit():
+            handoff = self._container.handoff_service().get(int(handoff_id))
+        summary = handoff.summary if handoff else "A caller from the payment line."
+        return str(twiml.whisper(summary))
+
+    # --- answering ----------------------------------------------------------------------------
+    def _answer(self, turn: Turn, heard: Heard) -> Outcome:
+        step = STEPS[turn.session.step]
+        if step.kind in (MENU, ENTRY):
+            if heard.nothing:
+                return Retry((Line.of("no_input"),), no_input=True)
+            global_key = self._global_key(turn, heard)
+            if global_key is not None:
+                return global_key
+        try:
+            return step.answer(turn, heard)
+        except AccountLocked:
+            return Transfer("locked_out", (Line.of("locked_now"),))
+        except TooManyAttempts:
+            return Transfer("throttled", (Line.of("id_throttled"),))
+        except (TryAgain, ConcurrencyConflict):
+            return Retry((Line.of("try_again_later"),))
+        except DomainError:
+            log.info("unhandled domain error in voice step %s", step.name, exc_info=True)
+            return Goto("menu", (Line.of("try_again_later"),))
+
+    def _global_key(self, turn: Turn, heard: Heard) -> Outcome | None:
+        step = STEPS[turn.session.step]
+        digits = heard.digits
+        if step.kind == MENU and heard.speech and not digits:
+            intent = self._nlu.classify(heard.speech, turn.language) if self._nlu else None
+            if intent == "request_agent":
+                return Transfer("asked_for_agent")
+            if intent == "help":
+                return Goto(step.name)
+            if intent in _SPEECH_DIGITS and getattr(step, "yes_no", False):
+                heard.digits = _SPEECH_DIGITS[intent]
+            heard.intent = intent
+            return None
+        if digits == "0" and step.name != "offer_agent":
+            return Transfer("pressed_zero")
+        if step.kind == MENU and digits == "9":
+            return Goto(step.name)  # repeat
+        if "*" in digits:
+            return Goto(step.back) if step.back else Goto(step.name)
+        return None
+
+    # --- rendering ------------------------------------------------------------------------------
+    def _render(self, turn: Turn, outcome: Outcome) -> str:
+        said: list[Line] = []
+        session = turn.session
+        for _ in range(_MAX_HOPS):
+            if isinstance(outcome, Retry):
+                said.extend(outcome.say)
+                retries = int(session.data.get("retries", 0)) + 1
+                session.data["retries"] = retries
+                session.data["trouble"] = "no_input" if outcome.no_input else "invalid_input"
+                if retries > MAX_RETRIES:
+                    outcome = Goto("offer_agent")
+                    continue
+                asked = STEPS[session.step].ask(turn)
+                if isinstance(asked, Ask):
+                    return self._question(turn, said, asked)
+                outcome = asked
+                continue
+            if isinstance(outcome, Goto):
+                said.extend(outcome.say)
+                target = self._enter(turn, outcome.step)
+                asked = STEPS[target].ask(turn)
+                if isinstance(asked, Ask):
+                    return self._question(turn, said, asked)
+                outcome = asked
+                continue
+            if isinstance(outcome, CollectPayment):
+                said.extend(outcome.say)
+                session.step = outcome.spec.result_step
+                session.data["retries"] = 0
+                return str(twiml.pay(said, outcome.spec,
+                                     step_url(outcome.spec.result_step, session.turn),
+                                     session.language, self._channels.pay_connector))
+            if isinstance(outcome, Transfer):
+                said.extend(outcome.say)
+                return self._transfer(turn, said, outcome.reason)
+            if isinstance(outcome, End):
+                said.extend(outcome.say)
+                session.step = "ended"
+                return str(twiml.goodbye(said, session.language))
+        raise RuntimeError("voice flow did not settle")  # pragma: no cover - a flow bug
+
+    def _enter(self, turn: Turn, name: str) -> str:
+        """Move to a step; account steps first go through identification."""
+        session = turn.session
+        step = STEPS[name]
+        if step.needs_account and not session.verified:
+            session.data["after_identify"] = name
+            name = "identify"
+        if name != session.step:
+            session.data["retries"] = 0
+        session.step = name
+        return name
+
+    def _question(self, turn: Turn, said: list[Line], asked: Ask) -> str:
+        session = turn.session
+        return str(twiml.question(said, asked, step_url(session.step, session.turn),
+                                  session.language))
+
+    def _transfer(self, turn: Turn, said: list[Line], reason: str) -> str:
+        session = turn.session
+        handoff = self._container.handoff_service().record(HandoffRequest(
+            channel=Channel.VOICE, session_key=session.session_key, reason=reason,
+            verified=session.verified, last_step=session.step,
+            intent=str(session.data.get("intent", "")), language=session.language,
+            caller=session.caller, account_id=session.account_id,
+            account_number=session.data.get("account_number")))
+        said = [*said, Line.of("transfer")]
+        session.step = "after_dial"
+        return str(twiml.transfer(said, session.language, self._container.settings.phone_311,
+                                  whisper_url=f"/voice/whisper?handoff={handoff.id}",
+                                  action=step_url("after_dial", session.turn)))
+
+    def _ask_language(self, session: ChannelSession) -> str:
+        city = self._container.settings.city_name.removeprefix("the ")
+        asked = STEPS[FIRST_STEP].ask(None)  # type: ignore[arg-type]
+        assert isinstance(asked, Ask)
+        return str(twiml.question([Line.of("welcome", city=city)], asked,
+                                  step_url(FIRST_STEP, session.turn), "en",
+                                  extra=[([Line.of("language_choice")], "es")]))
+
+    def _resume(self, session: ChannelSession) -> str:
+        """Ask the current step again (stale or unexpected webhook): no state changes."""
+        if session.ended_at is not None:
+            return str(twiml.goodbye([], session.language))
+        if session.step == FIRST_STEP:
+            return self._ask_language(session)
+        step = STEPS.get(session.step)
+        turn = Turn(session=session, container=self._container, channels=self._channels,
+                    params={}, number=session.turn, nlu=self._nlu)
+        asked = step.ask(turn) if step is not None and step.kind in (MENU, ENTRY) else None
+        if isinstance(asked, Ask):
+            return str(twiml.question([], asked, step_url(session.step, session.turn),
+                                      session.language))
+        # Waiting for a <Pay> or <Dial> result that will not come, or a step that no longer
+        # exists: carry on from the main menu.
+        session.turn += 1
+        document = self._render(turn, Goto("menu", (Line.of("call_recovered"),)))
+        session.last_response = document
+        session.updated_at = self._container.clock.now()
+        return document if self._store.save(session) else self._resume_saved(session)
+
+    def _resume_saved(self, session: ChannelSession) -> str:
+        latest = self._store.load(VOICE, session.session_key)
+        return latest.last_response if latest and latest.last_response else str(
+            twiml.goodbye([Line.of("problem")], session.language))
+
+
+def _call_sid(params: Mapping[str, str]) -> str | None:
+    sid = str(params.get("CallSid", "") or "")
+    return sid if _CALL_SID.match(sid) else None
+
+
+def _caller(text: str) -> str | None:
+    try:
+        return normalize_phone(text) if text else None
+    except DomainError:
+        return None  # withheld, "anonymous", a SIP client: no caller ID to offer
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 9 else -1
+
+
+def _heard(params: Mapping[str, str]) -> Heard:
+    digits = str(params.get("Digits", "") or "").strip()
+    speech = " ".join(str(params.get("SpeechResult", "") or "").split())[:300]
+    if digits and not _DIGITS.match(digits):
+        digits = "?"  # garbage: no step accepts it, so it is re-prompted
+    return Heard(digits=digits, speech=speech)

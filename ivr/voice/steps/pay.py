@@ -1,0 +1,245 @@
+"""Pay now: method, fee and total, then <Pay>. A card is charged by the processor during
+<Pay> (the payment is reserved first, its result recorded after); a bank account is
+tokenized by <Pay>, the debit authorization read back (TEL), then submitted for ACH."""
+
+from __future__ import annotations
+
+from domain.errors import AmountOutOfRange, NothingDue
+from domain.model import MethodKind, PaymentStatus
+from domain.ports import ChargeResult
+from domain.services.payments import MethodChoice, PaymentRequest
+from ivr.voice.flow import (
+    RESULT,
+    Ask,
+    CollectPayment,
+    End,
+    Heard,
+    Outcome,
+    PaySpec,
+    Step,
+    Turn,
+    ask,
+    goto,
+    register,
+    retry,
+)
+from ivr.voice.speech import Amount, Characters, Day, Line, Telephone
+from ivr.voice.steps.payment_common import (
+    CANCELLED,
+    DECLINED,
+    HUNG_UP,
+    PROCESSOR_DOWN,
+    SUCCESS,
+    amount_of,
+    masked_card_label,
+    pay_result,
+    stored_tokenized,
+    tokenized_from_pay,
+)
+
+METHODS = {"1": "card", "2": "bank"}
+
+
+def confirmation_lines(conf: str) -> Line:
+    return Line.of("confirmation", conf=Characters(conf))
+
+
+def account_type_word(turn: Turn, account_type: str | None) -> str:
+    from ivr.voice.prompts import template
+
+    return template(turn.language, "savings" if account_type == "savings" else "checking")
+
+
+def bank_authorization(turn: Turn, when: Day) -> Line:
+    """The read-back a phone-authorized (TEL) ACH debit requires."""
+    method = stored_tokenized(turn.data)
+    assert method is not None
+    settings = turn.container.settings
+    return Line.of("authorize_bank", city=turn.city, amount=Amount(amount_of(turn.data)),
+                   account_type=account_type_word(turn, str(method.bank_account_type or "")),
+                   last4=Characters(method.last4), date=when,
+                   phone=Telephone(settings.phone_311))
+
+
+@register
+class PayMethod(Step):
+    name = "pay_method"
+    back = "pay_amount"
+
+    def ask(self, turn: Turn) -> Ask:
+        fee = turn.container.payment_service().fee(MethodKind.CARD)
+        return ask(Line.of("method_menu", fee=Amount(fee)))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits not in METHODS:
+            return retry(Line.of("not_understood"))
+        turn.data["method"] = METHODS[heard.digits]
+        return goto("pay_confirm")
+
+
+@register
+class PayConfirm(Step):
+    """The fee and total are heard and accepted before anything is charged."""
+
+    name = "pay_confirm"
+    back = "pay_method"
+    yes_no = True
+
+    def ask(self, turn: Turn) -> Ask:
+        amount = amount_of(turn.data)
+        if turn.data.get("method") == "bank":
+            return ask(Line.of("confirm_bank", amount=Amount(amount)))
+        fee = turn.container.payment_service().fee(MethodKind.CARD)
+        return ask(Line.of("confirm_card", amount=Amount(amount), fee=Amount(fee),
+                           total=Amount(amount + fee)))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "2":
+            return goto("menu", Line.of("pay_cancelled"))
+        if heard.digits != "1":
+            return retry(Line.of("not_understood"))
+        city = turn.city
+        if turn.data.get("method") == "bank":
+            return CollectPayment(PaySpec("ach-debit", "0", f"{city} payment", "pay_bank_result"),
+                                  (Line.of("pay_bank_intro"),))
+        payments = turn.container.payment_service()
+        fee = payments.fee(MethodKind.CARD)
+        try:
+            outcome = payments.begin_payment(PaymentRequest(
+                account_id=turn.account_id, amount=amount_of(turn.data),
+                method=MethodChoice.entered_at_processor(MethodKind.CARD), actor=turn.actor,
+                idempotency_key=turn.idempotency_key("pay"), accepted_fee=fee))
+        except AmountOutOfRange:
+            return goto("pay_amount", Line.of("already_covered"))
+        except NothingDue:
+            return goto("menu", Line.of("nothing_due"))
+        payment = outcome.payment
+        turn.data["pay_payment_id"] = payment.id
+        turn.data["receipt_conf"] = payment.confirmation_number
+        return CollectPayment(PaySpec("credit-card", payment.total.canonical(),
+                                      f"{city} payment {payment.confirmation_number}",
+                                      "pay_card_result"), (Line.of("pay_card_intro"),))
+
+
+@register
+class PayCardResult(Step):
+    """Twilio posts the <Pay> result of a card charge here."""
+
+    name = "pay_card_result"
+    kind = RESULT
+
+    def ask(self, turn: Turn) -> Outcome:
+        return goto("menu")
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        payments = turn.container.payment_service()
+        payment_id = int(turn.data.pop("pay_payment_id"))
+        result = pay_result(turn.params)
+        if result == SUCCESS:
+            reference = (turn.params.get("PaymentConfirmationCode") or "")[:64] or None
+            payment = payments.record_charge_result(
+                payment_id, ChargeResult(status="approved", reference=reference), turn.actor,
+                account_id=turn.account_id, method_label=masked_card_label(turn.params))
+            if payment.status == PaymentStatus.APPROVED:
+                return goto("receipt_offer",
+                            Line.of("pay_approved", amount=Amount(payment.amount)),
+                            confirmation_lines(payment.confirmation_number))
+            return goto("pay_retry", Line.of("pay_declined"))
+        if result == DECLINED:
+            payments.record_charge_result(
+                payment_id, ChargeResult(
+                    status="declined", decline_code=(turn.params.get("PaymentError") or "")[:32],
+                    decline_reason=_reason(turn.params.get("ConnectorError", ""))),
+                turn.actor, account_id=turn.account_id,
+                method_label=masked_card_label(turn.params))
+            return goto("pay_retry", Line.of("pay_declined"))
+        reasons = {CANCELLED: "cancelled by the caller", HUNG_UP: "the caller hung up",
+                   PROCESSOR_DOWN: "the payment processor could not be reached"}
+        payments.abandon(payment_id, reasons.get(result, "the card details were not accepted"),
+                         turn.actor)
+        if result == HUNG_UP:
+            return End()
+        if result == CANCELLED:
+            return goto("menu", Line.of("pay_cancelled"))
+        if result == PROCESSOR_DOWN:
+            return goto("menu", Line.of("pay_processor_down"))
+        return goto("pay_retry", Line.of("pay_unreadable"))
+
+
+@register
+class PayRetry(Step):
+    name = "pay_retry"
+
+    def ask(self, turn: Turn) -> Ask:
+        return ask(Line.of("pay_retry_menu"))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "3":
+            return goto("menu")
+        if heard.digits not in METHODS:
+            return retry(Line.of("not_understood"))
+        turn.data["method"] = METHODS[heard.digits]
+        return goto("pay_confirm")
+
+
+@register
+class PayBankResult(Step):
+    """<Pay> tokenized a bank account: read back the debit authorization next."""
+
+    name = "pay_bank_result"
+    kind = RESULT
+
+    def ask(self, turn: Turn) -> Outcome:
+        return goto("menu")
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        return after_tokenize(turn, MethodKind.BANK, "pay_authorize", "pay_retry")
+
+
+def after_tokenize(turn: Turn, kind: MethodKind, next_step: str, retry_step: str) -> Outcome:
+    result = pay_result(turn.params)
+    if result == SUCCESS and tokenized_from_pay(turn, kind) is not None:
+        return goto(next_step)
+    if result == HUNG_UP:
+        return End()
+    if result == CANCELLED:
+        return goto("menu", Line.of("pay_cancelled"))
+    if result == PROCESSOR_DOWN:
+        return goto("menu", Line.of("pay_processor_down"))
+    return goto(retry_step, Line.of("pay_unreadable"))
+
+
+@register
+class PayAuthorize(Step):
+    name = "pay_authorize"
+    yes_no = True
+
+    def ask(self, turn: Turn) -> Ask:
+        return ask(bank_authorization(turn, Day(turn.container.clock.today())), timeout=8)
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "2":
+            return goto("menu", Line.of("pay_cancelled"))
+        if heard.digits != "1":
+            return retry(Line.of("not_understood"))
+        method = stored_tokenized(turn.data)
+        assert method is not None
+        try:
+            outcome = turn.container.payment_service().pay_now(PaymentRequest(
+                account_id=turn.account_id, amount=amount_of(turn.data),
+                method=MethodChoice.new(method), actor=turn.actor,
+                idempotency_key=turn.idempotency_key("pay")))
+        except AmountOutOfRange:
+            return goto("pay_amount", Line.of("already_covered"))
+        except NothingDue:
+            return goto("menu", Line.of("nothing_due"))
+        payment = outcome.payment
+        turn.data["receipt_conf"] = payment.confirmation_number
+        turn.data.pop("tokenized", None)
+        return goto("receipt_offer", Line.of("bank_submitted", amount=Amount(payment.amount)),
+                    confirmation_lines(payment.confirmation_number))
+
+
+def _reason(text: str) -> str:
+    """The processor's decline message, without any digits (it is stored and texted)."""
+    return "".join(ch for ch in text if not ch.isdigit())[:120].strip() or "declined"

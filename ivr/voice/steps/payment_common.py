@@ -1,0 +1,210 @@
+"""What paying now and scheduling share: choosing the amount, reading a <Pay> result, the
+method a tokenized <Pay> produced, and the text receipt offer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from domain.errors import AmountOutOfRange, InvalidAmount, InvalidPhoneNumber, NothingDue
+from domain.model import BankAccountType, MethodKind
+from domain.money import Money
+from domain.ports import TokenizedMethod
+from ivr.voice.flow import ENTRY, Ask, Heard, Outcome, Step, Turn, ask, entry, goto, register, retry
+from ivr.voice.speech import Amount, Line
+
+MAX_AMOUNT_DIGITS = 9  # $9,999,999.99: anything longer is a slip of the finger
+
+# <Pay> Result values (Twilio) grouped by what the caller hears next.
+SUCCESS = "success"
+CANCELLED = "cancelled"
+HUNG_UP = "hung_up"
+DECLINED = "declined"
+UNREADABLE = "unreadable"
+PROCESSOR_DOWN = "processor_down"
+FAILED = "failed"
+
+
+def pay_result(params: Mapping[str, str]) -> str:
+    result = params.get("Result", "")
+    if result == "success":
+        return SUCCESS
+    if result == "caller-interrupted-with-star":
+        return CANCELLED
+    if result == "caller-hung-up":
+        return HUNG_UP
+    if result == "payment-connector-error":
+        # The connector answered with an error (a decline, an invalid routing number), or it
+        # could not be reached at all (no PaymentError).
+        return DECLINED if params.get("PaymentError") else PROCESSOR_DOWN
+    if result in ("too-many-failed-attempts", "validation-error", "input-timeout"):
+        return UNREADABLE
+    return FAILED
+
+
+def masked_card_label(params: Mapping[str, str]) -> str | None:
+    """'VISA ending 4242' from Twilio's masked PaymentCardNumber and PaymentCardType."""
+    digits = "".join(ch for ch in params.get("PaymentCardNumber", "") if ch.isdigit())
+    if len(digits) < 4:
+        return None
+    brand = (params.get("PaymentCardType", "") or "card").strip()[:20]
+    brand = brand.upper() if brand.lower() in ("visa", "amex") else brand.title()
+    return f"{brand} ending {digits[-4:]}"
+
+
+def tokenized_from_pay(turn: Turn, kind: MethodKind) -> TokenizedMethod | None:
+    """The method behind a <Pay> token, as the processor describes it (not as the request
+    claims), stored in the call state as plain values until the caller confirms."""
+    token = (turn.params.get("PaymentToken") or "").strip()
+    if not token or len(token) > 200:
+        return None
+    method = turn.container.gateway.token_details(token)
+    if method is None or method.kind != kind:
+        return None
+    turn.data["tokenized"] = {
+        "kind": str(method.kind), "token": method.token, "last4": method.last4,
+        "brand": method.brand, "exp_month": method.exp_month, "exp_year": method.exp_year,
+        "bank_account_type": str(method.bank_account_type) if method.bank_account_type else None,
+    }
+    return method
+
+
+def stored_tokenized(data: Mapping[str, Any]) -> TokenizedMethod | None:
+    raw = data.get("tokenized")
+    if not isinstance(raw, dict):
+        return None
+    account_type = raw.get("bank_account_type")
+    return TokenizedMethod(kind=MethodKind(raw["kind"]), token=raw["token"], last4=raw["last4"],
+                           brand=raw.get("brand"), exp_month=raw.get("exp_month"),
+                           exp_year=raw.get("exp_year"),
+                           bank_account_type=BankAccountType(account_type) if account_type
+                           else None)
+
+
+def amount_of(data: Mapping[str, Any]) -> Money:
+    return Money.parse(str(data["amount"]))
+
+
+# --- choosing the amount --------------------------------------------------------------------
+
+
+class AmountChoice(Step):
+    """Full balance, past-due part, or another amount. `flow` is "pay" or "schedule"."""
+
+    flow: str = "pay"
+    next_step: str = "pay_method"
+
+    def ask(self, turn: Turn) -> Ask | Outcome:
+        summary = turn.container.balance_service().summary(turn.account_id)
+        if not summary.total_due.is_positive():
+            return goto("menu", Line.of("nothing_due"))
+        payable = turn.container.payment_service().payable(turn.account_id)
+        if not payable.is_positive():
+            return goto("menu", Line.of("already_covered"))
+        turn.data["payable"] = payable.canonical()
+        lines = [Line.of("schedule_intro")] if self.flow == "schedule" else []
+        lines.append(Line.of("amount_menu_full", amount=Amount(payable)))
+        past_due = summary.past_due
+        if past_due.is_positive() and past_due < payable:
+            turn.data["past_due"] = past_due.canonical()
+            lines.append(Line.of("amount_menu_past_due", amount=Amount(past_due)))
+        else:
+            turn.data.pop("past_due", None)
+        lines.append(Line.of("amount_menu_other"))
+        return ask(*lines)
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "1" and "payable" in turn.data:
+            return self._chosen(turn, Money.parse(str(turn.data["payable"])))
+        if heard.digits == "2" and "past_due" in turn.data:
+            return self._chosen(turn, Money.parse(str(turn.data["past_due"])))
+        if heard.digits == "3":
+            return goto(f"{self.name}_entry")
+        return retry(Line.of("not_understood"))
+
+    def _chosen(self, turn: Turn, amount: Money) -> Outcome:
+        turn.data["amount"] = amount.canonical()
+        return goto(self.next_step)
+
+
+class AmountEntry(Step):
+    """Dollars and cents typed without a decimal point: 4550# is $45.50."""
+
+    kind = ENTRY
+    next_step: str = "pay_method"
+
+    def ask(self, turn: Turn) -> Ask:
+        return entry(Line.of("amount_entry"))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        digits = heard.digits.rstrip("#")
+        if not digits.isdigit() or len(digits) > MAX_AMOUNT_DIGITS:
+            return retry(Line.of("amount_invalid"))
+        amount = Money.from_cents(int(digits))
+        try:
+            turn.container.payment_service().quote(turn.account_id, amount, MethodKind.BANK)
+        except AmountOutOfRange:
+            payable = turn.container.payment_service().payable(turn.account_id)
+            if not payable.is_positive():
+                return goto("menu", Line.of("already_covered"))
+            return retry(Line.of("amount_too_high", amount=Amount(payable)))
+        except InvalidAmount:
+            return retry(Line.of("amount_invalid"))
+        except NothingDue:
+            return goto("menu", Line.of("nothing_due"))
+        turn.data["amount"] = amount.canonical()
+        return goto(self.next_step, Line.of("amount_heard", amount=Amount(amount)))
+
+
+@register
+class PayAmount(AmountChoice):
+    name = "pay_amount"
+
+
+@register
+class PayAmountEntry(AmountEntry):
+    name = "pay_amount_entry"
+    back = "pay_amount"
+
+
+@register
+class ScheduleAmount(AmountChoice):
+    name = "schedule_amount"
+    flow = "schedule"
+    next_step = "schedule_date"
+
+
+@register
+class ScheduleAmountEntry(AmountEntry):
+    name = "schedule_amount_entry"
+    back = "schedule_amount"
+    next_step = "schedule_date"
+
+
+# --- the receipt --------------------------------------------------------------------------------
+
+
+@register
+class ReceiptOffer(Step):
+    """Offer a text receipt at the calling number (a landline just fails politely)."""
+
+    name = "receipt_offer"
+    yes_no = True
+
+    def ask(self, turn: Turn) -> Ask:
+        return ask(Line.of("receipt_offer"))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "2":
+            return goto("menu")
+        if heard.digits != "1":
+            return retry(Line.of("not_understood"))
+        caller = turn.session.caller
+        if not caller:
+            return goto("menu", Line.of("text_unavailable"))
+        try:
+            turn.container.payment_service().text_receipt(
+                turn.account_id, str(turn.data.get("receipt_conf", "")), caller, turn.language)
+        except InvalidPhoneNumber:
+            return goto("menu", Line.of("text_unavailable"))
+        return goto("menu", Line.of("receipt_sent"))

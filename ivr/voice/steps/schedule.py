@@ -1,0 +1,194 @@
+"""Schedule a payment: amount, date (MMDD on the keypad), method tokenized by <Pay> with a
+zero charge, the authorization read back, then the scheduled payment and its number."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from domain.errors import AmountOutOfRange, InvalidDate, NothingDue
+from domain.model import MethodKind
+from domain.services.payments import MethodChoice, PaymentRequest
+from ivr.voice.flow import (
+    ENTRY,
+    RESULT,
+    Ask,
+    CollectPayment,
+    Heard,
+    Outcome,
+    PaySpec,
+    Step,
+    Turn,
+    ask,
+    entry,
+    goto,
+    register,
+    retry,
+)
+from ivr.voice.speech import Amount, Characters, Day, Line
+from ivr.voice.steps.pay import after_tokenize, bank_authorization, confirmation_lines
+from ivr.voice.steps.payment_common import amount_of, stored_tokenized
+
+RECENTLY_PAST = timedelta(days=31)  # "1115" typed on Nov 22 means last week, not next year
+
+
+def date_from_keys(keys: str, today: date) -> date | None:
+    """MMDD to the next such date: this year, or next year once it has passed (January
+    dates typed in December). A date in the last month is taken as the past (rejected)."""
+    if len(keys) != 4 or not keys.isdigit():
+        return None
+    month, day = int(keys[:2]), int(keys[2:])
+    try:
+        candidate = date(today.year, month, day)
+    except ValueError:
+        try:  # February 29th typed in a common year: next year might be a leap year
+            candidate = date(today.year + 1, month, day)
+        except ValueError:
+            return None
+    if candidate <= today and today - candidate > RECENTLY_PAST:
+        try:
+            candidate = date(today.year + 1, month, day)
+        except ValueError:
+            return None
+    return candidate
+
+
+@register
+class ScheduleDate(Step):
+    name = "schedule_date"
+    kind = ENTRY
+    back = "schedule_amount"
+
+    def ask(self, turn: Turn) -> Ask:
+        return entry(Line.of("date_entry"), num_digits=4)
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        today = turn.container.clock.today()
+        when = date_from_keys(heard.digits.rstrip("#"), today)
+        if when is None:
+            return retry(Line.of("date_invalid"))
+        policy = turn.container.settings.payments
+        latest = today + timedelta(days=policy.max_schedule_days)
+        if when <= today:
+            return retry(Line.of("date_past"))
+        if when > latest:
+            return retry(Line.of("date_too_far", days=policy.max_schedule_days,
+                                 date=Day(latest, with_year=latest.year != today.year)))
+        try:
+            quote = turn.container.payment_service().quote(
+                turn.account_id, amount_of(turn.data), MethodKind.BANK, scheduled_for=when)
+        except InvalidDate:
+            return retry(Line.of("date_invalid"))
+        except AmountOutOfRange:
+            return goto("schedule_amount", Line.of("already_covered"))
+        except NothingDue:
+            return goto("menu", Line.of("nothing_due"))
+        turn.data["date"] = when.isoformat()
+        lines = [Line.of("date_heard", date=Day(when, with_year=when.year != today.year))]
+        if quote.warnings:
+            summary = turn.container.balance_service().summary(turn.account_id)
+            if summary.past_due.is_positive():
+                lines.append(Line.of("warn_past_due", amount=Amount(summary.past_due)))
+            elif quote.due_date:
+                lines.append(Line.of("warn_after_due", date=Day(quote.due_date)))
+        return goto("schedule_method", *lines)
+
+
+@register
+class ScheduleMethod(Step):
+    name = "schedule_method"
+    back = "schedule_date"
+
+    def ask(self, turn: Turn) -> Ask:
+        fee = turn.container.payment_service().fee(MethodKind.CARD)
+        return ask(Line.of("schedule_method_menu", fee=Amount(fee)))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        city = turn.city
+        if heard.digits == "1":
+            turn.data["method"] = "card"
+            return CollectPayment(PaySpec("credit-card", "0", f"{city} scheduled payment",
+                                          "schedule_card_result"),
+                                  (Line.of("schedule_card_intro"),))
+        if heard.digits == "2":
+            turn.data["method"] = "bank"
+            return CollectPayment(PaySpec("ach-debit", "0", f"{city} scheduled payment",
+                                          "schedule_bank_result"),
+                                  (Line.of("schedule_bank_intro"),))
+        return retry(Line.of("not_understood"))
+
+
+@register
+class ScheduleCardResult(Step):
+    name = "schedule_card_result"
+    kind = RESULT
+
+    def ask(self, turn: Turn) -> Outcome:
+        return goto("menu")
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        return after_tokenize(turn, MethodKind.CARD, "schedule_authorize", "schedule_method")
+
+
+@register
+class ScheduleBankResult(Step):
+    name = "schedule_bank_result"
+    kind = RESULT
+
+    def ask(self, turn: Turn) -> Outcome:
+        return goto("menu")
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        return after_tokenize(turn, MethodKind.BANK, "schedule_authorize", "schedule_method")
+
+
+@register
+class ScheduleAuthorize(Step):
+    """Read back what will happen (and, for a bank account, the TEL authorization)."""
+
+    name = "schedule_authorize"
+    back = "schedule_method"
+    yes_no = True
+
+    def ask(self, turn: Turn) -> Ask:
+        when = date.fromisoformat(str(turn.data["date"]))
+        today = turn.container.clock.today()
+        day = Day(when, with_year=when.year != today.year)
+        method = stored_tokenized(turn.data)
+        assert method is not None
+        if method.kind == MethodKind.BANK:
+            return ask(bank_authorization(turn, day), timeout=8)
+        amount = amount_of(turn.data)
+        fee = turn.container.payment_service().fee(MethodKind.CARD)
+        return ask(Line.of("authorize_card", amount=Amount(amount), date=day,
+                           last4=Characters(method.last4), fee=Amount(fee),
+                           total=Amount(amount + fee)), timeout=8)
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "2":
+            return goto("menu", Line.of("pay_cancelled"))
+        if heard.digits != "1":
+            return retry(Line.of("not_understood"))
+        method = stored_tokenized(turn.data)
+        assert method is not None
+        payments = turn.container.payment_service()
+        when = date.fromisoformat(str(turn.data["date"]))
+        try:
+            outcome = payments.schedule(PaymentRequest(
+                account_id=turn.account_id, amount=amount_of(turn.data),
+                method=MethodChoice.new(method), actor=turn.actor,
+                idempotency_key=turn.idempotency_key("schedule"), scheduled_for=when,
+                accepted_fee=payments.fee(method.kind)))
+        except InvalidDate:
+            return goto("schedule_date", Line.of("date_invalid"))
+        except AmountOutOfRange:
+            return goto("schedule_amount", Line.of("already_covered"))
+        except NothingDue:
+            return goto("menu", Line.of("nothing_due"))
+        payment = outcome.payment
+        turn.data["receipt_conf"] = payment.confirmation_number
+        turn.data.pop("tokenized", None)
+        today = turn.container.clock.today()
+        return goto("receipt_offer",
+                    Line.of("scheduled_done", amount=Amount(payment.amount),
+                            date=Day(when, with_year=when.year != today.year)),
+                    confirmation_lines(payment.confirmation_number))

@@ -1,0 +1,79 @@
+"""A seeded demo city behind the real Flask app, and simulated calls into it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask
+
+from domain.adapters.clock import FixedClock
+from domain.adapters.database import upgrade
+from domain.adapters.demo_city import DemoCity
+from domain.adapters.demo_seed import seed_demo_city
+from domain.adapters.wiring import Container, build_container
+from domain.config import Settings
+from ivr import create_app
+from ivr.config import ChannelSettings
+from ivr.phone_simulator import FlaskTransport, PhoneCall, Transcript
+
+CITY_TZ = ZoneInfo("America/Chicago")
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=CITY_TZ)
+
+# The sandbox processor's test instruments (domain/adapters/sandbox_processor.py).
+APPROVED_CARD = ["4242424242424242", "1230", "123", "60601"]
+DECLINED_CARD = ["4000000000000002", "1230", "123", "60601"]
+BANK = ["011000015", "000123456789"]
+
+DANA = "0104200731"  # past due, phone +13125550101, SSN last 4 4821, street 1234
+LUCIA = "2201458890"  # Spanish, +13125550102, street 507
+GRACE = "3300917254"  # paperless, a scheduled payment, +13125550103, street 88
+VICTOR = "5512093384"  # locked
+AISHA = "6604381127"  # email on file, not paperless, street 19
+SAMUEL = "7730264415"  # street 3021
+
+
+@dataclass
+class VoiceCity:
+    app: Flask
+    container: Container
+
+    def call(self, script: Iterable[str], caller: str = "+13125550199") -> Transcript:
+        return PhoneCall(FlaskTransport(self.app), caller=caller).run(list(script))
+
+    def rows(self, query: str, **params: object) -> list[sa.Row]:
+        with self.container.engine.connect() as conn:
+            return list(conn.execute(sa.text(query), params))
+
+    def payments(self, account_number: str) -> list[sa.Row]:
+        """The payments simulated calls made (not the seeded history)."""
+        return self.rows(
+            "SELECT p.* FROM payments p JOIN accounts a ON a.id = p.account_id "
+            "WHERE a.account_number = :n AND p.created_by LIKE 'resident:CA%' ORDER BY p.id",
+            n=account_number)
+
+    def audit(self, action_prefix: str) -> list[sa.Row]:
+        return self.rows("SELECT * FROM audit_events WHERE channel = 'voice' AND action LIKE "
+                         ":p ORDER BY id", p=f"{action_prefix}%")
+
+    def outbox(self, recipient: str) -> list[sa.Row]:
+        return self.rows("SELECT * FROM outbox_messages WHERE recipient = :r ORDER BY id",
+                         r=recipient)
+
+
+def voice_city(tmp_path: Path, **channel_env: str) -> Iterator[VoiceCity]:
+    url = f"sqlite:///{tmp_path / 'payline.db'}"
+    upgrade(url)
+    settings = Settings.from_env({"PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(tmp_path)})
+    container = build_container(settings, clock=FixedClock(NOW))
+    seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), container.gateway)
+    # The NLU points at a closed port: speech at menus must work on the keyword fallback.
+    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": "http://127.0.0.1:9",
+                                         **channel_env})
+    app = create_app(container=container, channel_settings=channels)
+    yield VoiceCity(app, container)
+    container.dispose()
