@@ -31,7 +31,11 @@ def create_app(settings: Settings | None = None, channel_settings: ChannelSettin
     configure_logging()
     app = Flask(__name__)
     channels = channel_settings or ChannelSettings.from_env()
-    app.config.update(SECRET_KEY=channels.secret_key, JSON_SORT_KEYS=False, **flask_config)
+    app.config.update(SECRET_KEY=channels.secret_key, JSON_SORT_KEYS=False,
+                      # The session carries CSRF tokens for the web pages.
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=channels.public_url.startswith("https://"),
+                      **flask_config)
     app.extensions["payline"] = container or build_container(settings)
     app.extensions["payline.channels"] = channels
     register_error_handlers(app)

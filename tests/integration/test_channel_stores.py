@@ -1,0 +1,100 @@
+"""Conversation state, the 311 handoff log and one-time links on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
+from domain.adapters.clock import FixedClock
+from domain.adapters.handoff_log import SqlHandoffLog
+from domain.adapters.link_store import SqlLinkStore
+from domain.errors import LinkNotUsable
+from domain.model import Actor, Channel, LinkPurpose
+from domain.services.handoffs import HandoffRequest, HandoffService
+from domain.services.links import LinkService, hash_token
+from tests.integration.conftest import Builders
+
+
+@pytest.fixture
+def account_id(engine: Engine, uow_factory, build: Builders) -> int:
+    with uow_factory() as uow:
+        account = build.account()
+        uow.accounts.add(account)
+        uow.commit()
+        return account.id
+
+
+def new_session(clock: FixedClock, key: str = "CA1") -> ChannelSession:
+    now = clock.now()
+    return ChannelSession(channel="voice", session_key=key, language="en", step="language",
+                          created_at=now, updated_at=now, turn=1,
+                          data={"amount": "12.50", "hints": ["0012345678"]})
+
+
+def test_a_session_round_trips_and_saves_optimistically(engine: Engine) -> None:
+    clock = FixedClock(Builders.now)
+    store = SqlChannelSessionStore(engine)
+    started = store.start(new_session(clock))
+    assert started.version == 1
+    twin = store.start(new_session(clock))  # a retried "incoming" webhook
+    assert twin.id == started.id
+
+    first, second = store.load("voice", "CA1"), store.load("voice", "CA1")
+    assert first is not None and second is not None
+    first.step, first.turn = "menu", 2
+    assert store.save(first)
+    second.step = "id_how"
+    assert not store.save(second)  # loaded before the first save: refused
+    loaded = store.load("voice", "CA1")
+    assert loaded is not None
+    assert (loaded.step, loaded.turn, loaded.data["amount"]) == ("menu", 2, "12.50")
+    assert loaded.created_at == clock.now() and loaded.created_at.tzinfo is not None
+    assert store.load("sms", "CA1") is None
+
+
+def test_handoffs_are_recorded_once_per_reason_and_taken_once(engine: Engine,
+                                                              account_id: int) -> None:
+    clock = FixedClock(Builders.now)
+    service = HandoffService(SqlHandoffLog(engine), clock)
+    request = HandoffRequest(channel=Channel.VOICE, session_key="CA9", reason="pressed_zero",
+                             verified=True, last_step="pay_confirm", intent="pay_now",
+                             language="es", caller="+13125550199", account_id=account_id,
+                             account_number="0104200731")
+    handoff = service.record(request)
+    assert service.record(request).id == handoff.id  # the same press, retried
+    assert handoff.masked_account == "******0731"
+    assert handoff.summary == ("Spanish-speaking caller, verified on the account ending 0731, "
+                               "was paying now and asked for an agent.")
+    stored = service.get(handoff.id)  # type: ignore[arg-type]
+    assert stored is not None and stored.created_at == clock.now()
+    assert [h.id for h in service.open_handoffs()] == [handoff.id]
+    log = SqlHandoffLog(engine)
+    assert log.take(handoff.id, "A101", clock.now())  # type: ignore[arg-type]
+    assert not log.take(handoff.id, "A102", clock.now())  # type: ignore[arg-type]
+    assert service.open_handoffs() == []
+
+
+def test_links_are_single_use_and_expire(engine: Engine, account_id: int) -> None:
+    clock = FixedClock(Builders.now)
+    links = LinkService(SqlLinkStore(engine), clock, ttl=timedelta(minutes=30))
+    actor = Actor.resident(Channel.VOICE, "CA1")
+    token = links.issue(LinkPurpose.PAPERLESS, account_id, actor, payload={"x": 1})
+    assert SqlLinkStore(engine).by_hash(token) is None  # only the hash is stored
+    assert links.peek(token, LinkPurpose.PAPERLESS).account_id == account_id
+    with pytest.raises(LinkNotUsable):
+        links.peek(token, LinkPurpose.PAY)  # a paperless link does not pay
+    assert links.redeem(token, LinkPurpose.PAPERLESS).account_id == account_id
+    with pytest.raises(LinkNotUsable):
+        links.redeem(token, LinkPurpose.PAPERLESS)
+
+    late = links.issue(LinkPurpose.PAPERLESS, account_id, actor)
+    assert SqlLinkStore(engine).by_hash(hash_token(late)) is not None
+    expired = LinkService(SqlLinkStore(engine), FixedClock(Builders.now + timedelta(minutes=31)))
+    with pytest.raises(LinkNotUsable):
+        expired.peek(late, LinkPurpose.PAPERLESS)
+    for garbage in ("", "x" * 500, "nope"):
+        with pytest.raises(LinkNotUsable):
+            links.peek(garbage, LinkPurpose.PAPERLESS)
