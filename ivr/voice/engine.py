@@ -203,14 +203,13 @@ class VoiceEngine:
                 if retries > MAX_RETRIES:
                     outcome = Goto("offer_agent")
                     continue
-                asked = STEPS[session.step].ask(turn)
-                if isinstance(asked, Ask):
-                    return self._question(turn, said, asked)
-                outcome = asked
-                continue
-            if isinstance(outcome, Goto):
+                target = session.step
+            elif isinstance(outcome, Goto):
                 said.extend(outcome.say)
                 target = self._enter(turn, outcome.step)
+            if isinstance(outcome, Retry | Goto):
+                # Ask the step's question, or follow what it says instead (e.g. the balance
+                # readout goes straight back to the menu).
                 asked = STEPS[target].ask(turn)
                 if isinstance(asked, Ask):
                     return self._question(turn, said, asked)

@@ -5,6 +5,8 @@ locks the account on the third, across every channel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from domain.errors import AccountLocked, InvalidInput, VerificationFailed
 from domain.model import Channel, FactorKind
 from domain.services.identity import Requester, VerifiedAccount, normalize_account_number
@@ -27,10 +29,6 @@ from ivr.voice.speech import Characters, Line
 MAX_HINTS = 3
 
 
-def _requester(turn: Turn) -> Requester:
-    return Requester(Channel.VOICE, turn.call_sid, turn.session.caller)
-
-
 def _verified(turn: Turn, verified: VerifiedAccount) -> Outcome:
     session = turn.session
     session.account_id = verified.account_id
@@ -40,12 +38,18 @@ def _verified(turn: Turn, verified: VerifiedAccount) -> Outcome:
     return goto(target, Line.of("id_verified", last4=Characters(verified.account_number[-4:])))
 
 
-def _failed() -> Outcome:
-    return goto("identify", Line.of("id_failed"))
-
-
-def _locked() -> Outcome:
-    return Transfer("locked_out", (Line.of("id_locked"),))
+def _check(turn: Turn, verify: Callable[[Requester], VerifiedAccount],
+           invalid_prompt: str) -> Outcome:
+    """Run one verification and say what came of it (the domain counts the failures)."""
+    try:
+        verified = verify(Requester(Channel.VOICE, turn.call_sid, turn.session.caller))
+    except InvalidInput:
+        return retry(Line.of(invalid_prompt))  # malformed: not counted as a failure
+    except VerificationFailed:
+        return goto("identify", Line.of("id_failed"))
+    except AccountLocked:
+        return Transfer("locked_out", (Line.of("id_locked"),))
+    return _verified(turn, verified)
 
 
 @register
@@ -98,22 +102,30 @@ class HowToIdentify(Step):
         return retry(Line.of("not_understood"))
 
 
-@register
-class AccountNumber(Step):
-    name = "id_account"
+class NumberEntry(Step):
+    """A number typed then #: digits only, leading zeros kept (as printed on the bill)."""
+
     kind = ENTRY
     back = "id_how"
     needs_account = False
+    prompt: str = "id_account"
+    data_key: str = "account_number"
+    next_step: str = "id_factor_kind"
 
     def ask(self, turn: Turn) -> Ask:
-        return entry(Line.of("id_account"))
+        return entry(Line.of(self.prompt))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         try:
-            turn.data["account_number"] = normalize_account_number(heard.digits.rstrip("#"))
+            turn.data[self.data_key] = normalize_account_number(heard.digits.rstrip("#"))
         except InvalidInput:
             return retry(Line.of("id_account_invalid"))
-        return goto("id_factor_kind")
+        return goto(self.next_step)
+
+
+@register
+class AccountNumber(NumberEntry):
+    name = "id_account"
 
 
 @register
@@ -147,36 +159,18 @@ class Factor(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         kind = FactorKind(turn.data.get("factor_kind", FactorKind.STREET_NUMBER))
-        try:
-            verified = turn.container.identity_service().verify_account(
-                str(turn.data.get("account_number", "")), kind, heard.digits.rstrip("#"),
-                _requester(turn))
-        except InvalidInput:
-            key = "id_last4_invalid" if kind == FactorKind.SSN_LAST4 else "id_street_invalid"
-            return retry(Line.of(key))
-        except VerificationFailed:
-            return _failed()
-        except AccountLocked:
-            return _locked()
-        return _verified(turn, verified)
+        number = str(turn.data.get("account_number", ""))
+        return _check(turn, lambda requester: turn.container.identity_service().verify_account(
+            number, kind, heard.digits.rstrip("#"), requester),
+            "id_last4_invalid" if kind == FactorKind.SSN_LAST4 else "id_street_invalid")
 
 
 @register
-class CustomerId(Step):
+class CustomerId(NumberEntry):
     name = "id_customer"
-    kind = ENTRY
-    back = "id_how"
-    needs_account = False
-
-    def ask(self, turn: Turn) -> Ask:
-        return entry(Line.of("id_customer"))
-
-    def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        try:
-            turn.data["customer_id"] = normalize_account_number(heard.digits.rstrip("#"))
-        except InvalidInput:
-            return retry(Line.of("id_account_invalid"))
-        return goto("id_bill")
+    prompt = "id_customer"
+    data_key = "customer_id"
+    next_step = "id_bill"
 
 
 @register
@@ -190,14 +184,7 @@ class BillNumber(Step):
         return entry(Line.of("id_bill"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        try:
-            verified = turn.container.identity_service().verify_general_billing(
-                str(turn.data.get("customer_id", "")), heard.digits.rstrip("#"),
-                _requester(turn))
-        except InvalidInput:
-            return retry(Line.of("id_bill_invalid"))
-        except VerificationFailed:
-            return _failed()
-        except AccountLocked:
-            return _locked()
-        return _verified(turn, verified)
+        customer = str(turn.data.get("customer_id", ""))
+        return _check(turn, lambda requester: turn.container.identity_service()
+                      .verify_general_billing(customer, heard.digits.rstrip("#"), requester),
+                      "id_bill_invalid")

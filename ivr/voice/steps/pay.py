@@ -167,33 +167,38 @@ class PayCardResult(Step):
 
 
 @register
-class PayRetry(Step):
+class PayRetry(PayMethod):
+    """After a decline or unreadable details: another card, a bank account, or the menu."""
+
     name = "pay_retry"
+    back = "menu"
 
     def ask(self, turn: Turn) -> Ask:
         return ask(Line.of("pay_retry_menu"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        if heard.digits == "3":
-            return goto("menu")
-        if heard.digits not in METHODS:
-            return retry(Line.of("not_understood"))
-        turn.data["method"] = METHODS[heard.digits]
-        return goto("pay_confirm")
+        return goto("menu") if heard.digits == "3" else super().answer(turn, heard)
 
 
-@register
-class PayBankResult(Step):
-    """<Pay> tokenized a bank account: read back the debit authorization next."""
+class TokenizeResult(Step):
+    """Twilio posts the result of a tokenizing <Pay> (zero charge) here; the method is read
+    from the processor, then the caller hears what will be charged and confirms."""
 
-    name = "pay_bank_result"
     kind = RESULT
+    method_kind: MethodKind = MethodKind.BANK
+    next_step: str = "pay_authorize"
+    retry_step: str = "pay_retry"
 
     def ask(self, turn: Turn) -> Outcome:
         return goto("menu")
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        return after_tokenize(turn, MethodKind.BANK, "pay_authorize", "pay_retry")
+        return after_tokenize(turn, self.method_kind, self.next_step, self.retry_step)
+
+
+@register
+class PayBankResult(TokenizeResult):
+    name = "pay_bank_result"
 
 
 def after_tokenize(turn: Turn, kind: MethodKind, next_step: str, retry_step: str) -> Outcome:

@@ -10,7 +10,6 @@ from domain.model import MethodKind
 from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.voice.flow import (
     ENTRY,
-    RESULT,
     Ask,
     CollectPayment,
     Heard,
@@ -25,7 +24,7 @@ from ivr.voice.flow import (
     retry,
 )
 from ivr.voice.speech import Amount, Characters, Day, Line
-from ivr.voice.steps.pay import after_tokenize, bank_authorization, confirmation_lines
+from ivr.voice.steps.pay import TokenizeResult, bank_authorization, confirmation_lines
 from ivr.voice.steps.payment_common import amount_of, stored_tokenized
 
 RECENTLY_PAST = timedelta(days=31)  # "1115" typed on Nov 22 means last week, not next year
@@ -118,27 +117,18 @@ class ScheduleMethod(Step):
 
 
 @register
-class ScheduleCardResult(Step):
+class ScheduleCardResult(TokenizeResult):
     name = "schedule_card_result"
-    kind = RESULT
-
-    def ask(self, turn: Turn) -> Outcome:
-        return goto("menu")
-
-    def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        return after_tokenize(turn, MethodKind.CARD, "schedule_authorize", "schedule_method")
+    method_kind = MethodKind.CARD
+    next_step = "schedule_authorize"
+    retry_step = "schedule_method"
 
 
 @register
-class ScheduleBankResult(Step):
+class ScheduleBankResult(TokenizeResult):
     name = "schedule_bank_result"
-    kind = RESULT
-
-    def ask(self, turn: Turn) -> Outcome:
-        return goto("menu")
-
-    def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        return after_tokenize(turn, MethodKind.BANK, "schedule_authorize", "schedule_method")
+    next_step = "schedule_authorize"
+    retry_step = "schedule_method"
 
 
 @register
