@@ -125,9 +125,12 @@ def scripts_for(n: int) -> list[CallScript]:
     +1312555-9000..9999: no account has these on file (the personas use 555-01xx), so the
     app offers no caller-ID hint and every script stays valid.
     """
-    return [CallScript(flow, f"+13125559{i % 1000:03d}", tokens, expect, ended_by, pays_on)
-            for i in range(n)
-            for flow, tokens, expect, ended_by, pays_on in (FLOWS[i % len(FLOWS)],)]
+    scripts = []
+    for i in range(n):
+        flow, tokens, expect, ended_by, pays_on = FLOWS[i % len(FLOWS)]
+        scripts.append(CallScript(flow, f"+13125559{i % 1000:03d}", tokens, expect, ended_by,
+                                  pays_on))
+    return scripts
 
 
 def payments_needed(scripts: Sequence[CallScript]) -> dict[str, Money]:
@@ -271,14 +274,14 @@ def run_calls(base_url: str, scripts: Sequence[CallScript], concurrency: int,
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="call") as pool:
         futures = {pool.submit(play, base_url, script): i for i, script in enumerate(scripts)}
         for future in as_completed(futures):
-            outcome = future.result()
-            outcomes[futures[future]] = outcome
+            done = future.result()
+            outcomes[futures[future]] = done
             if on_call:
-                on_call(outcome)
+                on_call(done)
     wall = time.perf_counter() - started
     result = LoadResult(calls=len(scripts), latencies=[], wall_seconds=wall)
     for outcome in outcomes:
-        assert outcome is not None
+        assert outcome is not None  # every future was collected above
         result.latencies.extend(outcome.latencies)
         result.http_errors += outcome.http_errors
         result.connector_calls += outcome.connector_calls

@@ -1,4 +1,5 @@
-"""`payline benchmark-runner`: the runner's payments/second beside the database floor."""
+"""`payline benchmark-runner`: the runner's payments/second beside the database floor.
+`payline benchmark-calls`: voice turns/second and per-turn latency beside a fixed-TwiML floor."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import time
 from pathlib import Path
 
 import click
+import requests
 
 from domain.adapters import runner_benchmark
+from ivr import call_benchmark
 from ivr.cli_support import CliError, friendly_errors, open_container
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,4 +58,141 @@ def benchmark_runner(count: int, runners: int, report: Path | None) -> None:
                          f"{count / floor_seconds:,.0f}/s |\n")
 
 
-commands: list[click.Command] = [benchmark_runner]
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def _summary(name: str, result: call_benchmark.LoadResult) -> str:
+    p = result.percentiles
+    return (f"{name}: {result.calls:,} calls ({len(result.failures):,} failed), "
+            f"{result.turns:,} turns in {result.wall_seconds:.1f} s = "
+            f"{result.turns_per_second:,.1f} turns/s; per turn p50 {_ms(p.p50)}, "
+            f"p95 {_ms(p.p95)}, p99 {_ms(p.p99)}, max {_ms(p.max)}; "
+            f"{result.http_errors:,} HTTP errors.")
+
+
+def _report_row(calls: int, concurrency: int, threads: int | None,
+                app: call_benchmark.LoadResult, floor: call_benchmark.LoadResult | None) -> str:
+    def figures(result: call_benchmark.LoadResult | None) -> list[str]:
+        if result is None:
+            return ["-"] * 5
+        p = result.percentiles
+        return [f"{result.turns_per_second:,.1f}/s", _ms(p.p50), _ms(p.p95), _ms(p.p99),
+                _ms(p.max)]
+
+    cells = [time.strftime("%Y-%m-%d"), f"{calls:,}", str(concurrency),
+             str(threads) if threads else "-", f"{app.turns:,}", f"{app.wall_seconds:.1f} s",
+             *figures(app), *figures(floor)]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _play(url: str, scripts: list[call_benchmark.CallScript],
+          concurrency: int) -> call_benchmark.LoadResult:
+    with click.progressbar(length=len(scripts), label="Calls", show_pos=True) as bar:
+        return call_benchmark.run_calls(url, scripts, concurrency,
+                                        on_call=lambda _outcome: bar.update(1))
+
+
+def _floor(url: str, app: call_benchmark.LoadResult,
+           concurrency: int) -> call_benchmark.LoadResult:
+    with click.progressbar(length=app.calls, label="Floor", show_pos=True) as bar:
+        return call_benchmark.run_floor(url, app.turns_per_call, concurrency,
+                                        on_call=lambda: bar.update(1))
+
+
+@click.command("benchmark-calls")
+@click.option("--calls", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--concurrency", default=100, show_default=True, type=click.IntRange(1, 1000),
+              help="Calls in progress at once.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="waitress threads of the servers this command starts.")
+@click.option("--url", default=None,
+              help="Drive an app already running here (its PAYLINE_PUBLIC_URL must be this "
+                   "URL) instead of starting one.")
+@click.option("--floor-url", default=None,
+              help="With --url: a running floor app (waitress-serve --call "
+                   "ivr.benchmark_floor:create_floor_app); without it, no floor.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append the result as a Markdown table row to this file.")
+@friendly_errors
+def benchmark_calls(calls: int, concurrency: int, threads: int, url: str | None,
+                    floor_url: str | None, report: Path | None) -> None:
+    """Play CALLS simulated phone calls, CONCURRENCY at a time, through the app on PostgreSQL
+    and report turns/second and per-turn latency beside a fixed-TwiML floor on the same server.
+    Makes $1.00 card payments on two demo personas: use a benchmark database."""
+    scripts = call_benchmark.scripts_for(calls)
+    app: call_benchmark.LoadResult
+    floor: call_benchmark.LoadResult | None
+    approved: int | None
+    if url is None:
+        app, floor, approved = _benchmark_own_servers(scripts, concurrency, threads)
+    else:
+        app, floor, approved = _benchmark_running(url, floor_url, scripts, concurrency)
+    click.echo(_summary("App", app) + f" {app.connector_calls:,} pay-connector requests "
+               "(not counted as turns).")
+    if floor is not None:
+        click.echo(_summary("Floor", floor))
+        if floor.turns_per_second > 0 and app.turns_per_second > 0:
+            click.echo(f"The app does {floor.turns_per_second / app.turns_per_second:,.1f}x the "
+                       "floor's time per turn (throughput), p50 "
+                       f"{app.percentiles.p50 / max(floor.percentiles.p50, 1e-9):,.1f}x.")
+    paid = len(app.call_sids.get("pay-card", []))
+    if approved is not None:
+        click.echo(f"Database: {approved:,} approved $1.00 payments for the {paid:,} payment "
+                   "calls that heard their approval.")
+    for failure in (app.failures + (floor.failures if floor else []))[:10]:
+        click.echo(f"  failed: {failure}", err=True)
+    if app.failures or app.http_errors or (floor and (floor.failures or floor.http_errors)) \
+            or (approved is not None and approved != paid):
+        raise CliError("The run had failures; nothing recorded.")
+    if report:
+        with report.open("a", encoding="utf-8") as handle:
+            handle.write(_report_row(calls, concurrency, None if url else threads, app, floor))
+        click.echo(f"Recorded in {report}.")
+
+
+def _benchmark_own_servers(
+        scripts: list[call_benchmark.CallScript], concurrency: int, threads: int,
+) -> tuple[call_benchmark.LoadResult, call_benchmark.LoadResult, int]:
+    with open_container() as container:
+        if not container.settings.database_url.startswith("postgresql"):
+            raise CliError("The benchmark is meant for PostgreSQL (PAYLINE_DATABASE_URL).")
+        problems = call_benchmark.persona_problems(
+            container.engine, container.payment_service().payable, scripts)
+        if problems:
+            raise CliError("The database cannot take these calls: " + "; ".join(problems))
+        try:
+            with call_benchmark.serve(call_benchmark.APP_TARGET, threads) as app_url:
+                click.echo(f"App: waitress-serve --threads {threads} --call "
+                           f"{call_benchmark.APP_TARGET} at {app_url}")
+                app = _play(app_url, scripts, concurrency)
+            approved = call_benchmark.approved_payments(
+                container.engine, app.call_sids.get("pay-card", []))
+            with call_benchmark.serve(call_benchmark.FLOOR_TARGET, threads) as floor_url:
+                click.echo(f"Floor: waitress-serve --threads {threads} --call "
+                           f"{call_benchmark.FLOOR_TARGET} at {floor_url}")
+                floor = _floor(floor_url, app, concurrency)
+        except call_benchmark.ServerFailed as exc:
+            raise CliError(str(exc)) from None
+    return app, floor, approved
+
+
+def _benchmark_running(
+        url: str, floor_url: str | None, scripts: list[call_benchmark.CallScript],
+        concurrency: int,
+) -> tuple[call_benchmark.LoadResult, call_benchmark.LoadResult | None, None]:
+    try:
+        state = call_benchmark.health(url)
+    except (requests.RequestException, ValueError) as exc:
+        raise CliError(f"No Payline /health at {url} ({type(exc).__name__}).") from None
+    if state.get("status") != "ok":
+        raise CliError(f"The app at {url} is not healthy: {state}.")
+    if not state.get("accounts"):
+        raise CliError("The app's database has no accounts: run `payline db upgrade` and "
+                       "`payline seed` on it first.")
+    app = _play(url.rstrip("/"), scripts, concurrency)
+    floor = _floor(floor_url.rstrip("/"), app, concurrency) if floor_url else None
+    return app, floor, None
+
+
+commands: list[click.Command] = [benchmark_runner, benchmark_calls]

@@ -165,13 +165,13 @@ PROMPTS: dict[str, str] = {
         "Sorry, that payment is already being processed and can no longer be cancelled."),
     # --- paperless ---------------------------------------------------------------------------
     "paperless_on": (
-        "You are enrolled in paperless billing. Bills go to your email address at {domain}. "
-        "To stop paperless billing and receive paper bills again, press 1. For the main menu, "
-        "press 2."),
+        "You are enrolled in paperless billing. Bills go to your email address starting "
+        "with {first}, at {domain}. To stop paperless billing and receive paper bills again, "
+        "press 1. For the main menu, press 2."),
     "paperless_offer_email": (
-        "To receive your bills by email at your address on file at {domain}, press 1. To get "
-        "a text message with a link to enroll with a different email address, press 2. For "
-        "the main menu, press 3."),
+        "To receive your bills by email at your address on file, starting with {first}, "
+        "at {domain}, press 1. To get a text message with a link to enroll with a different "
+        "email address, press 2. For the main menu, press 3."),
     "paperless_offer_link": (
         "We don't have an email address on file. To get a text message with a link to finish "
         "enrolling, press 1. For the main menu, press 2."),

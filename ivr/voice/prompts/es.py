@@ -171,13 +171,13 @@ PROMPTS: dict[str, str] = {
         "Disculpe, ese pago ya se está procesando y ya no se puede cancelar."),
     # --- sin papel ---------------------------------------------------------------------------
     "paperless_on": (
-        "Usted está inscrito en la facturación sin papel. Las facturas van a su correo en "
-        "{domain}. Para dejar la facturación sin papel y recibir facturas en papel otra vez, "
-        "oprima 1. Para el menú principal, oprima 2."),
+        "Usted está inscrito en la facturación sin papel. Las facturas van a su correo que "
+        "empieza con {first}, en {domain}. Para dejar la facturación sin papel y recibir "
+        "facturas en papel otra vez, oprima 1. Para el menú principal, oprima 2."),
     "paperless_offer_email": (
-        "Para recibir sus facturas por correo electrónico en su dirección registrada en "
-        "{domain}, oprima 1. Para recibir un mensaje de texto con un enlace para inscribirse "
-        "con otro correo, oprima 2. Para el menú principal, oprima 3."),
+        "Para recibir sus facturas por correo electrónico en su dirección registrada, que "
+        "empieza con {first}, en {domain}, oprima 1. Para recibir un mensaje de texto con un "
+        "enlace para inscribirse con otro correo, oprima 2. Para el menú principal, oprima 3."),
     "paperless_offer_link": (
         "No tenemos un correo electrónico registrado. Para recibir un mensaje de texto con un "
         "enlace para terminar la inscripción, oprima 1. Para el menú principal, oprima 2."),

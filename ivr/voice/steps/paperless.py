@@ -7,13 +7,16 @@ from domain.errors import InvalidPhoneNumber
 from domain.model import LinkPurpose
 from domain.services.links import DEFAULT_TTL
 from ivr.voice.flow import Ask, Heard, Outcome, Step, Turn, ask, goto, register, retry
-from ivr.voice.speech import Line
+from ivr.voice.speech import Characters, Line, Spoken
 
 LINK_MINUTES = int(DEFAULT_TTL.total_seconds() // 60)
 
 
-def _domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1]
+def _masked(email: str) -> dict[str, Spoken]:
+    """The address on file as a caller can recognise it without hearing it all:
+    its first character and its domain ("starting with D, at example.com")."""
+    local, _, domain = email.partition("@")
+    return {"first": Characters(local[:1].upper()), "domain": domain}
 
 
 @register
@@ -24,10 +27,10 @@ class Paperless(Step):
         status = turn.container.paperless_service().status(turn.account_id)
         if status.enrolled:
             turn.data["paperless_mode"] = "enrolled"
-            return ask(Line.of("paperless_on", domain=_domain(status.email or "")))
+            return ask(Line.of("paperless_on", **_masked(status.email or "")))
         if status.email_on_file:
             turn.data["paperless_mode"] = "email"
-            return ask(Line.of("paperless_offer_email", domain=_domain(status.email_on_file)))
+            return ask(Line.of("paperless_offer_email", **_masked(status.email_on_file)))
         turn.data["paperless_mode"] = "link"
         return ask(Line.of("paperless_offer_link"))
 
