@@ -59,7 +59,9 @@ def benchmark_runner(count: int, runners: int, report: Path | None) -> None:
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f} ms"
+    """Milliseconds; a decimal below 10 ms, where loopback latencies live when unloaded."""
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:,.0f} ms"
 
 
 def _summary(name: str, result: call_benchmark.LoadResult) -> str:
@@ -133,9 +135,10 @@ def benchmark_calls(calls: int, concurrency: int, threads: int, url: str | None,
     if floor is not None:
         click.echo(_summary("Floor", floor))
         if floor.turns_per_second > 0 and app.turns_per_second > 0:
-            click.echo(f"The app does {floor.turns_per_second / app.turns_per_second:,.1f}x the "
-                       "floor's time per turn (throughput), p50 "
-                       f"{app.percentiles.p50 / max(floor.percentiles.p50, 1e-9):,.1f}x.")
+            cost = floor.turns_per_second / app.turns_per_second
+            median = app.percentiles.p50 / max(floor.percentiles.p50, 1e-9)
+            click.echo(f"The floor serves {cost:,.1f}x the app's turns/s; the app's median "
+                       f"turn takes {median:,.1f}x the floor's.")
     paid = len(app.call_sids.get("pay-card", []))
     if approved is not None:
         click.echo(f"Database: {approved:,} approved $1.00 payments for the {paid:,} payment "
@@ -144,7 +147,9 @@ def benchmark_calls(calls: int, concurrency: int, threads: int, url: str | None,
         click.echo(f"  failed: {failure}", err=True)
     if app.failures or app.http_errors or (floor and (floor.failures or floor.http_errors)) \
             or (approved is not None and approved != paid):
-        raise CliError("The run had failures; nothing recorded.")
+        hint = (f" (Answers of HTTP 403? The app's PAYLINE_PUBLIC_URL must be {url}.)"
+                if url and app.http_errors else "")
+        raise CliError(f"The run had failures; nothing recorded.{hint}")
     if report:
         with report.open("a", encoding="utf-8") as handle:
             handle.write(_report_row(calls, concurrency, None if url else threads, app, floor))
