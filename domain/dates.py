@@ -9,7 +9,7 @@ scheduling limit) is a payment rule: see domain.services.payments.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from domain.errors import InvalidDate
 
@@ -21,8 +21,12 @@ _FORMATS = (
 )
 
 
-def parse_payment_date(text: str, today: date) -> date:
-    """Raise InvalidDate for garbage or impossible dates (Feb 30, month 13, day 0)."""
+def parse_payment_date(text: str, today: date, recent_past: timedelta | None = None) -> date:
+    """Raise InvalidDate for garbage or impossible dates (Feb 30, month 13, day 0).
+
+    A date without a year that has passed this year means next year's, unless it lies within
+    `recent_past`: then it is taken as the past date it most likely is ("11/15" typed on
+    11/22 is last week, to be refused as past, not a date eleven months away)."""
     cleaned = (text or "").strip()
     if not cleaned or len(cleaned) > 10 or not cleaned.isascii():
         raise InvalidDate("Please give the date as month and day, for example 12/05.")
@@ -39,7 +43,9 @@ def parse_payment_date(text: str, today: date) -> date:
                                   month, day)
     else:
         candidate = _date_or_none(today.year, month, day)
-        if candidate is None or candidate < today:
+        recent = (candidate is not None and recent_past is not None
+                  and today - candidate <= recent_past)
+        if candidate is None or (candidate < today and not recent):
             # Passed already this year (or Feb 29 of a common year): the next one.
             candidate = _date_or_none(today.year + 1, month, day)
     if candidate is None:

@@ -6,6 +6,8 @@ None of them ever carries card/bank digits or says whether an account exists.
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class DomainError(Exception):
     """Base of every rule violation a resident or agent can cause."""
@@ -35,6 +37,19 @@ class NothingDue(DomainError):
 
 class InvalidDate(InvalidInput):
     message = "That date cannot be used for a payment."
+
+
+class DateNotInFuture(InvalidDate):
+    message = "A scheduled payment needs a future date. To pay today, choose pay now."
+
+
+class DateTooFarAhead(InvalidDate):
+    """Carries the limit, so a channel can say it in the resident's language."""
+
+    def __init__(self, detail: str, *, latest: date, days: int) -> None:
+        super().__init__(detail)
+        self.latest = latest
+        self.days = days
 
 
 class InvalidEmail(InvalidInput):

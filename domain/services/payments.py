@@ -32,6 +32,8 @@ from domain.confirmation import new_confirmation_number, normalize_confirmation_
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
+    DateNotInFuture,
+    DateTooFarAhead,
     DomainError,
     FeeNotAccepted,
     IdempotencyConflict,
@@ -532,12 +534,11 @@ class PaymentService:
         if isinstance(when, datetime) or not isinstance(when, date):
             raise InvalidDate()
         if when <= today:
-            raise InvalidDate("A scheduled payment needs a future date. "
-                              "To pay today, choose pay now.")
+            raise DateNotInFuture()
         if when > latest:
-            raise InvalidDate(f"Payments can be scheduled at most "
-                              f"{self._policy.max_schedule_days} days ahead, until "
-                              f"{_long_date(latest)}.")
+            days = self._policy.max_schedule_days
+            raise DateTooFarAhead(f"Payments can be scheduled at most {days} days ahead, "
+                                  f"until {_long_date(latest)}.", latest=latest, days=days)
         past_due = account.past_due(today)
         if past_due.is_positive():
             return (f"{past_due.format()} of your balance is already past due; paying it "

@@ -9,6 +9,7 @@ The engine (ivr.voice.engine) turns outcomes into TwiML and persists the call st
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -161,17 +162,19 @@ class Turn:
 # --- steps ------------------------------------------------------------------------------------
 
 
-class Step:
+class Step(abc.ABC):
     name: ClassVar[str]
     kind: ClassVar[str] = MENU
     back: ClassVar[str | None] = "menu"
     needs_account: ClassVar[bool] = True
 
+    @abc.abstractmethod
     def ask(self, turn: Turn) -> Ask | Outcome:
-        raise NotImplementedError
+        """The question (a <Gather>), or an outcome straight away (a readout, a redirect)."""
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        raise NotImplementedError
+        """Steps whose `ask` never asks are never answered; ask again if one ever is."""
+        return Goto(self.name)
 
 
 STEPS: dict[str, Step] = {}

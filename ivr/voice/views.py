@@ -47,7 +47,7 @@ def _safely(serve: Callable[[], str]) -> Response:
 
 
 def _form() -> dict[str, str]:
-    return {key: value for key, value in request.form.items(multi=False)}
+    return request.form.to_dict()
 
 
 @voice.before_request

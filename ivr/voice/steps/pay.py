@@ -23,6 +23,7 @@ from ivr.voice.flow import (
     register,
     retry,
 )
+from ivr.voice.prompts import template
 from ivr.voice.speech import Amount, Characters, Day, Line, Telephone
 from ivr.voice.steps.payment_common import (
     CANCELLED,
@@ -45,8 +46,6 @@ def confirmation_lines(conf: str) -> Line:
 
 
 def account_type_word(turn: Turn, account_type: str | None) -> str:
-    from ivr.voice.prompts import template
-
     return template(turn.language, "savings" if account_type == "savings" else "checking")
 
 

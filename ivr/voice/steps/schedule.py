@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from domain.errors import AmountOutOfRange, InvalidDate, NothingDue
+from domain.dates import parse_payment_date
+from domain.errors import (
+    AmountOutOfRange,
+    DateNotInFuture,
+    DateTooFarAhead,
+    InvalidDate,
+    NothingDue,
+)
 from domain.model import MethodKind
 from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.voice.flow import (
@@ -31,24 +38,13 @@ RECENTLY_PAST = timedelta(days=31)  # "1115" typed on Nov 22 means last week, no
 
 
 def date_from_keys(keys: str, today: date) -> date | None:
-    """MMDD to the next such date: this year, or next year once it has passed (January
-    dates typed in December). A date in the last month is taken as the past (rejected)."""
+    """MMDD typed on the keypad, read by the domain's date parser; None if it is no date."""
     if len(keys) != 4 or not keys.isdigit():
         return None
-    month, day = int(keys[:2]), int(keys[2:])
     try:
-        candidate = date(today.year, month, day)
-    except ValueError:
-        try:  # February 29th typed in a common year: next year might be a leap year
-            candidate = date(today.year + 1, month, day)
-        except ValueError:
-            return None
-    if candidate <= today and today - candidate > RECENTLY_PAST:
-        try:
-            candidate = date(today.year + 1, month, day)
-        except ValueError:
-            return None
-    return candidate
+        return parse_payment_date(keys, today, recent_past=RECENTLY_PAST)
+    except InvalidDate:
+        return None
 
 
 @register
@@ -65,16 +61,14 @@ class ScheduleDate(Step):
         when = date_from_keys(heard.digits.rstrip("#"), today)
         if when is None:
             return retry(Line.of("date_invalid"))
-        policy = turn.container.settings.payments
-        latest = today + timedelta(days=policy.max_schedule_days)
-        if when <= today:
-            return retry(Line.of("date_past"))
-        if when > latest:
-            return retry(Line.of("date_too_far", days=policy.max_schedule_days,
-                                 date=Day(latest, with_year=latest.year != today.year)))
         try:
             quote = turn.container.payment_service().quote(
                 turn.account_id, amount_of(turn.data), MethodKind.BANK, scheduled_for=when)
+        except DateNotInFuture:
+            return retry(Line.of("date_past"))
+        except DateTooFarAhead as limit:
+            return retry(Line.of("date_too_far", days=limit.days,
+                                 date=Day(limit.latest, with_year=limit.latest.year != today.year)))
         except InvalidDate:
             return retry(Line.of("date_invalid"))
         except AmountOutOfRange:
