@@ -15,7 +15,7 @@ RASA_STAMP := $(RASA_VENV)/.installed
 PAYLINE := $(VENV)/bin/payline
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: help run test bootstrap db lint lock clean
+.PHONY: help run test bootstrap db model lint lock clean
 
 help:
 	@echo "make run   - bootstrap (both venvs, database, demo data) and start Payline"
@@ -40,17 +40,48 @@ $(RASA_STAMP): requirements/rasa.lock
 
 bootstrap: $(APP_STAMP) $(RASA_STAMP)
 
+# --- the chatbot's trained model -----------------------------------------------------------
+# Retrained only when the config, domain, rules or NLU data change (make compares file
+# times; after a fresh checkout Rasa's own cache under .rasa/ skips unchanged components).
+MODEL := var/models/payline.tar.gz
+RASA_INPUTS := chatbot/config.yml chatbot/domain.yml $(wildcard chatbot/data/*.yml) \
+	$(wildcard data/nlu/*.yml)
+# Two CPU cores: more TensorFlow threads than cores only adds contention.
+RASA_ENV := TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=2 \
+	TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+$(MODEL): $(RASA_STAMP) $(RASA_INPUTS)
+	@mkdir -p var/models
+	@echo "==> training the chatbot model (about 5 minutes on 2 cores the first time)"
+	$(RASA_ENV) $(RASA_VENV)/bin/rasa train --config chatbot/config.yml \
+		--domain chatbot/domain.yml --data data/nlu chatbot/data \
+		--out var/models --fixed-model-name payline
+	@touch $@
+
+model: $(MODEL)
+
 # --- database and demo data --------------------------------------------------------------
 db: $(APP_STAMP)
 	$(PAYLINE) db upgrade
 	$(PAYLINE) seed --if-empty
 
+# --- the browser the page tests drive (Debian's chromium via Playwright) --------------------
+# Checked on every run (cheap); installed from Debian only when missing (sudo unless root).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "==> installing Debian's chromium for the browser tests"; \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends chromium; }
+
 # --- the two commands --------------------------------------------------------------------
-run: bootstrap db
+run: bootstrap db $(MODEL)
 	@echo "==> starting Payline (Ctrl-C stops every process)"
 	$(VENV)/bin/honcho start -f Procfile
 
-test: bootstrap
+test: bootstrap $(MODEL) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest

@@ -78,6 +78,8 @@ class Settings:
     ach: AchSettings = field(default_factory=AchSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     vault_key: str = DEV_VAULT_KEY
+    # When 311 answers: told to residents who ask for a person in chat or by text.
+    hours_311: str = "24 hours a day, 7 days a week"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -121,4 +123,5 @@ class Settings:
                 reminder_days_before=int(env.get("PAYLINE_REMINDER_DAYS", "3")),
             ),
             vault_key=env.get("PAYLINE_VAULT_KEY", DEV_VAULT_KEY),
+            hours_311=env.get("PAYLINE_311_HOURS", "24 hours a day, 7 days a week"),
         )

@@ -23,6 +23,9 @@ BLUEPRINTS: tuple[str, ...] = (
     "ivr.voice.views:voice",
     "ivr.pay_connector:pay_connector",
     "ivr.paperless_page:paperless_page",
+    "ivr.pay_page:pay_page",
+    "ivr.sandbox_tokenize:sandbox_tokenize",
+    "ivr.chat_page:chat_page",
 )
 
 

@@ -349,10 +349,18 @@ def _normalize_recipient(text: str) -> str:
 
 
 def _add_area_commands() -> None:
-    from ivr import cli_ach, cli_autopay, cli_benchmark, cli_call, cli_notifications, cli_processing
+    from ivr import (
+        cli_ach,
+        cli_autopay,
+        cli_benchmark,
+        cli_call,
+        cli_chatbot,
+        cli_notifications,
+        cli_processing,
+    )
 
     for module in (cli_processing, cli_ach, cli_notifications, cli_autopay, cli_benchmark,
-                   cli_call):
+                   cli_call, cli_chatbot):
         for command in module.commands:
             main.add_command(command)
 

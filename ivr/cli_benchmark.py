@@ -1,19 +1,24 @@
 """`payline benchmark-runner`: the runner's payments/second beside the database floor.
-`payline benchmark-calls`: voice turns/second and per-turn latency beside a fixed-TwiML floor."""
+`payline benchmark-calls`: voice turns/second and per-turn latency beside a fixed-TwiML floor.
+`payline benchmark-chat`: chatbot per-turn latency beside the stock `rasa init` bot."""
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 import requests
 
 from domain.adapters import runner_benchmark
-from ivr import call_benchmark
+from ivr import call_benchmark, chat_benchmark, chatbot_process
 from ivr.cli_support import CliError, friendly_errors, open_container
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,4 +205,156 @@ def _benchmark_running(
     return app, floor, None
 
 
-commands: list[click.Command] = [benchmark_runner, benchmark_calls]
+def _note(text: str) -> None:
+    """Progress and setup lines go to stderr, so --json leaves stdout to the results."""
+    click.echo(text, err=True)
+
+
+@contextmanager
+def _conversation_progress(label: str, total: int,
+                           batch: int) -> Iterator[Callable[[object], None]]:
+    """A progress bar on a terminal; elsewhere (a log, CI) a line per batch of completed
+    conversations, at most about ten lines per level."""
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label=label, show_pos=True,
+                               file=sys.stderr) as bar:
+            yield lambda _outcome: bar.update(1)
+        return
+    step = max(batch, math.ceil(total / 10))
+    started = time.perf_counter()
+    done = 0
+
+    def update(_outcome: object) -> None:
+        nonlocal done
+        done += 1
+        if done % step == 0 or done == total:
+            _note(f"  {label}: {done:,}/{total:,} conversations "
+                  f"({time.perf_counter() - started:.1f} s)")
+
+    yield update
+
+
+def _measure(bot_id: str, bot: chat_benchmark.RunningBot,
+             script: Sequence[chat_benchmark.Turn], levels: Sequence[int], rounds: int,
+             metadata: dict[str, str] | None) -> list[chat_benchmark.ChatResult]:
+    """A warm-up conversation (unmeasured; it must follow the script), then every level."""
+    name = chat_benchmark.BOT_NAMES[bot_id]
+    warm = chat_benchmark.warm_up(bot.url, script, metadata)
+    if warm.problem:
+        raise CliError(f"{name} at {bot.url} did not follow the script in the warm-up "
+                       f"conversation: {warm.problem}")
+    results = []
+    for level in levels:
+        chat_benchmark.wait_for_training(
+            lambda pids: _note(f"Waiting for `rasa train` (pid {', '.join(map(str, pids))}) "
+                               "to finish: it would take the CPU this measures."))
+        with _conversation_progress(f"{name}, {level} concurrent", level * rounds,
+                                    level) as update:
+            results.append(chat_benchmark.run_conversations(
+                bot.url, script, level, rounds, bot=bot_id, metadata=metadata,
+                server_pids=bot.pids, on_conversation=update))
+    return results
+
+
+@contextmanager
+def _payline_bot(rasa_url: str | None, workdir: Path) -> Iterator[chat_benchmark.RunningBot]:
+    if rasa_url:
+        yield chat_benchmark.RunningBot(rasa_url.rstrip("/"))
+        return
+    _note(f"Starting Payline: Rasa with {chatbot_process.MODEL.relative_to(ROOT)} and the "
+          f"action server over a fresh demo city in {workdir} (about a minute)")
+    try:
+        with chat_benchmark.payline_bot(workdir) as bot:
+            _note(f"Payline: {bot.url}")
+            yield bot
+    except chat_benchmark.BotFailed as exc:
+        raise CliError(str(exc)) from None
+
+
+@contextmanager
+def _stock_bot(floor_url: str | None, workdir: Path) -> Iterator[chat_benchmark.RunningBot]:
+    if floor_url:
+        yield chat_benchmark.RunningBot(floor_url.rstrip("/"))
+        return
+    try:
+        with chat_benchmark.stock_bot(workdir, on_step=_note) as bot:
+            _note(f"rasa init floor: {bot.url}")
+            yield bot
+    except chat_benchmark.BotFailed as exc:
+        raise CliError(str(exc)) from None
+
+
+@click.command("benchmark-chat")
+@click.option("--conversations", "levels", multiple=True, type=click.IntRange(1, 500),
+              help="Concurrent conversations [default: 10]. Repeat the option to measure "
+                   "several levels with one start-up: --conversations 1 --conversations 10.")
+@click.option("--rounds", default=3, show_default=True, type=click.IntRange(1, 1000),
+              help="Conversations each concurrent sender plays back to back (a new sender "
+                   "id each time).")
+@click.option("--rasa-url", default=None,
+              help="Drive a Payline bot already running here (its action server's database "
+                   "must hold the demo personas) instead of starting one.")
+@click.option("--floor", is_flag=True,
+              help="Also measure the stock `rasa init` bot: created and trained in a "
+                   "temporary directory (1-2 minutes), served with `rasa run --enable-api`.")
+@click.option("--floor-url", default=None,
+              help="A stock `rasa init` bot already running (`rasa run --enable-api`) to "
+                   "measure as the floor instead of training one (implies --floor).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the results as JSON on stdout (progress stays on stderr).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append the results as Markdown table rows to this file.")
+@friendly_errors
+def benchmark_chat(levels: tuple[int, ...], rounds: int, rasa_url: str | None, floor: bool,
+                   floor_url: str | None, as_json: bool, report: Path | None) -> None:
+    """Per-turn latency of the chatbot through Rasa's REST channel: CONVERSATIONS scripted
+    conversations at once (greet, balance, verify, pay $1 with the saved checking account,
+    decline, goodbye: no money moves), ROUNDS each, timed at the client per POST; with
+    --floor, the same for the stock `rasa init` bot on this machine."""
+    levels = tuple(dict.fromkeys(levels or (10,)))  # in order, once each
+    floor = floor or floor_url is not None
+    if rasa_url is None or (floor and floor_url is None):
+        if not chatbot_process.RASA.exists():
+            raise CliError("The Rasa environment (.venv-rasa) is not installed: run "
+                           "`make bootstrap`.")
+    if rasa_url is None and not chatbot_process.MODEL.exists():
+        raise CliError("No trained chatbot model: run `make model`.")
+    started_at = time.strftime("%Y-%m-%d %H:%M")
+    results: list[chat_benchmark.ChatResult] = []
+    with tempfile.TemporaryDirectory(prefix="payline-chat-benchmark-") as tmp:
+        with _payline_bot(rasa_url, Path(tmp) / "payline") as bot:
+            results += _measure("payline", bot, chat_benchmark.PAYLINE_SCRIPT, levels, rounds,
+                                chat_benchmark.PAYLINE_METADATA)
+        if floor:
+            with _stock_bot(floor_url, Path(tmp) / "floor") as bot:
+                results += _measure("rasa-init", bot, chat_benchmark.FLOOR_SCRIPT, levels,
+                                    rounds, None)
+    payline = {r.concurrency: r for r in results if r.bot == "payline"}
+    stock = {r.concurrency: r for r in results if r.bot == "rasa-init"}
+    if as_json:
+        click.echo(chat_benchmark.to_json(results, {
+            "started": started_at, "cpus": os.cpu_count(), "rounds": rounds,
+            "turns_per_conversation": len(chat_benchmark.PAYLINE_SCRIPT)}))
+    else:
+        for result in results:
+            click.echo(chat_benchmark.summary(result))
+        for level in levels:
+            if level in payline and level in stock:
+                line = chat_benchmark.comparison(payline[level], stock[level])
+                if line:
+                    click.echo(line)
+    failures = [f for r in results for f in r.failures]
+    for failure in failures[:10]:
+        click.echo(f"  failed: {failure}", err=True)
+    if failures:
+        raise CliError(f"{len(failures):,} conversation(s) went wrong; nothing recorded.")
+    if report:
+        date = time.strftime("%Y-%m-%d")
+        with report.open("a", encoding="utf-8") as handle:
+            for level in levels:
+                handle.write(chat_benchmark.report_row(payline.get(level), stock.get(level),
+                                                       date))
+        _note(f"Recorded in {report}.")
+
+
+commands: list[click.Command] = [benchmark_runner, benchmark_calls, benchmark_chat]

@@ -28,6 +28,11 @@ class ChannelSettings:
     connector_username: str = DEV_CONNECTOR_USER
     connector_password: str = DEV_CONNECTOR_PASSWORD
     nlu_timeout_seconds: float = 1.0  # speech at menus must never wait long on the NLU
+    bot_timeout_seconds: float = 10.0  # chat and SMS wait this long for the Rasa bot
+    # Secure pay links: where the pay page's card/bank form posts (the processor's hosted
+    # tokenize endpoint is `{pay_processor_url}/tokenize`). Empty: the sandbox processor in
+    # this app, `{public_url}/sandbox/processor`.
+    pay_processor_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ChannelSettings:
@@ -44,4 +49,8 @@ class ChannelSettings:
             connector_password=env.get("PAYLINE_PAY_CONNECTOR_PASSWORD",
                                        DEV_CONNECTOR_PASSWORD),
             nlu_timeout_seconds=float(env.get("PAYLINE_NLU_TIMEOUT", "1.0")),
+            bot_timeout_seconds=float(env.get("PAYLINE_BOT_TIMEOUT", "10")),
+            pay_processor_url=(env.get("PAYLINE_PAY_PROCESSOR_URL")
+                               or env.get("PAYLINE_PUBLIC_URL", "http://localhost:5000")
+                               .rstrip("/") + "/sandbox/processor").rstrip("/"),
         )

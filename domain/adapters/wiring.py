@@ -31,6 +31,7 @@ from domain.services.handoffs import HandoffService
 from domain.services.identity import IdentityService
 from domain.services.links import LinkService
 from domain.services.paperless import PaperlessService
+from domain.services.pay_links import PayLinkService
 from domain.services.payments import PaymentService
 from domain.services.reminders import ReminderService
 
@@ -68,6 +69,11 @@ class Container:
 
     def link_service(self) -> LinkService:
         return LinkService(SqlLinkStore(self.engine), self.clock)
+
+    def pay_link_service(self) -> PayLinkService:
+        store = SqlLinkStore(self.engine)
+        return PayLinkService(LinkService(store, self.clock), self.payment_service(), self.clock,
+                              gateway=self.gateway, uow=self.uow, link_store=store)
 
     def channel_sessions(self) -> SqlChannelSessionStore:
         return SqlChannelSessionStore(self.engine)

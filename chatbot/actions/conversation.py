@@ -1,0 +1,138 @@
+"""What an action needs to know about the conversation, read from the rasa-sdk Tracker:
+who is talking (channel, session, phone for SMS), what they just said, and which account
+this conversation has verified."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from domain.model import Actor, Channel
+from domain.phone import normalize_phone
+from domain.services.identity import Requester
+
+# How sure the NLU must be before a task intent in the middle of a form is taken as
+# "the resident wants to do something else" rather than as an answer.
+SWITCH_CONFIDENCE = 0.7
+STOP_WORDS = frozenset({
+    "stop", "cancel", "quit", "exit", "never mind", "nevermind", "forget it", "forget about it",
+    "start over", "cancel that", "stop that", "no stop", "abort",
+})
+_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right",
+                  "go ahead", "confirm", "do it", "please do", "yes please", "si", "sí"})
+_NO = frozenset({"no", "n", "nope", "nah", "no thanks", "don't", "dont", "not now"})
+_PUNCTUATION = re.compile(r"[^\w\s@.$/-]+", re.UNICODE)
+
+
+class Turn:
+    """One user turn, as the actions see it."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        message: dict[str, Any] = tracker.latest_message or {}
+        self.text: str = (message.get("text") or "").strip()
+        intent = message.get("intent") or {}
+        self.intent: str = intent.get("name") or ""
+        self.confidence: float = float(intent.get("confidence") or 0.0)
+        self.entities: list[dict[str, Any]] = list(message.get("entities") or [])
+        self.metadata: dict[str, Any] = dict(message.get("metadata") or {})
+        self.message_id: str = str(message.get("message_id") or "")
+
+    # --- what was said ---------------------------------------------------------------
+    @property
+    def words(self) -> str:
+        """Lowercase text without punctuation, for keyword checks."""
+        return " ".join(_PUNCTUATION.sub(" ", self.text.lower()).split())
+
+    def entity(self, name: str) -> str | None:
+        for entity in self.entities:
+            if entity.get("entity") == name and entity.get("value") not in (None, ""):
+                return str(entity["value"])
+        return None
+
+    @property
+    def wants_to_stop(self) -> bool:
+        return self.words in STOP_WORDS
+
+    def yes_or_no(self) -> bool | None:
+        """True for yes, False for no, None when the answer is neither."""
+        words = self.words.rstrip(".!")
+        if words in _YES:
+            return True
+        if words in _NO:
+            return False
+        if self.intent == "affirm":
+            return True
+        if self.intent == "deny":
+            return False
+        return None
+
+    def faq_answer(self) -> str | None:
+        """The ResponseSelector's answer when the resident asked a FAQ."""
+        selector = (self.tracker.latest_message or {}).get("response_selector") or {}
+        faq = selector.get("faq") or {}
+        responses = (faq.get("response") or {}).get("responses") or []
+        for response in responses:
+            if response.get("text"):
+                return str(response["text"])
+        return None
+
+    # --- who is talking ----------------------------------------------------------------
+    @property
+    def channel(self) -> Channel:
+        return Channel.SMS if self.metadata.get("channel") == "sms" else Channel.CHAT
+
+    @property
+    def phone(self) -> str | None:
+        """The sender's number on SMS (set by the app's SMS webhook), else None."""
+        if self.channel != Channel.SMS:
+            return None
+        try:
+            return normalize_phone(str(self.metadata.get("phone") or ""))
+        except Exception:  # a malformed number is just no hint
+            return None
+
+    @property
+    def session_key(self) -> str:
+        """A stable, bounded id of this conversation for throttling and audit."""
+        sender = self.tracker.sender_id or "anonymous"
+        if len(sender) <= 48:
+            return f"{self.channel.value}:{sender}"
+        return f"{self.channel.value}:{hashlib.sha256(sender.encode()).hexdigest()[:40]}"
+
+    def requester(self) -> Requester:
+        return Requester(channel=self.channel, session_key=self.session_key, caller=self.phone)
+
+    def actor(self) -> Actor:
+        return Actor.resident(self.channel, self.session_key)
+
+    # --- the conversation's state --------------------------------------------------------
+    def slot(self, name: str) -> Any:
+        return self.tracker.get_slot(name)
+
+    @property
+    def requested_slot(self) -> str | None:
+        return self.tracker.get_slot("requested_slot")
+
+    @property
+    def account_id(self) -> int | None:
+        value = self.tracker.get_slot("verified_account_id")
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    def idempotency_key(self, task: str) -> str:
+        """One key per confirming message: a redelivered action call replays, a new "yes"
+        in a new form is a new request."""
+        seed = f"{self.tracker.sender_id}|{task}|{self.message_id or self._last_user_timestamp()}"
+        return f"chat-{hashlib.sha256(seed.encode()).hexdigest()[:40]}"
+
+    def _last_user_timestamp(self) -> str:
+        for event in reversed(self.tracker.events or []):
+            if event.get("event") == "user":
+                return str(event.get("timestamp"))
+        return ""

@@ -1,0 +1,106 @@
+"""action_finish_task: when a task's form ends, carry the task out (or say why not), then
+clear the task's slots so nothing carries into the next task."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from chatbot.actions import account_forms, handoff
+from chatbot.actions.conversation import Turn
+from chatbot.actions.form_base import SORRY, TASK_FORMS, TASK_LABELS
+from chatbot.actions.payment_forms import finish_payment
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+TASK_SLOTS = ("amount", "payment_date", "payment_method", "pay_confirmed", "cancel_choice",
+              "cancel_confirmed", "paperless_email", "paperless_confirmed", "unenroll_confirmed",
+              "account_number", "verification_factor", "customer_id", "bill_number", "id_path",
+              "form_outcome", "active_task", "requested_slot")
+LOCKED = ("For your security, this account is locked for self-service after 3 unsuccessful "
+          "verification attempts.")
+THROTTLED = "There have been too many unsuccessful attempts from this conversation."
+GOODBYE = "Thanks for contacting the city. Goodbye!"
+
+
+def finish_done(task: str, turn: Turn, tracker: Tracker,
+                dispatcher: CollectingDispatcher) -> None:
+    if task == "check_balance":
+        account_forms.finish_balance(turn, dispatcher)
+    elif task == "payment_status":
+        account_forms.finish_status(turn, dispatcher)
+    elif task in ("pay_bill", "schedule_payment"):
+        finish_payment(turn, tracker, dispatcher, scheduled=task == "schedule_payment")
+    elif task == "cancel_scheduled_payment":
+        account_forms.finish_cancel(turn, tracker, dispatcher)
+    elif task == "enroll_paperless":
+        account_forms.finish_paperless(turn, tracker, dispatcher)
+    elif task == "unenroll_paperless":
+        account_forms.finish_unenroll(turn, tracker, dispatcher)
+
+
+class ActionFinishTask(Action):
+    def name(self) -> str:
+        return "action_finish_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        turn = Turn(tracker)
+        task = tracker.get_slot("active_task") or ""
+        outcome, _, detail = (tracker.get_slot("form_outcome") or "").partition(":")
+        switch_to = None
+        try:
+            if outcome == "done":
+                finish_done(task, turn, tracker, dispatcher)
+            elif outcome == "switch" and detail in TASK_FORMS:
+                switch_to = detail
+                dispatcher.utter_message(text=f"OK, let's {TASK_LABELS[detail]} instead.")
+            elif outcome == "stopped":
+                dispatcher.utter_message(text="OK, I've stopped. Nothing was changed. What "
+                                              "else can I help with?")
+            elif outcome == "goodbye":
+                dispatcher.utter_message(text=GOODBYE)
+                return [AllSlotsReset()]
+            elif outcome in ("agent", "locked"):
+                reason = "locked_out" if outcome == "locked" else "asked_for_agent"
+                reference = self._record(turn, reason, task, detail,
+                                         tracker.get_slot("account_number"))
+                if outcome == "locked":
+                    dispatcher.utter_message(text=LOCKED)
+                dispatcher.utter_message(text=handoff.handoff_message(reference))
+            elif outcome == "throttled":
+                dispatcher.utter_message(text=f"{THROTTLED} Please wait a while, or "
+                                              f"{handoff.reach_311()}.")
+        except DomainError as error:
+            dispatcher.utter_message(text=error.detail)
+        except Exception:
+            log.exception("finishing %s failed", task)
+            dispatcher.utter_message(text=SORRY)
+        return [SlotSet(slot, None) for slot in TASK_SLOTS] + [SlotSet("switch_to", switch_to)]
+
+    @staticmethod
+    def _record(turn: Turn, reason: str, task: str, last_step: str,
+                tried_account: str | None) -> int | None:
+        try:
+            return handoff.record(turn, reason=reason, task=task, last_step=last_step,
+                                  account_id=turn.account_id, tried_account=tried_account)
+        except Exception:
+            log.exception("could not record the handoff")
+            return None
+
+
+class ActionEndConversation(Action):
+    """Goodbye: the conversation's account data (verification included) is cleared."""
+
+    def name(self) -> str:
+        return "action_end_conversation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=GOODBYE)
+        return [AllSlotsReset()]

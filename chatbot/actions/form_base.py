@@ -1,0 +1,187 @@
+"""The turn-by-turn logic every task form shares (validate_<form> actions).
+
+Rasa calls a form's validation action on every turn of the form. This base class decides the
+whole turn: verify first (unless this conversation already did), then the task's own
+questions; handle what residents do in the middle of a form ("stop", "talk to a person", a
+FAQ, "what's my balance?", another task, corrections such as "actually make it $50"); and say
+which slot to ask next, or end the form with an outcome for action_finish_task.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from typing import Any, ClassVar
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from chatbot.actions import verification
+from chatbot.actions.conversation import SWITCH_CONFIDENCE, Turn
+from chatbot.actions.form_state import FormState
+from chatbot.actions.summaries import balance_messages
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+# The form each task intent starts (chatbot/data/rules.yml).
+TASK_FORMS = {
+    "check_balance": "balance_form",
+    "pay_bill": "pay_form",
+    "schedule_payment": "schedule_form",
+    "cancel_scheduled_payment": "cancel_form",
+    "payment_status": "status_form",
+    "enroll_paperless": "paperless_form",
+    "unenroll_paperless": "unenroll_form",
+}
+TASK_LABELS = {
+    "check_balance": "check your balance",
+    "pay_bill": "make a payment",
+    "schedule_payment": "schedule a payment",
+    "cancel_scheduled_payment": "cancel a scheduled payment",
+    "payment_status": "look at your payments",
+    "enroll_paperless": "set up paperless billing",
+    "unenroll_paperless": "turn off paperless billing",
+}
+HINTS = {
+    "account_number": "Your account number is the 10-digit number at the top right of your bill.",
+    "verification_factor": verification.NEED_FACTOR,
+    "customer_id": "The Customer ID is printed on your general bill, next to the bill number.",
+    "bill_number": "The bill (invoice) number is printed on the bill, next to the Customer ID.",
+    "amount": "Type an amount like $40 or 125.50, or say \"the full balance\".",
+    "payment_date": "Type a date like \"next Friday\", \"the 15th\" or \"Dec 3\".",
+    "payment_method": ("Choose one of your saved payment methods, or say \"new card\" and I'll "
+                       "send you a secure pay link."),
+}
+SORRY = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
+         "moment, or call 311 for help.")
+ONLY_BILLS = "I can only help with city bills here."
+
+
+class TaskForm(FormValidationAction):
+    """One task's form. Subclasses name the form and task and implement its questions."""
+
+    task: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def form(self) -> str:
+        """The form's name; a subclass sets it as a class attribute. (Abstract, so the
+        action server registers only the concrete forms.)"""
+    yes_no_slots: ClassVar[frozenset[str]] = frozenset()
+
+    def name(self) -> str:
+        return f"validate_{self.form}"
+
+    # --- what a task form implements ----------------------------------------------------
+    def task_slots(self, state: FormState) -> tuple[str, ...]:
+        """The task's own questions, in order, once the resident is verified."""
+        return ()
+
+    def opening(self, turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> None:
+        """Details given with the request itself ("pay $40")."""
+
+    def after_verified(self, turn: Turn, state: FormState,
+                       dispatcher: CollectingDispatcher) -> None:
+        """Once per form, as soon as the account is known: e.g. end early when there is
+        nothing to do, or fill what there is only one choice for."""
+
+    def answer(self, turn: Turn, requested: str, state: FormState,
+               dispatcher: CollectingDispatcher) -> None:
+        """The resident's answer to one of the task's questions."""
+
+    def corrections(self, turn: Turn, requested: str, state: FormState,
+                    dispatcher: CollectingDispatcher) -> None:
+        """Changes to earlier answers given later ("actually make it $50")."""
+
+    def answers_question(self, turn: Turn, requested: str) -> bool:
+        """Whether the message carries an answer for the slot asked (then a task intent
+        in it is not a switch: "pay 40 dollars" answers "how much?")."""
+        return False
+
+    # --- the turn ----------------------------------------------------------------------
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        turn = Turn(tracker)
+        state = FormState(tracker)
+        requested = turn.requested_slot
+        try:
+            self._turn(turn, requested, state, dispatcher)
+        except DomainError as error:
+            dispatcher.utter_message(text=error.detail)
+            state.end("failed")
+        except Exception:
+            log.exception("form turn failed in %s", self.form)
+            dispatcher.utter_message(text=SORRY)
+            state.end("failed")
+        return state.events(requested, None if state.outcome else self.next_slot(state))
+
+    def _turn(self, turn: Turn, requested: str | None, state: FormState,
+              dispatcher: CollectingDispatcher) -> None:
+        if requested is None:
+            # The form has just started: a fresh task.
+            state.set("active_task", self.task)
+            state.set("form_outcome", None)
+            state.set("switch_to", None)
+            if state.verified:
+                self.opening(turn, state, dispatcher)
+            else:
+                verification.opening(turn, state, dispatcher)
+                self.opening(turn, state, dispatcher)
+            just_verified = state.verified
+        else:
+            if self._interrupted(turn, requested, state, dispatcher):
+                return
+            was_verified = state.verified
+            if requested in verification.VERIFICATION_SLOTS:
+                verification.answer(turn, requested, state, dispatcher)
+            else:
+                self.answer(turn, requested, state, dispatcher)
+                if state.outcome is None:
+                    self.corrections(turn, requested, state, dispatcher)
+            just_verified = state.verified and not was_verified
+        if just_verified and state.outcome is None:
+            self.after_verified(turn, state, dispatcher)
+
+    def next_slot(self, state: FormState) -> str | None:
+        if not state.verified:
+            slot = verification.next_slot(state)
+        else:
+            slot = next((s for s in self.task_slots(state) if state.get(s) is None), None)
+        if slot is None and state.outcome is None:
+            state.end("done")
+        return slot
+
+    # --- the middle of a form ------------------------------------------------------------
+    def _interrupted(self, turn: Turn, requested: str, state: FormState,
+                     dispatcher: CollectingDispatcher) -> bool:
+        """Handles whatever is not an answer to the question asked; True if it was."""
+        yes_no = requested in self.yes_no_slots
+        if turn.intent == "request_agent":
+            state.end(f"agent:{requested}")
+        elif turn.intent == "goodbye":
+            state.end("goodbye")
+        elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no):
+            state.end("stopped")
+        elif turn.intent == "faq" and turn.faq_answer():
+            dispatcher.utter_message(text=turn.faq_answer())
+        elif turn.intent == "help":
+            dispatcher.utter_message(text=HINTS.get(requested, "Please answer the question "
+                                                    "above, or say \"stop\" to leave."))
+        elif turn.intent == "out_of_scope":
+            dispatcher.utter_message(text=ONLY_BILLS)
+        elif turn.intent in ("greet", "thank"):
+            pass  # the question is simply asked again
+        elif (turn.intent in TASK_FORMS and turn.intent != self.task
+              and turn.confidence >= SWITCH_CONFIDENCE
+              and not self.answers_question(turn, requested)):
+            if turn.intent == "check_balance" and state.verified:
+                for message in balance_messages(state.account_id):  # type: ignore[arg-type]
+                    dispatcher.utter_message(text=message)
+            else:
+                state.end(f"switch:{turn.intent}")
+        else:
+            return False
+        return True

@@ -1,0 +1,337 @@
+"""Paying now and scheduling a payment: amount, date (scheduled only), method, and an explicit
+confirmation last. The bot never asks for card or bank numbers: it uses a saved method or
+sends a secure pay link (/pay/<token>) for a new card or bank account (DESIGN §5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from chatbot.actions.conversation import Turn
+from chatbot.actions.form_base import TaskForm
+from chatbot.actions.form_state import FormState
+from chatbot.actions.replies import day, money
+from chatbot.actions.services import container, public_url
+from domain.amount_text import full_balance_requested, parse_amount_text, past_due_requested
+from domain.errors import AmountOutOfRange, DomainError, InvalidAmount, InvalidDate
+from domain.model import MethodKind, PaymentMethod, PaymentStatus
+from domain.money import Money
+from domain.natural_dates import parse_natural_date
+from domain.services.payments import MethodChoice, PaymentRequest
+
+LINK = "link"
+_LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure)\b")
+_CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover)\b")
+_BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck)\b")
+_LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+NEED_YES_NO = "Please answer yes or no."
+
+
+def saved_methods(account_id: int) -> list[PaymentMethod]:
+    return [m for m in container().payment_service().saved_methods(account_id) if m.enabled]
+
+
+def method_choice(value: str | None) -> tuple[str, int | None]:
+    """("link", None) or ("saved", method id)."""
+    if value and value.startswith("saved:"):
+        return "saved", int(value.split(":", 1)[1])
+    return LINK, None
+
+
+def chosen_method(account_id: int, value: str | None) -> PaymentMethod | None:
+    kind, method_id = method_choice(value)
+    if kind != "saved":
+        return None
+    return next((m for m in saved_methods(account_id) if m.id == method_id), None)
+
+
+def match_method(text: str, methods: list[PaymentMethod]) -> str | None:
+    """A saved method named by last 4, nickname, brand or kind; or the pay link."""
+    words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    last4 = set(_LAST4.findall(text))
+    by_last4 = [m for m in methods if m.last4 in last4]
+    if len(by_last4) == 1:
+        return f"saved:{by_last4[0].id}"
+    named = [m for m in methods if m.nickname and m.nickname.lower() in words]
+    if len(named) == 1:
+        return f"saved:{named[0].id}"
+    if _LINK_WORDS.search(words):
+        return LINK
+    if _CARD_WORDS.search(words):
+        cards = [m for m in methods if m.kind == MethodKind.CARD
+                 and (not m.brand or m.brand.lower() in words or "card" in words
+                      or "credit" in words or "debit" in words)]
+        if len(cards) == 1:
+            return f"saved:{cards[0].id}"
+        if not cards:
+            return LINK
+    if _BANK_WORDS.search(words):
+        banks = [m for m in methods if m.kind == MethodKind.BANK]
+        typed = [m for m in banks if m.bank_account_type and str(m.bank_account_type) in words]
+        if len(typed) == 1:
+            return f"saved:{typed[0].id}"
+        if len(banks) == 1:
+            return f"saved:{banks[0].id}"
+        if not banks:
+            return LINK
+    return None
+
+
+class PaymentForm(TaskForm):
+    scheduled: bool = False
+    yes_no_slots = frozenset({"pay_confirmed"})
+
+    def task_slots(self, state: FormState) -> tuple[str, ...]:
+        if self.scheduled:
+            return ("amount", "payment_date", "payment_method", "pay_confirmed")
+        return ("amount", "payment_method", "pay_confirmed")
+
+    def answers_question(self, turn: Turn, requested: str) -> bool:
+        return ((requested == "amount" and turn.entity("amount") is not None)
+                or (requested == "payment_date" and turn.entity("payment_date") is not None))
+
+    def opening(self, turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> None:
+        # Kept as typed until the account is known, then checked (after_verified).
+        if turn.entity("amount"):
+            state.set("amount", f"typed:{turn.entity('amount')}")
+        if self.scheduled and turn.entity("payment_date"):
+            state.set("payment_date", f"typed:{turn.entity('payment_date')}")
+
+    def after_verified(self, turn: Turn, state: FormState,
+                       dispatcher: CollectingDispatcher) -> None:
+        account_id = state.account_id
+        assert account_id is not None
+        if not container().payment_service().payable(account_id).is_positive():
+            dispatcher.utter_message(text="There's nothing to pay on this account right now: "
+                                          "the balance is covered by payments already made "
+                                          "or scheduled.")
+            state.end("nothing_to_do")
+            return
+        if not saved_methods(account_id):
+            state.set("payment_method", LINK)
+        typed_amount = state.get("amount")
+        if isinstance(typed_amount, str) and typed_amount.startswith("typed:"):
+            state.clear("amount")
+            self._take_amount(typed_amount.removeprefix("typed:"), state, dispatcher)
+        typed_date = state.get("payment_date")
+        if isinstance(typed_date, str) and typed_date.startswith("typed:"):
+            state.clear("payment_date")
+            self._take_date(typed_date.removeprefix("typed:"), state, dispatcher)
+
+    def answer(self, turn: Turn, requested: str, state: FormState,
+               dispatcher: CollectingDispatcher) -> None:
+        if requested == "amount":
+            self._take_amount(turn.entity("amount") or turn.text, state, dispatcher)
+        elif requested == "payment_date":
+            self._take_date(turn.entity("payment_date") or turn.text, state, dispatcher)
+        elif requested == "payment_method":
+            choice = match_method(turn.text, saved_methods(state.account_id or 0))
+            if choice is None:
+                dispatcher.utter_message(text="Sorry, I didn't catch which one. " + (
+                    "Type the last 4 digits of a saved method, or \"new card\" for a secure "
+                    "pay link."))
+            else:
+                state.set("payment_method", choice)
+        elif requested == "pay_confirmed":
+            decision = turn.yes_or_no()
+            if decision is not None:
+                state.set("pay_confirmed", decision)
+            elif not self._corrected(turn, state):
+                dispatcher.utter_message(text=NEED_YES_NO)
+
+    def corrections(self, turn: Turn, requested: str, state: FormState,
+                    dispatcher: CollectingDispatcher) -> None:
+        if requested not in self.task_slots(state):
+            return
+        changed = False
+        if requested != "amount" and turn.entity("amount"):
+            changed = self._take_amount(turn.entity("amount") or "", state, dispatcher)
+        if self.scheduled and requested != "payment_date" and turn.entity("payment_date"):
+            changed = self._take_date(turn.entity("payment_date") or "", state,
+                                      dispatcher) or changed
+        if changed:
+            # A new amount or date must be heard with its fee and total before it is paid,
+            # even when the same message said "yes".
+            state.clear("pay_confirmed")
+
+    def _corrected(self, turn: Turn, state: FormState) -> bool:
+        """At the confirmation, "use my checking instead" changes the method."""
+        choice = match_method(turn.text, saved_methods(state.account_id or 0))
+        if choice is not None and choice != state.get("payment_method"):
+            state.set("payment_method", choice)
+            return True
+        return turn.entity("amount") is not None or turn.entity("payment_date") is not None
+
+    # --- the amount and the date, checked by the payment rules ---------------------------
+    def _take_amount(self, text: str, state: FormState,
+                     dispatcher: CollectingDispatcher) -> bool:
+        account_id = state.account_id
+        assert account_id is not None
+        services = container()
+        try:
+            if full_balance_requested(text):
+                amount = services.payment_service().payable(account_id)
+            elif past_due_requested(text):
+                amount = services.balance_service().summary(account_id).past_due
+                if not amount.is_positive():
+                    dispatcher.utter_message(text="Nothing on this account is past due. "
+                                                  "How much would you like to pay?")
+                    return False
+            else:
+                amount = parse_amount_text(text)
+            services.payment_service().quote(account_id, amount, MethodKind.BANK,
+                                             self._date(state))
+        except AmountOutOfRange:
+            payable = services.payment_service().payable(account_id)
+            dispatcher.utter_message(text=f"That's more than can be paid on this account. The "
+                                          f"most you can pay is {money(payable)}.")
+            return False
+        except InvalidDate:
+            # The amount is fine; the date is re-checked when it is confirmed.
+            state.set("amount", amount.canonical())
+            return True
+        except InvalidAmount as error:
+            dispatcher.utter_message(text=error.detail)
+            return False
+        except DomainError as error:
+            dispatcher.utter_message(text=error.detail)
+            return False
+        state.set("amount", amount.canonical())
+        return True
+
+    def _take_date(self, text: str, state: FormState, dispatcher: CollectingDispatcher) -> bool:
+        account_id = state.account_id
+        assert account_id is not None
+        services = container()
+        today = services.clock.today()
+        try:
+            when = parse_natural_date(text, today)
+            amount = self._amount(state) or Money.of("0.01")
+            quote = services.payment_service().quote(account_id, amount, MethodKind.BANK, when)
+        except DomainError as error:
+            dispatcher.utter_message(text=error.detail)
+            return False
+        for warning in quote.warnings:
+            dispatcher.utter_message(text=warning)
+        state.set("payment_date", when.isoformat())
+        return True
+
+    @staticmethod
+    def _amount(state: FormState) -> Money | None:
+        value = state.get("amount")
+        if not value or str(value).startswith("typed:"):
+            return None
+        return Money.of(str(value))
+
+    @staticmethod
+    def _date(state: FormState) -> date | None:
+        value = state.get("payment_date")
+        if not value or str(value).startswith("typed:"):
+            return None
+        return date.fromisoformat(str(value))
+
+
+class ValidatePayForm(PaymentForm):
+    form = "pay_form"
+    task = "pay_bill"
+    scheduled = False
+
+
+class ValidateScheduleForm(PaymentForm):
+    form = "schedule_form"
+    task = "schedule_payment"
+    scheduled = True
+
+
+# --- carrying it out (action_finish_task) --------------------------------------------------
+def finish_payment(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatcher,
+                   scheduled: bool) -> None:
+    if not tracker.get_slot("pay_confirmed"):
+        dispatcher.utter_message(text="OK, I haven't made any payment. What else can I help "
+                                      "with?")
+        return
+    account_id = turn.account_id
+    assert account_id is not None
+    services = container()
+    amount = Money.of(str(tracker.get_slot("amount")))
+    when = date.fromisoformat(tracker.get_slot("payment_date")) if scheduled else None
+    today = services.clock.today()
+    kind, method_id = method_choice(tracker.get_slot("payment_method"))
+    if kind == LINK:
+        offer = services.pay_link_service().offer(account_id, amount, turn.actor(),
+                                                  scheduled_for=when)
+        minutes = max(1, int((offer.expires_at - services.clock.now()).total_seconds() // 60))
+        dispatcher.utter_message(text=(
+            f"Here is your secure pay link for {money(amount)}"
+            + (f" on {day(when, today)}" if when else "") + f": {public_url()}/pay/{offer.token}"))
+        dispatcher.utter_message(text=(
+            f"It works once and expires in {minutes} minutes. Enter your card or bank details "
+            "on that page, never in this chat. Ask me for your payment status when you're "
+            "done."))
+        return
+    method = chosen_method(account_id, tracker.get_slot("payment_method"))
+    if method is None or method_id is None:
+        dispatcher.utter_message(text="That payment method can't be used any more. Please start "
+                                      "the payment again.")
+        return
+    payments = services.payment_service()
+    request = PaymentRequest(
+        account_id=account_id, amount=amount, method=MethodChoice.saved(method_id),
+        actor=turn.actor(), idempotency_key=turn.idempotency_key(
+            "schedule" if scheduled else "pay"),
+        accepted_fee=payments.fee(method.kind), scheduled_for=when)
+    outcome = payments.schedule(request) if scheduled else payments.pay_now(request)
+    payment = outcome.payment
+    total = money(payment.amount + payment.fee)
+    fee_note = (f" plus a {money(payment.fee)} fee ({total} in all)"
+                if payment.fee.is_positive() else "")
+    if scheduled:
+        dispatcher.utter_message(text=(
+            f"Done: {money(payment.amount)}{fee_note} is scheduled for "
+            f"{day(payment.scheduled_for, today)} with {payment.method_label}. Your confirmation "
+            f"number is {payment.confirmation_number}. You can cancel it here until that date."))
+    elif payment.status == PaymentStatus.APPROVED:
+        dispatcher.utter_message(text=(
+            f"Payment approved: {money(payment.amount)}{fee_note} with {payment.method_label}. "
+            f"Your confirmation number is {payment.confirmation_number}."))
+    elif payment.status == PaymentStatus.PENDING:
+        dispatcher.utter_message(text=(
+            f"Your payment of {money(payment.amount)}{fee_note} with {payment.method_label} is "
+            f"submitted and pending. Your confirmation number is "
+            f"{payment.confirmation_number}. Bank payments take a few business days to post."))
+    else:
+        reason = (payment.rejection_reason or "it was declined").rstrip(". ")
+        dispatcher.utter_message(text=(
+            f"Sorry, that payment didn't go through ({reason}). No money was taken. You can "
+            "try another payment method, or ask for a secure pay link for a new card."))
+
+
+def pay_summary(tracker: Tracker, scheduled: bool) -> dict[str, Any]:
+    """The confirmation question: what, when, how, fee and total."""
+    account_id = int(tracker.get_slot("verified_account_id"))
+    services = container()
+    payments = services.payment_service()
+    amount = Money.of(str(tracker.get_slot("amount")))
+    today = services.clock.today()
+    when = (f"on {day(date.fromisoformat(tracker.get_slot('payment_date')), today)}"
+            if scheduled else "now")
+    method = chosen_method(account_id, tracker.get_slot("payment_method"))
+    if method is None:
+        card_fee = payments.fee(MethodKind.CARD)
+        text = (f"Please confirm: I'll create a secure one-time link to pay {money(amount)} "
+                f"{when}. By card there's a {money(card_fee)} convenience fee "
+                f"({money(amount + card_fee)} in all); from a bank account there's no fee. "
+                "Shall I create the link?")
+    else:
+        fee = payments.fee(method.kind)
+        fee_text = (f"Convenience fee {money(fee)}, total {money(amount + fee)}."
+                    if fee.is_positive() else "No fee.")
+        verb = "schedule" if scheduled else "pay"
+        text = (f"Please confirm: {verb} {money(amount)} {when} with {method.label()}. "
+                f"{fee_text} Shall I go ahead?")
+    return {"text": text, "buttons": [{"title": "Yes", "payload": "yes"},
+                                      {"title": "No", "payload": "no"}]}

@@ -1,0 +1,150 @@
+"""A client for the Rasa bot's REST channel, shared by the web chat page and SMS.
+
+`POST {rasa_url}/webhooks/rest/webhook` with {"sender", "message", "metadata"} answers a JSON
+list of bot messages, each {"recipient_id", "text"} with optional "buttons" ([{"title",
+"payload"}]) or "image". `BotClient.send` returns them as `BotReply` values, or raises
+`BotUnavailable` for anything else: the server down or slow, an HTTP error, a body that is not
+such a list. The channel then answers the resident politely on its own.
+
+The client does no redaction: callers redact card numbers before `send` (the text goes to
+Rasa's tracker store). What residents type can hold digits, so neither the text nor the
+bot's answer is ever logged here; a failure is logged by its kind only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import requests
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+DEFAULT_TIMEOUT = 10.0
+
+
+class Button(NamedTuple):
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class BotReply:
+    """One bot message: its text (may be empty when it only carries buttons) and buttons."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+class BotUnavailable(Exception):
+    """The bot did not answer usably. `kind` says how (never what was said)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class BotClient:
+    """Thread-safe: one per app (it keeps a keep-alive connection pool)."""
+
+    def __init__(self, rasa_url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.webhook_url = f"{rasa_url.rstrip('/')}{WEBHOOK_PATH}"
+        self.timeout = timeout
+        self._http = requests.Session()
+        # Rasa is an internal service: never route it through an outbound HTTP proxy.
+        self._http.trust_env = False
+
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None, *,
+             timeout: float | None = None) -> list[BotReply]:
+        """The bot's answer to `text` in the conversation `sender` (Rasa's sender id).
+
+        `metadata` reaches the bot's actions (e.g. {"channel": "sms"}); `timeout` overrides
+        the client's for this one call.
+        """
+        if not isinstance(sender, str) or not sender:
+            raise ValueError("sender must be a non-empty string")
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        try:
+            response = self._http.post(self.webhook_url, json=body,
+                                       timeout=self.timeout if timeout is None else timeout)
+        except requests.Timeout as exc:
+            raise self._unavailable("timeout") from exc
+        except requests.RequestException as exc:  # refused, reset, DNS, bad URL, ...
+            raise self._unavailable(f"connection failed ({type(exc).__name__})") from exc
+        if not 200 <= response.status_code < 300:
+            raise self._unavailable(f"HTTP {response.status_code}")
+        try:
+            return parse_replies(response.json())
+        except ValueError as exc:  # not JSON, or JSON that is not a list of messages
+            raise self._unavailable("response is not a list of bot messages") from exc
+
+    def close(self) -> None:
+        self._http.close()
+
+    @staticmethod
+    def _unavailable(kind: str) -> BotUnavailable:
+        log.warning("chat bot unavailable: %s", kind)
+        return BotUnavailable(kind)
+
+
+def parse_replies(body: Any) -> list[BotReply]:
+    """Rasa REST's answer as replies; ValueError when it is not a list of bot messages.
+
+    Messages with neither text nor buttons (e.g. a `custom` payload no channel of ours
+    renders) are skipped; an image is passed on as its URL.
+    """
+    if not isinstance(body, list):
+        raise ValueError("not a list")
+    replies: list[BotReply] = []
+    for message in body:
+        if not isinstance(message, dict):
+            raise ValueError("message is not an object")
+        text = message.get("text")
+        if text is None:
+            text = message.get("image") or ""
+        if not isinstance(text, str):
+            raise ValueError("text is not a string")
+        buttons = _buttons(message.get("buttons"))
+        if text.strip() or buttons:
+            replies.append(BotReply(text=text, buttons=buttons))
+    return replies
+
+
+def _buttons(raw: Any) -> tuple[Button, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError("buttons is not a list")
+    buttons = []
+    for button in raw:
+        if not isinstance(button, dict):
+            raise ValueError("button is not an object")
+        title, payload = button.get("title"), button.get("payload")
+        if not isinstance(title, str) or not title.strip():
+            raise ValueError("button without a title")
+        if payload is None or payload == "":
+            payload = title
+        if not isinstance(payload, str):
+            raise ValueError("button payload is not a string")
+        buttons.append(Button(title=title, payload=payload))
+    return tuple(buttons)
+
+
+EXTENSION_KEY = "payline.bot"
+
+
+def bot_client_for(app: Flask) -> BotClient:
+    """The app's one bot client (channels share its connection pool)."""
+    client = app.extensions.get(EXTENSION_KEY)
+    if client is None:
+        channels = app.extensions["payline.channels"]
+        client = app.extensions.setdefault(
+            EXTENSION_KEY, BotClient(channels.rasa_url, channels.bot_timeout_seconds))
+    return client  # type: ignore[no-any-return]

@@ -1,0 +1,220 @@
+"""The real chatbot as local processes: the trained model served by `rasa run` (.venv-rasa) with
+the action server (`python -m rasa_sdk`, .venv) over a seeded demo city in SQLite.
+
+Used by the end-to-end tests (tests/chatbot_stack.py re-exports it; one stack serves a whole
+test session) and by `payline benchmark-chat` (ivr/chat_benchmark.py). Starting Rasa and
+loading the model takes about a minute on 2 cores. Conversations stay apart by their sender
+id. `rasa_env()`, `rasa_run_command()` and `wait_until()` also serve other Rasa processes
+(the benchmark's stock `rasa init` bot).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+import sqlalchemy as sa
+
+from domain.adapters.clock import SystemClock
+from domain.adapters.database import upgrade
+from domain.adapters.demo_city import DemoCity
+from domain.adapters.demo_seed import seed_demo_city
+from domain.adapters.wiring import Container, build_container
+from domain.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "var" / "models" / "payline.tar.gz"
+CREDENTIALS = ROOT / "chatbot" / "credentials.yml"
+START_TIMEOUT_S = 240
+
+# Two CPU cores: more TensorFlow threads than cores only adds contention (as in the Makefile).
+RASA_ENV = {
+    "TF_INTRA_OP_PARALLELISM_THREADS": "2",
+    "TF_INTER_OP_PARALLELISM_THREADS": "2",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def missing() -> str | None:
+    """Why the stack cannot start here, or None."""
+    if not RASA.exists():
+        return "the Rasa environment (.venv-rasa) is not installed: run `make bootstrap`"
+    if not MODEL.exists():
+        return "no trained chatbot model: run `make model`"
+    return None
+
+
+def rasa_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a Rasa process: `base` (default: ours) plus RASA_ENV."""
+    return {**(os.environ if base is None else base), **RASA_ENV}
+
+
+def rasa_run_command(model: Path, port: int, *, endpoints: Path | None = None,
+                     credentials: Path | None = None) -> list[str]:
+    """`rasa run --enable-api` on 127.0.0.1:port (REST channel at /webhooks/rest/webhook)."""
+    command = [str(RASA), "run", "--enable-api", "--interface", "127.0.0.1", "--port",
+               str(port), "--model", str(model)]
+    if endpoints is not None:
+        command += ["--endpoints", str(endpoints)]
+    if credentials is not None:
+        command += ["--credentials", str(credentials)]
+    return command
+
+
+def rasa_ready(rasa_url: str) -> bool:
+    """Whether the Rasa server answers /status with a loaded model."""
+    status = requests.get(f"{rasa_url}/status", timeout=5)
+    return status.ok and bool(status.json().get("model_file"))
+
+
+def wait_until(ready: Callable[[], bool], processes: Sequence[subprocess.Popen[bytes]],
+               what: str, logs: str, timeout: float = START_TIMEOUT_S) -> None:
+    """Poll `ready()` once a second until it holds; fail early when a process exits.
+
+    `logs` says where the processes' output is, for the error message.
+    """
+    deadline = time.monotonic() + timeout
+    started = datetime.now()
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what}: a process exited early (status "
+                                   f"{process.returncode}); see {logs}")
+        try:
+            if ready():
+                return
+        except (requests.RequestException, ValueError):
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"{what} did not start within {timeout:.0f} s (since {started}); "
+                       f"see {logs}")
+
+
+def stop_processes(processes: Sequence[subprocess.Popen[bytes]], timeout: float = 20) -> None:
+    """Terminate, then wait (kill whatever has not exited within `timeout`)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class ChatbotStack:
+    rasa_url: str
+    action_url: str
+    container: Container
+    workdir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[IO[bytes]] = field(default_factory=list)
+
+    def send(self, sender: str, text: str, **metadata: Any) -> list[dict[str, Any]]:
+        """One message through Rasa's REST channel; the bot's replies."""
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", timeout=60,
+                                 json={"sender": sender, "message": text,
+                                       "metadata": {"channel": "chat", **metadata}})
+        response.raise_for_status()
+        return list(response.json())
+
+    def conversation(self) -> Conversation:
+        return Conversation(self, f"test-{uuid.uuid4().hex[:16]}")
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def rows(self, query: str, **params: object) -> list[sa.Row[Any]]:
+        with self.container.engine.connect() as conn:
+            return list(conn.execute(sa.text(query), params))
+
+    def stop(self) -> None:
+        stop_processes(self.processes)
+        for log in self.logs:
+            log.close()
+        self.container.dispose()
+
+
+@dataclass
+class Conversation:
+    stack: ChatbotStack
+    sender: str
+    transcript: list[tuple[str, str]] = field(default_factory=list)
+
+    def say(self, text: str) -> str:
+        """Sends a message; returns every reply joined (also kept in the transcript)."""
+        replies = self.stack.send(self.sender, text)
+        joined = "\n".join(r.get("text", "") for r in replies if r.get("text"))
+        self.transcript += [("resident", text), ("bot", joined)]
+        return joined
+
+    def dump(self) -> str:
+        return "\n".join(f"{who}: {what}" for who, what in self.transcript)
+
+
+def start(workdir: Path, timeout: float = START_TIMEOUT_S) -> ChatbotStack:
+    """A fresh demo city (SQLite) in `workdir`, the action server and Rasa with the trained
+    model on free loopback ports, with an SQLite tracker store of their own; returns once Rasa
+    has loaded the model and the action server answers /health. Logs: workdir/*.log."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{workdir / 'payline.db'}"
+    upgrade(url)
+    env = {**os.environ, "PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(workdir),
+           "PAYLINE_PUBLIC_URL": "http://localhost:5000"}
+    settings = Settings.from_env(env)
+    container = build_container(settings)
+    clock = SystemClock(settings.timezone)
+    seed_demo_city(container.engine, DemoCity(size=1, today=clock.today()), container.gateway)
+
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
+        'lock_store:\n  type: "in_memory"\n')
+    stack = ChatbotStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                         container, workdir)
+    log_actions = open(workdir / "actions.log", "wb")  # closed by stop()
+    stack.logs.append(log_actions)
+    stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
+        [sys.executable, "-m", "rasa_sdk", "--actions", "chatbot.actions", "--port",
+         str(action_port)], cwd=ROOT, env=env, stdout=log_actions, stderr=subprocess.STDOUT))
+    log_rasa = open(workdir / "rasa.log", "wb")  # closed by stop()
+    stack.logs.append(log_rasa)
+    stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
+        rasa_run_command(MODEL, rasa_port, endpoints=endpoints, credentials=CREDENTIALS),
+        cwd=ROOT, env=rasa_env(env), stdout=log_rasa, stderr=subprocess.STDOUT))
+
+    def ready() -> bool:
+        return rasa_ready(stack.rasa_url) and requests.get(f"{stack.action_url}/health",
+                                                           timeout=5).ok
+
+    try:
+        wait_until(ready, stack.processes, "the chatbot", f"{workdir}/*.log", timeout)
+    except Exception:
+        stack.stop()
+        raise
+    return stack

@@ -1,0 +1,32 @@
+"""Fixtures of the chatbot tests: the live stack (Rasa + action server + seeded city)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests import chatbot_stack
+from tests.chatbot_stack import ChatbotStack
+
+
+@pytest.fixture(scope="session")
+def chatbot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatbotStack]:
+    reason = chatbot_stack.missing()
+    if reason:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    stack = chatbot_stack.start(tmp_path_factory.mktemp("chatbot"))
+    yield stack
+    stack.stop()
+
+
+# The browser fixtures (live_app, browser, page) for the full-stack browser test.
+from tests.browser_support import browser, live_app, page  # noqa: E402
+
+__all__ = ["browser", "chatbot", "live_app", "page"]
+
+# The in-process action tests (tests/chatbot/test_actions_*.py): a fresh seeded city per test.
+from tests.chatbot.action_support import city, template_db  # noqa: E402, F401

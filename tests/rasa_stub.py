@@ -1,0 +1,126 @@
+"""A stand-in for the Rasa server's REST channel: a real HTTP server on a free local port.
+
+It records every request exactly as received (raw bytes and parsed JSON), so tests can prove
+what did or did not reach "Rasa" (e.g. no card digits), and answers with `respond(body)`:
+a list is sent as Rasa's JSON answer; a `StubAnswer` sets the status and raw body instead.
+
+    with StubRasa(respond=lambda body: [{"text": "hi"}]) as rasa:
+        BotClient(rasa.url).send("s1", "hello")
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+@dataclass(frozen=True)
+class StubAnswer:
+    status: int = 200
+    body: bytes = b"[]"
+    content_type: str = "application/json"
+
+
+Respond = Callable[[dict[str, Any]], "list[dict[str, Any]] | StubAnswer"]
+
+
+def echo(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"recipient_id": body.get("sender"), "text": f"You said: {body.get('message')}"}]
+
+
+class StubRasa:
+    def __init__(self, respond: Respond = echo, delay: float = 0.0) -> None:
+        self.respond = respond
+        self.delay = delay
+        self.requests: list[dict[str, Any]] = []  # parsed JSON bodies, in order
+        self.raw: list[bytes] = []
+        self.paths: list[str] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def messages(self) -> list[str]:
+        """The "message" of every webhook request received."""
+        return [body.get("message") for body in self.requests]
+
+    @property
+    def senders(self) -> list[str]:
+        return [body.get("sender") for body in self.requests]
+
+    def saw(self, fragment: str) -> bool:
+        """Whether any request, byte for byte, contained `fragment`."""
+        return any(fragment.encode() in raw for raw in self.raw)
+
+    def start(self) -> StubRasa:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> StubRasa:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = {}
+                with stub._lock:
+                    stub.raw.append(raw)
+                    stub.paths.append(self.path)
+                    stub.requests.append(body if isinstance(body, dict) else {})
+                if stub.delay:
+                    time.sleep(stub.delay)
+                if self.path != WEBHOOK:
+                    answer = StubAnswer(404, b'{"error": "not found"}')
+                else:
+                    result = stub.respond(body if isinstance(body, dict) else {})
+                    answer = result if isinstance(result, StubAnswer) else StubAnswer(
+                        200, json.dumps(result).encode())
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # quiet test output
+
+        return Handler
+
+
+def closed_port_url() -> str:
+    """A local URL nothing listens on (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
