@@ -41,3 +41,12 @@ def last4(e164: str) -> str:
 def mask_phone(e164: str) -> str:
     """'+13125550100' -> '***-***-0100'."""
     return f"***-***-{last4(e164)}"
+
+
+def national_format(e164: str) -> str:
+    """'+13125550111' -> '(312) 555-0111', for showing a number the resident may dial."""
+    try:
+        number = phonenumbers.parse(e164, "US")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

@@ -221,8 +221,9 @@ BOT_NAMES = {"payline": "Payline", "rasa-init": "rasa init floor"}
 
 def summary(result: ChatResult) -> str:
     p = result.percentiles
+    rounds = f"{result.rounds} round{'' if result.rounds == 1 else 's'}"
     text = (f"{BOT_NAMES.get(result.bot, result.bot)}, {result.concurrency} concurrent x "
-            f"{result.rounds} rounds: {result.conversations:,} conversations "
+            f"{rounds}: {result.conversations:,} conversations "
             f"({result.errors:,} failed), {result.turns:,} turns in "
             f"{result.wall_seconds:.1f} s = {result.turns_per_second:,.1f} turns/s; per turn "
             f"p50 {ms(p.p50)}, p95 {ms(p.p95)}, p99 {ms(p.p99)}, max {ms(p.max)}; "
@@ -269,18 +270,40 @@ def to_json(results: Sequence[ChatResult], context: dict[str, Any]) -> str:
 # --- playing the conversations --------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc), or None."""
+def _stat(pid: int | str, proc: Path = Path("/proc")) -> list[str] | None:
+    """/proc/<pid>/stat's fields after the command name (field 3 onwards), or None."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def process_tree_cpu_seconds(pid: int, proc: Path = Path("/proc")) -> float | None:
+    """User + system CPU time so far of a process and its live descendants (Linux /proc), or
+    None. The action server's Sanic runs its workers in child processes."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15)
+    for entry in proc.glob("[0-9]*"):
+        fields = _stat(entry.name, proc)
+        if fields is None or len(fields) < 13:
+            continue
+        parents[int(entry.name)] = int(fields[1])  # ppid (field 4)
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    if pid not in times:
+        return None
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier += children
+    return sum(times[p] for p in tree if p in times)
 
 
 def _cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
-    return {name: cpu for name, pid in pids.items() if (cpu := _cpu_seconds(pid)) is not None}
+    return {name: cpu for name, pid in pids.items()
+            if (cpu := process_tree_cpu_seconds(pid)) is not None}
 
 
 def run_conversations(rasa_url: str, script: Sequence[Turn], concurrency: int, rounds: int,
@@ -291,7 +314,8 @@ def run_conversations(rasa_url: str, script: Sequence[Turn], concurrency: int, r
     """`concurrency` threads at once, each with its own HTTP session, each playing the script
     `rounds` times back to back; every conversation has a sender id of its own.
 
-    `server_pids` (name -> pid of a local server process) adds the CPU time each used.
+    `server_pids` (name -> pid of a local server process) adds the CPU time each used, with
+    its child processes.
     `on_conversation` is called (from the worker threads, one at a time) after each
     conversation.
     """

@@ -18,18 +18,17 @@ over" also tells Rasa to restart the old conversation, as a trusted command from
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 import unicodedata
 from typing import Any
 
-import phonenumbers
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from domain.cards import redact_card_numbers
 from ivr.bot_client import BotReply, BotUnavailable, bot_client_for
+from ivr.web_pages import csrf_matches, csrf_token, page_context
 
 chat_page = Blueprint("chat_page", __name__, static_folder="static/chat",
                       static_url_path="/chat/static")
@@ -215,22 +214,6 @@ def _sender() -> str:
     return sender
 
 
-def _csrf_token() -> str:
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[CSRF_KEY] = token
-    return token
-
-
-def _csrf_ok() -> bool:
-    expected = session.get(CSRF_KEY)
-    sent = request.headers.get(CSRF_HEADER)
-    if not isinstance(expected, str) or not expected or not sent:
-        return False
-    return hmac.compare_digest(expected.encode(), sent.encode())
-
-
 def _greeting() -> str:
     city = current_app.extensions["payline"].settings.city_name
     return (f"Hi! I'm the payment assistant for {city}. I can tell you what you owe, "
@@ -243,15 +226,12 @@ def _unavailable_text() -> str:
 
 
 def _page_context() -> dict[str, str]:
-    settings = current_app.extensions["payline"].settings
-    phone = settings.phone_311
-    return {"city": settings.city_name.removeprefix("the "), "phone_311": phone,
-            "phone_311_display": _display_phone(phone)}
+    return page_context(current_app.extensions["payline"].settings)
 
 
-def _display_phone(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+def _csrf_token() -> str:
+    return csrf_token(CSRF_KEY)
+
+
+def _csrf_ok() -> bool:
+    return csrf_matches(CSRF_KEY, request.headers.get(CSRF_HEADER))

@@ -13,21 +13,19 @@ token and the email address are never logged.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-import phonenumbers
-from flask import Blueprint, Response, current_app, render_template, request, session
+from flask import Blueprint, Response, current_app, render_template, request
 
 from domain.adapters.wiring import Container
 from domain.errors import AccountLocked, DomainError, InvalidEmail, LinkNotUsable
 from domain.model import Actor, Channel, LinkPurpose
 from domain.services.paperless import MAX_EMAIL_LENGTH, normalize_email
+from ivr.web_pages import csrf_matches, csrf_token, page_context
 
 paperless_page = Blueprint("paperless_page", __name__, static_folder="static/paperless",
                            static_url_path="/paperless/static")
@@ -152,31 +150,12 @@ def _locked_page() -> tuple[str, int]:
 
 
 def _page_context() -> dict[str, str]:
-    settings = _container().settings
-    phone = settings.phone_311
-    return {"city": settings.city_name.removeprefix("the "), "phone_311": phone,
-            "phone_311_display": _display_phone(phone)}
-
-
-def _display_phone(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return page_context(_container().settings)
 
 
 def _csrf_token() -> str:
-    token = session.get(CSRF_SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[CSRF_SESSION_KEY] = token
-    return token
+    return csrf_token(CSRF_SESSION_KEY)
 
 
 def _csrf_ok() -> bool:
-    expected = session.get(CSRF_SESSION_KEY)
-    sent = request.form.get(CSRF_FIELD)
-    if not isinstance(expected, str) or not expected or not sent:
-        return False
-    return hmac.compare_digest(expected.encode(), sent.encode())
+    return csrf_matches(CSRF_SESSION_KEY, request.form.get(CSRF_FIELD))

@@ -34,8 +34,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-import phonenumbers
-from flask import Blueprint, Response, current_app, render_template, request, session
+from flask import Blueprint, Response, current_app, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -56,6 +55,7 @@ from domain.services.links import hash_token
 from domain.services.pay_links import MAX_NICKNAME, PayLinkReview, PayLinkService, PayLinkView
 from domain.services.payments import PaymentOutcome
 from ivr.config import ChannelSettings
+from ivr.web_pages import csrf_matches, csrf_token, page_context
 
 pay_page = Blueprint("pay_page", __name__, static_folder="static/pay",
                      static_url_path="/pay/static")
@@ -312,21 +312,6 @@ def _time(value: datetime) -> str:
     return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
 
 
-def _page_context() -> dict[str, str]:
-    settings = _container().settings
-    phone = settings.phone_311
-    return {"city": settings.city_name.removeprefix("the "), "phone_311": phone,
-            "phone_311_display": _display_phone(phone)}
-
-
-def _display_phone(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt=STATE_SALT)
 
@@ -349,17 +334,13 @@ def _state_ok(token: str, state: str) -> bool:
                                                          hash_token(token)[:32].encode())
 
 
+def _page_context() -> dict[str, str]:
+    return page_context(_container().settings)
+
+
 def _csrf_token() -> str:
-    token = session.get(CSRF_SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[CSRF_SESSION_KEY] = token
-    return token
+    return csrf_token(CSRF_SESSION_KEY)
 
 
 def _csrf_ok() -> bool:
-    expected = session.get(CSRF_SESSION_KEY)
-    sent = _field(CSRF_FIELD)
-    if not isinstance(expected, str) or not expected or not sent:
-        return False
-    return hmac.compare_digest(expected.encode(), sent.encode())
+    return csrf_matches(CSRF_SESSION_KEY, request.form.get(CSRF_FIELD))

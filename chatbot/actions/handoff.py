@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import phonenumbers
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.conversation import Turn
 from chatbot.actions.services import container
+from domain.phone import national_format
 from domain.services.handoffs import HandoffRequest
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,7 @@ TASK_STEPS = {
 
 def reach_311() -> str:
     settings = container().settings
-    try:
-        number = phonenumbers.format_number(phonenumbers.parse(settings.phone_311, "US"),
-                                            phonenumbers.PhoneNumberFormat.NATIONAL)
-    except phonenumbers.NumberParseException:
-        number = settings.phone_311
+    number = national_format(settings.phone_311)
     return f"call 311 (or {number} from outside the city), {settings.hours_311}"
 
 

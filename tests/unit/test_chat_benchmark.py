@@ -77,7 +77,7 @@ def test_milliseconds_keep_a_decimal_only_when_small() -> None:
 
 def test_summary_line() -> None:
     line = summary(result(cpu_seconds={"Rasa": 2.0}, load_average=0.5))
-    assert line.startswith("Payline, 2 concurrent x 1 rounds: 2 conversations (0 failed), "
+    assert line.startswith("Payline, 2 concurrent x 1 round: 2 conversations (0 failed), "
                            "100 turns in 2.0 s = 50.0 turns/s; per turn p50 50 ms")
     assert "CPU per turn: Rasa 20.0 ms." in line and "Load average 0.50" in line
     assert summary(result("rasa-init")).startswith("rasa init floor, ")
@@ -109,3 +109,17 @@ def test_training_processes_are_found_by_command_line(tmp_path) -> None:
         (proc / pid).mkdir(parents=True)
         (proc / pid / "cmdline").write_bytes(b"\0".join(args) + b"\0")
     assert chat_benchmark.training_processes(proc) == [10]
+
+
+def test_cpu_time_of_a_process_and_its_descendants(tmp_path) -> None:
+    ticks = chat_benchmark.os.sysconf("SC_CLK_TCK")
+    proc = tmp_path / "proc"
+    # pid (comm) state ppid ... utime stime: fields 1, 2, 3, 4, ..., 14, 15
+    for pid, ppid, utime, stime in [(100, 1, 2, 1), (101, 100, 5, 0), (102, 101, 1, 1),
+                                    (200, 1, 50, 50)]:
+        (proc / str(pid)).mkdir(parents=True)
+        rest = ["S", str(ppid)] + ["0"] * 9 + [str(utime * ticks), str(stime * ticks)]
+        (proc / str(pid) / "stat").write_text(f"{pid} (py thon) " + " ".join(rest) + " 0 0\n")
+    assert chat_benchmark.process_tree_cpu_seconds(100, proc) == 10.0
+    assert chat_benchmark.process_tree_cpu_seconds(102, proc) == 2.0
+    assert chat_benchmark.process_tree_cpu_seconds(999, proc) is None
