@@ -47,7 +47,7 @@ MODEL := var/models/payline.tar.gz
 RASA_INPUTS := chatbot/config.yml chatbot/domain.yml $(wildcard chatbot/data/*.yml) \
 	$(wildcard data/nlu/*.yml)
 # Two CPU cores: more TensorFlow threads than cores only adds contention.
-RASA_ENV := TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=2 \
+RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=2 \
 	TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 $(MODEL): $(RASA_STAMP) $(RASA_INPUTS)

@@ -130,12 +130,13 @@ class PaymentForm(TaskForm):
             self._take_date(turn.entity("payment_date") or turn.text, state, dispatcher)
         elif requested == "payment_method":
             choice = match_method(turn.text, saved_methods(state.account_id or 0))
-            if choice is None:
+            if choice is not None:
+                state.set("payment_method", choice)
+            elif not (turn.entity("amount") or turn.entity("payment_date")):
+                # (A correction such as "make it the 20th instead" is taken by corrections.)
                 dispatcher.utter_message(text="Sorry, I didn't catch which one. " + (
                     "Type the last 4 digits of a saved method, or \"new card\" for a secure "
                     "pay link."))
-            else:
-                state.set("payment_method", choice)
         elif requested == "pay_confirmed":
             decision = turn.yes_or_no()
             if decision is not None:

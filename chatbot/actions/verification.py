@@ -151,10 +151,16 @@ def _take_bill_number(value: str, state: FormState, *, quiet: bool = False,
 
 
 def _take_factor_entities(turn: Turn, state: FormState) -> None:
+    street = turn.entity("street_number")
     if turn.entity("ssn_last4"):
         state.set("verification_factor", f"ssn:{turn.entity('ssn_last4')}")
-    elif turn.entity("street_number"):
-        state.set("verification_factor", f"street:{turn.entity('street_number')}")
+    elif street and street != state.get("account_number") and _plausible_street(street):
+        state.set("verification_factor", f"street:{street}")
+
+
+def _plausible_street(value: str) -> bool:
+    # An account number the NLU took for a street number is not a street number.
+    return len("".join(ch for ch in value if ch.isdigit())) <= 6
 
 
 def _take_factor(turn: Turn, state: FormState) -> bool:
