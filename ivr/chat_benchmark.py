@@ -9,7 +9,8 @@ Behind `payline benchmark-chat` (ivr/cli_benchmark.py); no click here, so tests 
   and say goodbye. Declining keeps every run from changing a balance, so the benchmark can be
   repeated against the same (running) bot. Each turn names a fragment the bot's answer must
   hold: a conversation that goes off script is a failure, not a measurement.
-- `FLOOR_SCRIPT` is a moodbot conversation of the same number of turns for the stock bot.
+- `FLOOR_SCRIPT` is a moodbot conversation of the same number of turns for the stock bot, in
+  turns its stories and rules fix.
 - `run_conversations()` plays the script `rounds` times in each of N threads at once, every
   conversation with a sender id of its own, timing each POST /webhooks/rest/webhook round trip
   at the client (`time.perf_counter()`, no think time between turns).
@@ -71,18 +72,21 @@ PAYLINE_SCRIPT: tuple[Turn, ...] = (
     Turn("bye", "Goodbye"),
 )
 
-# The stock bot's own training examples (rasa/cli/initial_project/data): the happy and sad
-# paths, the bot challenge and goodbye.
+# The stock bot's own training examples (rasa/cli/initial_project/data), in turns its training
+# fixes: the start of the "sad path 1" story, then the two rules that apply at any time (bot
+# challenge, goodbye). Turns that depend on TED's predictions deep into a conversation are
+# left out: the moodbot is trained without a fixed random seed, and one training in a few
+# answered nothing to a late "no".
 FLOOR_SCRIPT: tuple[Turn, ...] = (
     Turn("hello", "How are you"),
     Turn("I am sad", "Did that help you"),
     Turn("yes", "Great, carry on"),
     Turn("are you a bot?", "I am a bot"),
-    Turn("hi", "How are you"),
-    Turn("I am feeling very good", "Great, carry on"),
-    Turn("unhappy", "Did that help you"),
-    Turn("no", "Bye"),
     Turn("goodbye", "Bye"),
+    Turn("am I talking to a human?", "I am a bot"),
+    Turn("see you later", "Bye"),
+    Turn("are you a human?", "I am a bot"),
+    Turn("bye", "Bye"),
 )
 
 PAYLINE_METADATA = {"channel": "chat"}

@@ -321,14 +321,18 @@ def benchmark_chat(levels: tuple[int, ...], rounds: int, rasa_url: str | None, f
         raise CliError("No trained chatbot model: run `make model`.")
     started_at = time.strftime("%Y-%m-%d %H:%M")
     results: list[chat_benchmark.ChatResult] = []
+    floor_problem: str | None = None
     with tempfile.TemporaryDirectory(prefix="payline-chat-benchmark-") as tmp:
         with _payline_bot(rasa_url, Path(tmp) / "payline") as bot:
             results += _measure("payline", bot, chat_benchmark.PAYLINE_SCRIPT, levels, rounds,
                                 chat_benchmark.PAYLINE_METADATA)
         if floor:
-            with _stock_bot(floor_url, Path(tmp) / "floor") as bot:
-                results += _measure("rasa-init", bot, chat_benchmark.FLOOR_SCRIPT, levels,
-                                    rounds, None)
+            try:
+                with _stock_bot(floor_url, Path(tmp) / "floor") as bot:
+                    results += _measure("rasa-init", bot, chat_benchmark.FLOOR_SCRIPT,
+                                        levels, rounds, None)
+            except CliError as exc:  # still show Payline's figures
+                floor_problem = exc.message
     payline = {r.concurrency: r for r in results if r.bot == "payline"}
     stock = {r.concurrency: r for r in results if r.bot == "rasa-init"}
     if as_json:
@@ -346,6 +350,8 @@ def benchmark_chat(levels: tuple[int, ...], rounds: int, rasa_url: str | None, f
     failures = [f for r in results for f in r.failures]
     for failure in failures[:10]:
         click.echo(f"  failed: {failure}", err=True)
+    if floor_problem:
+        raise CliError(f"{floor_problem}\nThe floor was not measured; nothing recorded.")
     if failures:
         raise CliError(f"{len(failures):,} conversation(s) went wrong; nothing recorded.")
     if report:

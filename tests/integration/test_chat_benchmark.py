@@ -102,3 +102,15 @@ def test_the_command_refuses_a_bot_that_does_not_follow_the_script() -> None:
     assert "did not follow the script in the warm-up conversation: turn 1 ('hi'): expected " \
            "\"I'm Payline\"" in outcome.output
     assert chat_benchmark.BOT_NAMES["payline"] in outcome.output
+
+
+def test_a_floor_off_script_still_shows_paylines_figures(tmp_path: Path) -> None:
+    report = tmp_path / "benchmarks.md"
+    with StubRasa(respond=scripted(PAYLINE_SCRIPT)) as payline, StubRasa() as echo:
+        outcome = CliRunner().invoke(main, [
+            "benchmark-chat", "--rasa-url", payline.url, "--floor-url", echo.url,
+            "--conversations", "2", "--rounds", "1", "--report", str(report)])
+    assert outcome.exit_code == 1
+    assert "Payline, 2 concurrent x 1 round: 2 conversations (0 failed)" in outcome.stdout
+    assert "rasa init floor at" in outcome.output and "not measured" in outcome.output
+    assert not report.exists()
