@@ -166,18 +166,12 @@ def percentiles(samples: Sequence[float]) -> Percentiles:
     return Percentiles(cuts[49], cuts[94], cuts[98], max(samples))
 
 
-@dataclass
-class LoadResult:
-    """One run (the app's calls or the floor's requests)."""
+class TurnRates:
+    """Throughput and latency of timed turns; the benchmarks' results mix it in (they hold
+    `latencies`, seconds one per turn, and `wall_seconds`)."""
 
-    calls: int
-    latencies: list[float]  # seconds, one per turn
+    latencies: list[float]
     wall_seconds: float
-    http_errors: int = 0  # non-2xx answers, or no answer at all
-    failures: list[str] = field(default_factory=list)  # one line per call gone wrong
-    connector_calls: int = 0  # <Pay> connector JSON requests (not turns)
-    turns_per_call: list[int] = field(default_factory=list)  # in script order
-    call_sids: dict[str, list[str]] = field(default_factory=dict)  # flow -> completed calls
 
     @property
     def turns(self) -> int:
@@ -190,6 +184,20 @@ class LoadResult:
     @property
     def percentiles(self) -> Percentiles:
         return percentiles(self.latencies)
+
+
+@dataclass
+class LoadResult(TurnRates):
+    """One run (the app's calls or the floor's requests)."""
+
+    calls: int
+    latencies: list[float]  # seconds, one per turn
+    wall_seconds: float
+    http_errors: int = 0  # non-2xx answers, or no answer at all
+    failures: list[str] = field(default_factory=list)  # one line per call gone wrong
+    connector_calls: int = 0  # <Pay> connector JSON requests (not turns)
+    turns_per_call: list[int] = field(default_factory=list)  # in script order
+    call_sids: dict[str, list[str]] = field(default_factory=dict)  # flow -> completed calls
 
 
 # --- playing the calls ----------------------------------------------------------------------

@@ -39,7 +39,7 @@ from typing import Any
 import requests
 
 from ivr import chatbot_process
-from ivr.call_benchmark import Percentiles, percentiles
+from ivr.call_benchmark import TurnRates
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 TURN_TIMEOUT_S = 120.0
@@ -160,7 +160,7 @@ def warm_up(rasa_url: str, script: Sequence[Turn], metadata: dict[str, Any] | No
 
 
 @dataclass
-class ChatResult:
+class ChatResult(TurnRates):
     """One level of one bot: `concurrency` threads, each playing `rounds` conversations."""
 
     bot: str  # "payline" or "rasa-init"
@@ -178,21 +178,9 @@ class ChatResult:
         return self.concurrency * self.rounds
 
     @property
-    def turns(self) -> int:
-        return len(self.latencies)
-
-    @property
     def errors(self) -> int:
         """Conversations that went wrong (an HTTP error or an answer off script)."""
         return len(self.failures)
-
-    @property
-    def turns_per_second(self) -> float:
-        return self.turns / self.wall_seconds if self.wall_seconds > 0 else 0.0
-
-    @property
-    def percentiles(self) -> Percentiles:
-        return percentiles(self.latencies)
 
     def cpu_ms_per_turn(self) -> dict[str, float]:
         return {name: seconds * 1000 / self.turns for name, seconds in self.cpu_seconds.items()

@@ -11,14 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import day, money
+from chatbot.actions.replies import NEED_YES_NO, day, money
 from chatbot.actions.services import container
 from chatbot.actions.summaries import balance_messages, status_messages
 from domain.errors import InvalidEmail
 from domain.model import Payment, PaymentStatus
 from domain.services.paperless import mask_email, normalize_email
 
-NEED_YES_NO = "Please answer yes or no."
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
              "4th": 4, "fifth": 5, "5th": 5, "last": -1, "one": 1, "two": 2, "three": 3}
 _EMAIL = re.compile(r"[^\s<>\"']+@[^\s<>\"']+")

@@ -165,8 +165,8 @@ class TaskForm(FormValidationAction):
             state.end("goodbye")
         elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no):
             state.end("stopped")
-        elif turn.intent == "faq" and turn.faq_answer():
-            dispatcher.utter_message(text=turn.faq_answer())
+        elif turn.intent == "faq" and (answer := turn.faq_answer()):
+            dispatcher.utter_message(text=answer)
         elif turn.intent == "help":
             dispatcher.utter_message(text=HINTS.get(requested, "Please answer the question "
                                                     "above, or say \"stop\" to leave."))

@@ -14,10 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import day, money
+from chatbot.actions.replies import NEED_YES_NO, day, money, yes_no_buttons
 from chatbot.actions.services import container, public_url
 from domain.amount_text import full_balance_requested, parse_amount_text, past_due_requested
-from domain.errors import AmountOutOfRange, DomainError, InvalidAmount, InvalidDate
+from domain.errors import AmountOutOfRange, DomainError
 from domain.model import MethodKind, PaymentMethod, PaymentStatus
 from domain.money import Money
 from domain.natural_dates import parse_natural_date
@@ -28,7 +28,6 @@ _LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure)\b")
 _CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover)\b")
 _BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck)\b")
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-NEED_YES_NO = "Please answer yes or no."
 
 
 def saved_methods(account_id: int) -> list[PaymentMethod]:
@@ -184,19 +183,11 @@ class PaymentForm(TaskForm):
                     return False
             else:
                 amount = parse_amount_text(text)
-            services.payment_service().quote(account_id, amount, MethodKind.BANK,
-                                             self._date(state))
+            services.payment_service().quote(account_id, amount, MethodKind.BANK)
         except AmountOutOfRange:
             payable = services.payment_service().payable(account_id)
             dispatcher.utter_message(text=f"That's more than can be paid on this account. The "
                                           f"most you can pay is {money(payable)}.")
-            return False
-        except InvalidDate:
-            # The amount is fine; the date is re-checked when it is confirmed.
-            state.set("amount", amount.canonical())
-            return True
-        except InvalidAmount as error:
-            dispatcher.utter_message(text=error.detail)
             return False
         except DomainError as error:
             dispatcher.utter_message(text=error.detail)
@@ -211,29 +202,14 @@ class PaymentForm(TaskForm):
         today = services.clock.today()
         try:
             when = parse_natural_date(text, today)
-            amount = self._amount(state) or Money.of("0.01")
-            quote = services.payment_service().quote(account_id, amount, MethodKind.BANK, when)
+            warnings = services.payment_service().check_date(account_id, when)
         except DomainError as error:
             dispatcher.utter_message(text=error.detail)
             return False
-        for warning in quote.warnings:
+        for warning in warnings:
             dispatcher.utter_message(text=warning)
         state.set("payment_date", when.isoformat())
         return True
-
-    @staticmethod
-    def _amount(state: FormState) -> Money | None:
-        value = state.get("amount")
-        if not value or str(value).startswith("typed:"):
-            return None
-        return Money.of(str(value))
-
-    @staticmethod
-    def _date(state: FormState) -> date | None:
-        value = state.get("payment_date")
-        if not value or str(value).startswith("typed:"):
-            return None
-        return date.fromisoformat(str(value))
 
 
 class ValidatePayForm(PaymentForm):
@@ -334,5 +310,4 @@ def pay_summary(tracker: Tracker, scheduled: bool) -> dict[str, Any]:
         verb = "schedule" if scheduled else "pay"
         text = (f"Please confirm: {verb} {money(amount)} {when} with {method.label()}. "
                 f"{fee_text} Shall I go ahead?")
-    return {"text": text, "buttons": [{"title": "Yes", "payload": "yes"},
-                                      {"title": "No", "payload": "no"}]}
+    return {"text": text, "buttons": yes_no_buttons()}

@@ -9,6 +9,8 @@ from domain.model import Payment, PaymentStatus
 from domain.money import Money
 from domain.natural_dates import describe_date
 
+NEED_YES_NO = "Please answer yes or no."
+
 STATUS_WORDS = {
     PaymentStatus.SCHEDULED: "scheduled",
     PaymentStatus.PENDING: "pending (being processed)",

@@ -181,6 +181,12 @@ class PaymentService:
                                 scheduled=scheduled_for is not None, payable=payable,
                                 due_date=account.next_due_date(today), warnings=warnings)
 
+    def check_date(self, account_id: int, when: date) -> tuple[str, ...]:
+        """The scheduling rules for a date alone (future, within the limit), before an
+        amount is known; returns the warnings the resident must hear."""
+        with self._uow() as uow:
+            return self._check_date(self._account(uow, account_id), when)
+
     def scheduled_payments(self, account_id: int) -> list[Payment]:
         with self._uow() as uow:
             payments = uow.payments.for_account(account_id, statuses=[PaymentStatus.SCHEDULED])

@@ -261,6 +261,15 @@ def test_schedule_rejects_today_past_and_too_far_dates(payments, account, clock,
     assert uow.store.payments == []
 
 
+@pytest.mark.parametrize("days", [0, -1, 91])
+def test_check_date_applies_the_scheduling_rules_before_an_amount_is_known(payments, account,
+                                                                           clock, days):
+    with pytest.raises(InvalidDate):
+        payments.check_date(account.id, clock.today() + timedelta(days=days))
+    warnings = payments.check_date(account.id, clock.today() + timedelta(days=2))
+    assert "already past due" in warnings[0]
+
+
 def test_schedule_limit_is_90_days_inclusive_and_configurable(payments, account, clock, uow,
                                                               gateway, notifier):
     assert payments.schedule(req(account, "1", bank(account), fee=None, key="a",
