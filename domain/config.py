@@ -1,16 +1,21 @@
 """Settings the domain and its adapters read from the environment (12-factor).
 
-Channel settings (Twilio credentials, public URL, Rasa URL) live with the channels in ivr/.
+Channel settings (Twilio credentials, public URL, Rasa URL) live with the channels in ivr/;
+outbound SMS reads the Twilio account SID and auth token here too (NotificationSettings).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.errors import InvalidPhoneNumber
 from domain.money import Money
+from domain.phone import normalize_phone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
@@ -18,6 +23,15 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 # PAYLINE_VAULT_KEY (a Fernet key: `python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"`).
 DEV_VAULT_KEY = "cGF5bGluZS1sb2NhbC1kZXYtdmF1bHQta2V5LTAwMDA="
+
+# Where outbound texts go: the local outbox table, or Twilio's Messages API.
+SMS_OUTBOX = "outbox"
+SMS_TWILIO = "twilio"
+SMS_TRANSPORTS = (SMS_OUTBOX, SMS_TWILIO)
+_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+_MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+# Twilio's REST API; PAYLINE_TWILIO_API_URL points outbound SMS at a local stand-in instead.
+DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,9 @@ class AchSettings:
 
 @dataclass(frozen=True)
 class NotificationSettings:
-    """Email goes over SMTP when a host is set; otherwise (and SMS for now) to the outbox."""
+    """Email goes over SMTP when a host is set, otherwise to the outbox. SMS goes to the outbox
+    (the default, for the demo and tests) or out through Twilio's REST API; either way never to
+    a number that opted out."""
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -64,6 +80,55 @@ class NotificationSettings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     reminder_days_before: int = 3
+    sms_transport: str = SMS_OUTBOX
+    sms_from: str | None = None  # the city's number, E.164 (normalized here)
+    sms_messaging_service_sid: str | None = None  # wins over sms_from when both are set
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)  # never in a log line
+    twilio_api_url: str = DEFAULT_TWILIO_API_URL  # http(s), no trailing slash (normalized here)
+
+    def __post_init__(self) -> None:
+        # Checked here, so a bad setting stops the process at startup instead of the first
+        # receipt failing hours later.
+        if self.sms_transport not in SMS_TRANSPORTS:
+            raise ValueError(f"PAYLINE_SMS_TRANSPORT must be one of {', '.join(SMS_TRANSPORTS)}, "
+                             f"not {self.sms_transport!r}")
+        if not _is_base_url(self.twilio_api_url):
+            # The value is not echoed: a URL may carry credentials (user:password@host).
+            raise ValueError("PAYLINE_TWILIO_API_URL must be an http(s) URL such as "
+                             f"{DEFAULT_TWILIO_API_URL}, without a query or fragment")
+        object.__setattr__(self, "twilio_api_url", self.twilio_api_url.rstrip("/"))
+        if self.sms_from is not None:
+            try:
+                # Frozen dataclass: the normalized number replaces what was typed.
+                object.__setattr__(self, "sms_from", normalize_phone(self.sms_from))
+            except InvalidPhoneNumber:
+                raise ValueError(f"PAYLINE_SMS_FROM is not a valid phone number: "
+                                 f"{self.sms_from!r}") from None
+        if (self.sms_messaging_service_sid is not None
+                and not _MESSAGING_SERVICE_SID.fullmatch(self.sms_messaging_service_sid)):
+            raise ValueError("TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits")
+        if self.sms_transport != SMS_TWILIO:
+            return
+        if not self.twilio_account_sid or not self.twilio_auth_token:
+            raise ValueError("PAYLINE_SMS_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID and "
+                             "TWILIO_AUTH_TOKEN")
+        if not _ACCOUNT_SID.fullmatch(self.twilio_account_sid):
+            raise ValueError("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits")
+        if self.sms_from is None and self.sms_messaging_service_sid is None:
+            raise ValueError("PAYLINE_SMS_TRANSPORT=twilio needs PAYLINE_SMS_FROM (the city's "
+                             "number) or TWILIO_MESSAGING_SERVICE_SID to send from")
+
+
+def _is_base_url(url: str) -> bool:
+    """An http(s) URL with a host, to put a path after: no query, fragment or whitespace."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return (parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+            and not parts.query and not parts.fragment and not any(c.isspace() for c in url))
 
 
 @dataclass(frozen=True)
@@ -121,6 +186,15 @@ class Settings:
                 smtp_password=env.get("PAYLINE_SMTP_PASSWORD") or None,
                 smtp_starttls=env.get("PAYLINE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
                 reminder_days_before=int(env.get("PAYLINE_REMINDER_DAYS", "3")),
+                sms_transport=(env.get("PAYLINE_SMS_TRANSPORT", "").strip().lower()
+                               or SMS_OUTBOX),
+                sms_from=env.get("PAYLINE_SMS_FROM", "").strip() or None,
+                sms_messaging_service_sid=(env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip()
+                                           or None),
+                twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip() or None,
+                twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip() or None,
+                twilio_api_url=(env.get("PAYLINE_TWILIO_API_URL", "").strip()
+                                or DEFAULT_TWILIO_API_URL),
             ),
             vault_key=env.get("PAYLINE_VAULT_KEY", DEV_VAULT_KEY),
             hours_311=env.get("PAYLINE_311_HOURS", "24 hours a day, 7 days a week"),

@@ -136,3 +136,11 @@ class InvalidAutopayOption(InvalidInput):
 class LinkNotUsable(DomainError):
     message = ("This link has expired or was already used. "
                "Please ask for a new one by phone, text or chat.")
+
+
+class RecipientOptedOut(DomainError):
+    """The number texted STOP (or the carrier says it did): nothing is texted to it until it
+    texts START. Carries no digits of the number."""
+
+    message = ("That number has opted out of texts from us. "
+               "Texting START to our number turns texts back on.")

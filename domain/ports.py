@@ -354,3 +354,18 @@ class UnitOfWork(abc.ABC):
     @abc.abstractmethod
     def flush(self) -> None:
         """Assign database ids to new objects without committing."""
+
+
+class SmsConsent(abc.ABC):
+    """Carrier opt-out state per phone number (STOP / START, CTIA rules): nothing may be texted
+    to a number that opted out until it opts back in. Numbers are E.164."""
+
+    @abc.abstractmethod
+    def is_opted_out(self, phone: str) -> bool: ...
+
+    @abc.abstractmethod
+    def opt_out(self, phone: str, at: datetime, source: str) -> None:
+        """Record an opt-out; `source` says why (the keyword texted, or a carrier error)."""
+
+    @abc.abstractmethod
+    def opt_in(self, phone: str, at: datetime, source: str) -> None: ...

@@ -26,6 +26,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "ivr.pay_page:pay_page",
     "ivr.sandbox_tokenize:sandbox_tokenize",
     "ivr.chat_page:chat_page",
+    "ivr.sms.views:sms",
 )
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import unicodedata
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, session
@@ -28,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from domain.cards import redact_card_numbers
 from ivr.bot_client import BotReply, BotUnavailable, bot_client_for
+from ivr.bot_text import clean_line, has_words, neutralize
 from ivr.web_pages import csrf_matches, csrf_token, page_context
 
 chat_page = Blueprint("chat_page", __name__, static_folder="static/chat",
@@ -98,7 +98,7 @@ def post_message() -> Any:
 
     payload = body.get("payload")
     trusted = isinstance(payload, str) and payload in _offered_payloads()
-    text = _clean(payload if isinstance(payload, str) and trusted else body["message"])
+    text = clean_line(payload if isinstance(payload, str) and trusted else body["message"])
     text, redacted = redact_card_numbers(text)
     notices = [_notice(CARD_WARNING, kind="warning")] if redacted else []
     you_said = text if redacted else None
@@ -106,10 +106,10 @@ def post_message() -> Any:
     if not trusted:
         if len(text) > MAX_MESSAGE_CHARS:
             return _answer([*notices, _notice(TOO_LONG)], you_said=you_said)
-        text = _neutralize(text)
+        text = neutralize(text)
         if not text:
             return _answer([*notices, _notice(EMPTY_HINT)], you_said=you_said)
-        if not any(char.isalnum() for char in text):
+        if not has_words(text):
             return _answer([*notices, _notice(NO_WORDS_HINT)], you_said=you_said)
 
     try:
@@ -183,23 +183,6 @@ def _remember_buttons(replies: list[BotReply]) -> None:
 def _offered_payloads() -> list[str]:
     payloads = session.get(BUTTONS_KEY)
     return [p for p in payloads if isinstance(p, str)] if isinstance(payloads, list) else []
-
-
-def _clean(text: str) -> str:
-    """One line of NFC text: control characters and line breaks become spaces."""
-    text = unicodedata.normalize("NFC", text)
-    return "".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char
-                   for char in text).strip()
-
-
-def _neutralize(text: str) -> str:
-    """Drop leading slashes (and whitespace or invisible format characters around them), so
-    Rasa reads the text as words, never as "/intent{entities}"."""
-    index = 0
-    while index < len(text) and (text[index] == "/" or text[index].isspace()
-                                 or unicodedata.category(text[index]) == "Cf"):
-        index += 1
-    return text[index:].strip()
 
 
 def _new_sender() -> str:

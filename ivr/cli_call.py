@@ -7,6 +7,7 @@ The engine is ivr/phone_simulator.py; this is its terminal front end. The lead a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -66,11 +67,31 @@ def _ask_secret(prompt: str) -> str:
         return "hangup"
 
 
-def _phone(text: str, option: str) -> str:
+def phone_option(text: str, option: str) -> str:
+    """A --from/--to value in E.164, or a one-line error (`payline call` and `payline text`)."""
     try:
         return normalize_phone(text)
     except InvalidPhoneNumber:
         raise CliError(f"{option} must be a phone number, e.g. 312-555-0101.") from None
+
+
+def simulator_transport(url: str, in_process: bool,
+                        build_app: Callable[[], Flask]) -> tuple[Transport, str | None]:
+    """How a simulator reaches the app, and the public URL to sign for (None: the URL it
+    calls). Shared by `payline call` and `payline text`."""
+    if in_process:
+        return FlaskTransport(build_app()), None
+    if os.environ.get("PAYLINE_PUBLIC_URL"):
+        # The app checks signatures against its public URL (e.g. an ngrok https URL),
+        # so sign as Twilio would call that, while delivering to --url.
+        return HttpTransport(url), ChannelSettings.from_env().public_url
+    return HttpTransport(url), None
+
+
+def unreachable_error(base_url: str) -> CliError:
+    """The one line a simulator prints when nothing answers at `base_url`."""
+    return CliError(f"Could not reach Payline at {base_url} — is `make run` running? "
+                    "(or use --in-process)")
 
 
 @click.command("call")
@@ -96,18 +117,9 @@ def call(url: str, in_process: bool, caller: str, called: str, lang: str, script
     Without --script you are the caller: each prompt is printed and you answer at `keypad>`.
     Card and bank digits go only to the pay connector, never to the app, and are never shown.
     """
-    caller = _phone(caller, "--from")
-    called = _phone(called, "--to")
-    transport: Transport
-    public_url: str | None = None
-    if in_process:
-        transport = FlaskTransport(_build_app())
-    else:
-        transport = HttpTransport(url)
-        if os.environ.get("PAYLINE_PUBLIC_URL"):
-            # The app checks signatures against its public URL (e.g. an ngrok https URL),
-            # so sign as Twilio would call that, while delivering to --url.
-            public_url = ChannelSettings.from_env().public_url
+    caller = phone_option(caller, "--from")
+    called = phone_option(called, "--to")
+    transport, public_url = simulator_transport(url, in_process, _build_app)
     phone = PhoneCall(transport, caller=caller, called=called, connector_url=connector_url,
                       public_url=public_url, echo=click.echo)
     try:
@@ -117,8 +129,7 @@ def call(url: str, in_process: bool, caller: str, called: str, lang: str, script
             transcript = phone.run_interactive(_ask, ask_secret=_ask_secret,
                                                first_inputs=parse_script(None, lang))
     except AppUnreachable:
-        raise CliError(f"Could not reach Payline at {transport.base_url} — is `make run` "
-                       "running? (or use --in-process)") from None
+        raise unreachable_error(transport.base_url) from None
     _check_answered(transcript, transport.base_url)
 
 

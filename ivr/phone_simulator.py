@@ -174,8 +174,28 @@ class Transport(Protocol):
                   auth: tuple[str, str]) -> tuple[int, str]: ...
 
 
-def _is_absolute(url: str) -> bool:
+def is_absolute_url(url: str) -> bool:
+    """True for an http(s) URL, False for a path on the app."""
     return url.startswith(("http://", "https://"))
+
+
+def delivery_url(url: str, public_url: str, base_url: str) -> str:
+    """Where a URL Twilio would call (on `public_url`) is actually reached (`base_url`)."""
+    if url.startswith(public_url) and public_url != base_url:
+        return base_url + url[len(public_url):]
+    return url
+
+
+def shown_url(url: str, public_url: str) -> str:
+    """A URL as printed: the path when it is on the app."""
+    if url.startswith(public_url):
+        return url[len(public_url):] or "/"
+    return url
+
+
+def twilio_headers(url: str, form: dict[str, str], auth_token: str) -> dict[str, str]:
+    """The headers of a webhook POST of `form` to `url`, signed as Twilio signs them."""
+    return {"X-Twilio-Signature": sign(url, form, auth_token), "User-Agent": USER_AGENT}
 
 
 class HttpTransport:
@@ -191,7 +211,7 @@ class HttpTransport:
         self._session = session or requests.Session()
 
     def _url(self, path_or_url: str) -> str:
-        return path_or_url if _is_absolute(path_or_url) else self.base_url + path_or_url
+        return path_or_url if is_absolute_url(path_or_url) else self.base_url + path_or_url
 
     def post(self, url: str, params: Mapping[str, str],
              headers: Mapping[str, str] | None = None) -> tuple[int, str]:
@@ -444,21 +464,15 @@ class PhoneCall:
             self._line(line)
 
     def _shown(self, url: str) -> str:
-        """A URL as printed: the path when it is on the app."""
-        if url.startswith(self.public_url):
-            return url[len(self.public_url):] or "/"
-        return url
+        return shown_url(url, self.public_url)
 
     # --- HTTP -------------------------------------------------------------------------
 
     def _absolute(self, path_or_url: str) -> str:
-        return path_or_url if _is_absolute(path_or_url) else self.public_url + path_or_url
+        return path_or_url if is_absolute_url(path_or_url) else self.public_url + path_or_url
 
     def _deliver(self, url: str) -> str:
-        """Where a URL Twilio would call is actually reached (the transport's base)."""
-        if url.startswith(self.public_url) and self.public_url != self.transport.base_url:
-            return self.transport.base_url + url[len(self.public_url):]
-        return url
+        return delivery_url(url, self.public_url, self.transport.base_url)
 
     def _base_params(self) -> dict[str, str]:
         return {
@@ -478,8 +492,7 @@ class PhoneCall:
                                 "requests in one call (a <Redirect> loop?)")
             self._requests_made += 1
         form = {k: str(v) for k, v in params.items()}
-        headers = {"X-Twilio-Signature": sign(url, form, self.auth_token),
-                   "User-Agent": USER_AGENT}
+        headers = twilio_headers(url, form, self.auth_token)
         self._transcript.requests.append((url, dict(form)))
         return self.transport.post(self._deliver(url), form, headers)
 
@@ -495,12 +508,12 @@ class PhoneCall:
                 f"[could not reach the app at {self._shown(url)} ({exc.reason})]")
         if not 200 <= status < 300:
             self._http_error(f"[the app answered HTTP {status} to POST {self._shown(url)}"
-                             f"{_snippet(text)}; a caller hears \"An application error has "
+                             f"{error_snippet(text)}; a caller hears \"An application error has "
                              "occurred\"]")
-        root = _parse_twiml(text)
+        root = parse_twiml(text)
         if root is None:
             return self._http_error(f"[the app answered HTTP {status} to POST {self._shown(url)} "
-                             f"with something that is not TwiML{_snippet(text)}]")
+                             f"with something that is not TwiML{error_snippet(text)}]")
         self._transcript.answered = True
         return root
 
@@ -641,7 +654,7 @@ class PhoneCall:
         except AppUnreachable as exc:
             self._line(f"[the whisper URL could not be reached ({exc.reason})]")
             return
-        root = _parse_twiml(text) if 200 <= status < 300 else None
+        root = parse_twiml(text) if 200 <= status < 300 else None
         if root is None:
             message = f"[the whisper URL {self._shown(url)} answered HTTP {status} without TwiML]"
             self._emit("http_error", message, message)
@@ -817,7 +830,8 @@ class PhoneCall:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _parse_twiml(text: str) -> ET.Element | None:
+def parse_twiml(text: str) -> ET.Element | None:
+    """The <Response> root of a TwiML answer, or None when `text` is not TwiML."""
     try:
         # The app under test is our own; TwiML has no DTDs or entities to worry about.
         root = ET.fromstring(text)  # noqa: S314
@@ -826,7 +840,7 @@ def _parse_twiml(text: str) -> ET.Element | None:
     return root if root.tag == "Response" else None
 
 
-def _snippet(text: str) -> str:
+def error_snippet(text: str) -> str:
     """A short, digit-safe excerpt of an error body, for the one line a person reads."""
     first = " ".join((text or "").split())[:120]
     return f": {redact_card_numbers(first)[0]}" if first else ""

@@ -21,8 +21,12 @@ from domain.adapters.orm import start_mappers
 from domain.adapters.outbox import OutboxNotifier
 from domain.adapters.routing_notifier import RoutingNotifier
 from domain.adapters.sandbox_processor import SandboxProcessor
+from domain.adapters.sms_consent import SqlSmsConsent
+from domain.adapters.sms_consent_guard import ConsentCheckingSmsNotifier
+from domain.adapters.sms_inbox import SqlSmsInbox
+from domain.adapters.twilio_sms import TwilioSmsNotifier
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from domain.config import NotificationSettings, Settings
+from domain.config import SMS_TWILIO, NotificationSettings, Settings
 from domain.ports import BankAccountVault, Clock, Notifier, PaymentGateway, UnitOfWork
 from domain.services.ach import AchService
 from domain.services.autopay import AutopayService
@@ -78,6 +82,12 @@ class Container:
     def channel_sessions(self) -> SqlChannelSessionStore:
         return SqlChannelSessionStore(self.engine)
 
+    def sms_consent(self) -> SqlSmsConsent:
+        return SqlSmsConsent(self.engine)
+
+    def sms_inbox(self) -> SqlSmsInbox:
+        return SqlSmsInbox(self.engine)
+
     def ach_service(self) -> AchService:
         return AchService(self.uow, self.clock, self.payment_service(), vault=self.vault,
                           settings=self.settings.ach)
@@ -98,19 +108,22 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     engine = create_engine_for(settings.database_url)
     session_factory = make_session_factory(engine)
     processor = SandboxProcessor(engine, vault_key=settings.vault_key)
+    clock = clock or SystemClock(settings.timezone)
     return Container(
         settings=settings,
         engine=engine,
         uow=lambda: SqlAlchemyUnitOfWork(session_factory),
-        clock=clock or SystemClock(settings.timezone),
+        clock=clock,
         gateway=processor,
         vault=processor,
-        notifier=_build_notifier(settings.notifications, engine),
+        notifier=_build_notifier(settings.notifications, engine, clock),
     )
 
 
-def _build_notifier(settings: NotificationSettings, engine: Engine) -> Notifier:
-    """Email over SMTP when a host is configured, else to the outbox; SMS to the outbox."""
+def _build_notifier(settings: NotificationSettings, engine: Engine, clock: Clock) -> Notifier:
+    """Email over SMTP when a host is configured, else to the outbox. SMS to the outbox or
+    through Twilio, behind the consent guard either way: nothing is queued or sent to a number
+    that opted out."""
     outbox = OutboxNotifier(engine)
     email: Notifier = outbox
     if settings.smtp_host:
@@ -118,4 +131,13 @@ def _build_notifier(settings: NotificationSettings, engine: Engine) -> Notifier:
                                   username=settings.smtp_username,
                                   password=settings.smtp_password,
                                   starttls=settings.smtp_starttls)
-    return RoutingNotifier(sms=outbox, email=email)
+    consent = SqlSmsConsent(engine)
+    sms_transport: Notifier = outbox
+    if settings.sms_transport == SMS_TWILIO:
+        # NotificationSettings has checked that the credentials and a sender are there.
+        sms_transport = TwilioSmsNotifier(settings.twilio_account_sid or "",
+                                          settings.twilio_auth_token or "", consent, clock,
+                                          from_number=settings.sms_from,
+                                          messaging_service_sid=settings.sms_messaging_service_sid,
+                                          api_url=settings.twilio_api_url)
+    return RoutingNotifier(sms=ConsentCheckingSmsNotifier(sms_transport, consent), email=email)

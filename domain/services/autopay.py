@@ -32,6 +32,7 @@ from domain.errors import (
     InvalidPaymentMethod,
     NotFound,
     NothingDue,
+    RecipientOptedOut,
 )
 from domain.model import (
     Account,
@@ -372,6 +373,8 @@ class AutopayService:
                 self._notifier.send(Notification(channel=channel, to=to, body=body,
                                                  subject=f"{self._city} {topic}",
                                                  account_id=account.id, kind=kind))
+            except RecipientOptedOut:  # honoured, not a failure
+                log.info("no %s text for account %s: the number opted out", kind, account.id)
             except Exception:  # a notice failing must not undo the change it announces
                 log.exception("could not queue %s notice %s", channel, kind)
 

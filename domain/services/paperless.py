@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import AccountLocked, InvalidEmail, NotFound
+from domain.errors import AccountLocked, InvalidEmail, NotFound, RecipientOptedOut
 from domain.model import Account, Actor, AuditEvent
 from domain.notifications import language_of, render
 from domain.phone import mask_phone, normalize_phone
@@ -134,6 +134,8 @@ class PaperlessService:
                 self._notifier.send(Notification(channel=channel, to=to, body=body,
                                                  subject=f"{self._city} paperless billing",
                                                  account_id=account.id, kind=kind))
+            except RecipientOptedOut:  # honoured, not a failure
+                log.info("no %s text for account %s: the number opted out", kind, account.id)
             except Exception:  # a confirmation failing must not undo the change
                 log.exception("could not queue %s paperless confirmation", channel)
 

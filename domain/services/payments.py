@@ -44,6 +44,7 @@ from domain.errors import (
     NotFound,
     NothingDue,
     PaymentNotFound,
+    RecipientOptedOut,
 )
 from domain.model import (
     Account,
@@ -615,6 +616,9 @@ class PaymentService:
                                                  subject=f"{self._city} payment "
                                                          f"{payment.confirmation_number}",
                                                  account_id=account.id, kind=f"payment.{kind}"))
+            except RecipientOptedOut:  # honoured, not a failure
+                log.info("no %s text for payment %s: the number opted out", kind,
+                         payment.confirmation_number)
             except Exception:  # a notice failing must never undo or fail a payment
                 log.exception("could not queue %s notice for payment %s", channel,
                               payment.confirmation_number)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.errors import RecipientOptedOut
 from domain.model import Account, Actor, AuditEvent, Payment, PaymentStatus
 from domain.notifications import language_of, payment_text, render
 from domain.ports import Clock, ConcurrencyConflict, Notification, Notifier, UnitOfWork
@@ -35,7 +36,8 @@ _RETRIES = 3
 @dataclass(frozen=True)
 class ReminderRun:
     """What one run did. `sent` and `failed` reminders are both recorded (never sent again);
-    `failed` ones had at least one message the notifier refused. `skipped` payments were not
+    `failed` ones had at least one message the notifier refused (a text to a number that opted
+    out is not a failure: it is never sent, by design). `skipped` payments were not
     reminded: cancelled, submitted or reminded by someone else meanwhile, or no phone or email
     on file."""
 
@@ -142,6 +144,9 @@ class ReminderService:
         for message in messages:
             try:
                 self._notifier.send(message)
+            except RecipientOptedOut:  # honoured, not a failure: nobody is owed this text
+                log.info("reminder for payment %s not texted: the number opted out",
+                         confirmation)
             except Exception:  # recorded already: log it, never send it twice
                 log.exception("reminder %s for payment %s could not be sent; not retried",
                               message.channel, confirmation)

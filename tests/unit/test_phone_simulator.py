@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +18,6 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from ivr import cli_call
 from ivr.cli import main
@@ -42,6 +39,7 @@ from ivr.phone_simulator import (
     parse_script,
     spoken_text,
 )
+from tests.http_support import closed_port, served
 
 PUBLIC = "https://payline.example.org"
 TOKEN = "fake-app-auth-token"
@@ -607,23 +605,11 @@ def test_mask_card_number() -> None:
 # --- transports -----------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served_app() -> Iterator[tuple[Flask, str]]:
     app = make_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with served(app) as base:
+        yield app, base
 
 
 def test_http_transport_plays_a_whole_call_with_a_payment(

@@ -107,6 +107,9 @@ PROMPTS: dict[str, str] = {
         "For the main menu, press 2."),
     "receipt_sent": "Your receipt is on its way.",
     "text_unavailable": "Sorry, we can't send a text message to the number you're calling from.",
+    "text_opted_out": (
+        "The number you're calling from has opted out of texts from us, so we didn't send one. "
+        "Texting START to our number turns texts back on."),
     # --- authorization read-back (TEL) ---------------------------------------------------------
     "authorize_bank": (
         "Please listen to this authorization. By pressing 1, you authorize the {city} to make a "

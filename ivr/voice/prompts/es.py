@@ -110,6 +110,9 @@ PROMPTS: dict[str, str] = {
     "receipt_sent": "Su recibo va en camino.",
     "text_unavailable": (
         "Disculpe, no podemos enviar un mensaje de texto al número desde el que llama."),
+    "text_opted_out": (
+        "El número desde el que llama pidió no recibir mensajes de texto nuestros, así que no "
+        "le enviamos uno. Para volver a recibirlos, envíe START a nuestro número."),
     # --- autorización (TEL) ----------------------------------------------------------------
     "authorize_bank": (
         "Escuche esta autorización, por favor. Al oprimir 1, usted autoriza a {city} a hacer "

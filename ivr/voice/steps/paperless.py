@@ -3,7 +3,7 @@ finish on the web (an email address cannot be typed on a keypad); unenroll."""
 
 from __future__ import annotations
 
-from domain.errors import InvalidPhoneNumber
+from domain.errors import InvalidPhoneNumber, RecipientOptedOut
 from domain.model import LinkPurpose
 from domain.services.links import DEFAULT_TTL
 from ivr.voice.flow import Ask, Heard, Outcome, Step, Turn, ask, goto, register, retry
@@ -68,4 +68,6 @@ class Paperless(Step):
                 turn.account_id, caller, url, LINK_MINUTES, turn.actor, turn.language)
         except InvalidPhoneNumber:
             return goto("menu", Line.of("text_unavailable"))
+        except RecipientOptedOut:
+            return goto("menu", Line.of("text_opted_out"))
         return goto("menu", Line.of("paperless_link_sent", minutes=LINK_MINUTES))

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domain.errors import AmountOutOfRange, InvalidAmount, InvalidPhoneNumber, NothingDue
+from domain.errors import (
+    AmountOutOfRange,
+    InvalidAmount,
+    InvalidPhoneNumber,
+    NothingDue,
+    RecipientOptedOut,
+)
 from domain.model import BankAccountType, MethodKind
 from domain.money import Money
 from domain.ports import TokenizedMethod
@@ -207,4 +213,6 @@ class ReceiptOffer(Step):
                 turn.account_id, str(turn.data.get("receipt_conf", "")), caller, turn.language)
         except InvalidPhoneNumber:
             return goto("menu", Line.of("text_unavailable"))
+        except RecipientOptedOut:
+            return goto("menu", Line.of("text_opted_out"))
         return goto("menu", Line.of("receipt_sent"))

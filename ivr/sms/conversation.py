@@ -1,0 +1,153 @@
+"""One inbound text, answered: carrier keywords first (an opt-out is never an intent), then
+Payline's shortcuts (HELP, BAL, PAY and the answer to a payment offer), then the Rasa bot for
+everything else, and keyword mode when the bot is down.
+
+The thread's state (verification, a question asked, an offer, the bot's numbered choices)
+lives in `channel_sessions` under the sender's number, so any web worker can answer any
+text. Card numbers are removed before anything reads the text, and the text is never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.adapters.channel_sessions import ChannelSession
+from domain.adapters.wiring import Container
+from domain.cards import REDACTION, redact_card_numbers
+from domain.phone import mask_phone
+from domain.sms_keywords import Keyword, keyword_of
+from ivr.bot_client import BotClient, BotUnavailable
+from ivr.bot_text import clean_line, has_words, neutralize
+from ivr.sms import texts
+from ivr.sms.formatting import bot_texts, choices_of, split_for_sms
+from ivr.sms.text_to_pay import TextToPay
+from ivr.sms.texts import Program
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "sms"
+MAX_TEXT_CHARS = 1000  # what the bot reads; Twilio delivers up to 1,600
+_OFFER_ANSWERS = {Keyword.YES: "yes", Keyword.NO: "no", Keyword.LINK: "link"}
+# Twilio's Advanced Opt-Out names the keyword class it matched (e.g. "STOP" for "stop please").
+_TWILIO_OPT_OUT_TYPES = {"STOP": Keyword.OPT_OUT, "START": Keyword.OPT_IN, "HELP": Keyword.HELP}
+_SOURCE_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    message_sid: str
+    phone: str  # E.164
+    body: str
+    media_count: int = 0
+    opt_out_type: str = ""
+
+
+@dataclass
+class SmsConversation:
+    container: Container
+    bot: BotClient
+    program: Program
+    public_url: str
+    secret: str  # derives the bot's conversation id from the number
+    now: datetime
+
+    def reply(self, inbound: Inbound) -> list[str]:
+        """The texts to send back (SMS-sized); [] means send nothing."""
+        text, redacted = redact_card_numbers(clean_line(inbound.body))
+        keyword = keyword_of(text)
+        # The keyword itself is the record's source, never the rest of what was texted.
+        source = _SOURCE_EDGES.sub("", text).upper() if keyword else "twilio-opt-out-type"
+        keyword = _TWILIO_OPT_OUT_TYPES.get(inbound.opt_out_type.upper()) or keyword
+        consent = self.container.sms_consent()
+        if keyword == Keyword.OPT_OUT:
+            consent.opt_out(inbound.phone, self.now, source=source)
+            log.info("sms opt-out recorded for %s", mask_phone(inbound.phone))
+            return [self.program.opted_out()]
+        if consent.is_opted_out(inbound.phone):
+            if keyword in (Keyword.OPT_IN, Keyword.YES):
+                consent.opt_in(inbound.phone, self.now, source=source)
+                log.info("sms opt-in recorded for %s", mask_phone(inbound.phone))
+                return [self.program.opted_in()]
+            if keyword == Keyword.HELP:  # carriers require HELP to answer, even then
+                return [self.program.help()]
+            return []  # never text a number that opted out
+        if keyword == Keyword.OPT_IN:
+            return [self.program.opted_in()]
+
+        answers = [texts.CARD_WARNING] if redacted else []
+        answers += self._answer(inbound, text, keyword, redacted)
+        return split_for_sms(answers)
+
+    # --- the thread ------------------------------------------------------------------------
+    def _answer(self, inbound: Inbound, text: str, keyword: Keyword | None,
+                redacted: bool) -> list[str]:
+        if keyword == Keyword.HELP:
+            return [self.program.help()]
+        if not text:
+            return [] if redacted else [texts.MEDIA_ONLY if inbound.media_count else texts.EMPTY]
+        if len(text) > MAX_TEXT_CHARS:
+            return [texts.TOO_LONG]
+        if not has_words(text.replace(REDACTION, "")):
+            return [] if redacted else [texts.NO_WORDS]
+
+        store = self.container.channel_sessions()
+        session = store.load(CHANNEL, inbound.phone) or store.start(self._new_session(inbound))
+        tasks = TextToPay(self.container, session, self.program, self.public_url, self.now,
+                          inbound.message_sid)
+        tasks.forget_if_idle()
+        choices = session.data.pop("choices", None)
+        answers = self._dispatch(tasks, text, keyword, choices)
+        session.updated_at = self.now
+        session.turn += 1
+        if not store.save(session):
+            # Another text of this thread was answered at the same moment; its state wins.
+            # Money is safe either way: a payment's idempotency key is the offer's.
+            log.warning("sms thread %s changed concurrently", mask_phone(inbound.phone))
+        return answers
+
+    def _dispatch(self, tasks: TextToPay, text: str, keyword: Keyword | None,
+                  choices: list[str] | None) -> list[str]:
+        if keyword == Keyword.BALANCE:
+            return tasks.start("balance")
+        if keyword == Keyword.PAY:
+            return tasks.start("pay")
+        if keyword in _OFFER_ANSWERS and tasks.has_offer:
+            return tasks.answer_offer(_OFFER_ANSWERS[keyword])
+        if tasks.awaiting_identity:
+            answer = tasks.answer_identity(text)
+            if answer is not None:
+                return answer
+        if choices and text.isdigit() and 1 <= int(text) <= len(choices):
+            text = choices[int(text) - 1]  # a payload the bot itself offered
+        return self._ask_bot(tasks.session, text, keyword)
+
+    def _ask_bot(self, session: ChannelSession, text: str, keyword: Keyword | None) -> list[str]:
+        words = neutralize(text)
+        if not words:
+            return [texts.NO_WORDS]
+        try:
+            replies = self.bot.send(self._bot_sender(session.session_key), words,
+                                    {"channel": CHANNEL, "phone": session.session_key})
+        except BotUnavailable:
+            if keyword in _OFFER_ANSWERS:
+                return [texts.NOTHING_PENDING]
+            return [self.program.bot_unavailable()]
+        choices = choices_of(replies)
+        if choices:
+            session.data["choices"] = [payload for _, payload in choices]
+        return bot_texts(replies) or [texts.NO_ANSWER]
+
+    def _bot_sender(self, phone: str) -> str:
+        """A stable conversation id per number that does not spell the number out."""
+        digest = hmac.new(self.secret.encode(), phone.encode(), hashlib.sha256).hexdigest()
+        return f"sms-{digest[:32]}"
+
+    def _new_session(self, inbound: Inbound) -> ChannelSession:
+        return ChannelSession(channel=CHANNEL, session_key=inbound.phone, language="en",
+                              step="text", created_at=self.now, updated_at=self.now,
+                              caller=inbound.phone)

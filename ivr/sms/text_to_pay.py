@@ -1,0 +1,276 @@
+"""The keyword tasks of an SMS thread, on the domain services: BAL (the balance), PAY (an
+offer to pay the balance with a saved method, or a secure pay link), and the resident's
+YES / NO / LINK to that offer.
+
+Verification is by account number + factor texted in this thread and lasts while the thread
+is active (IDLE_LIMIT). An offer is good for OFFER_LIFETIME; its YES pays with an idempotency
+key of its own, so a second YES (or two YES texts at once) can never pay twice, and a YES
+after the offer expired pays nothing and asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.adapters.channel_sessions import ChannelSession
+from domain.adapters.wiring import Container
+from domain.errors import (
+    AccountLocked,
+    DomainError,
+    InvalidInput,
+    NothingDue,
+    TooManyAttempts,
+    VerificationFailed,
+)
+from domain.model import Actor, Channel, MethodKind, PaymentMethod, PaymentStatus
+from domain.money import Money
+from domain.services.balance import BalanceSummary
+from domain.services.identity import Requester
+from domain.services.payments import MethodChoice, PaymentOutcome, PaymentRequest
+from ivr.sms import texts
+from ivr.sms.identity_text import looks_like_identity, parse_identity
+from ivr.sms.texts import Program
+
+log = logging.getLogger(__name__)
+
+IDLE_LIMIT = timedelta(minutes=15)  # like the chat: a quiet thread forgets who you are
+OFFER_LIFETIME = timedelta(minutes=10)
+STALE_OFFER = timedelta(hours=24)  # after this a YES is no longer about the old offer
+
+
+@dataclass
+class TextToPay:
+    """The keyword tasks of one thread; `session` is changed in place, the caller saves it."""
+
+    container: Container
+    session: ChannelSession
+    program: Program
+    public_url: str
+    now: datetime
+    message_sid: str
+
+    # --- the thread's state --------------------------------------------------------------
+    @property
+    def phone(self) -> str:
+        return self.session.session_key
+
+    @property
+    def _data(self) -> dict[str, Any]:
+        return self.session.data
+
+    @property
+    def awaiting_identity(self) -> bool:
+        return self._data.get("task") in texts.ASK_IDENTITY
+
+    @property
+    def has_offer(self) -> bool:
+        return isinstance(self._data.get("offer"), dict)
+
+    def forget_if_idle(self) -> None:
+        """A thread quiet for IDLE_LIMIT starts over: verification and questions are gone;
+        an offer is kept (unpaid, it has expired by then) so a late YES is told so."""
+        if self.now - self.session.updated_at <= IDLE_LIMIT:
+            return
+        offer = self._data.get("offer")
+        self.session.account_id = None
+        self.session.verified_at = None
+        self.session.data = {}
+        if isinstance(offer, dict) and self.now - _when(offer["made_at"]) <= STALE_OFFER:
+            self._data["offer"] = offer
+
+    def _requester(self) -> Requester:
+        return Requester(channel=Channel.SMS, session_key=f"sms:{self.phone}", caller=self.phone)
+
+    def _actor(self) -> Actor:
+        return Actor.resident(Channel.SMS, f"sms:{self.phone}")
+
+    # --- BAL and PAY --------------------------------------------------------------------
+    def start(self, task: str) -> list[str]:
+        """BAL or PAY: do it for the verified account, else ask who the resident is."""
+        if task == "pay":
+            self._data.pop("offer", None)
+        if self.session.verified:
+            return self._carry_out(task)
+        self._data["task"] = task
+        self._data.pop("account", None)
+        return [f"{texts.ASK_IDENTITY[task]}, {texts.IDENTITY_HOW}"]
+
+    def answer_identity(self, text: str) -> list[str] | None:
+        """The resident's answer while we wait for their identity; None when the text is not
+        an answer (no number in it): the caller then treats it as a new message."""
+        if not looks_like_identity(text):
+            self._data.pop("task", None)
+            self._data.pop("account", None)
+            return None
+        answer = parse_identity(text, self._data.get("account"))
+        if answer.account_number is None:
+            return [f"Please {texts.IDENTITY_HOW}"]
+        if answer.factor is None or answer.factor_kind is None:
+            self._data["account"] = answer.account_number
+            return [texts.ASK_FACTOR]
+        try:
+            verified = self.container.identity_service().verify_account(
+                answer.account_number, answer.factor_kind, answer.factor, self._requester())
+        except (AccountLocked, TooManyAttempts) as exc:
+            self._data.pop("task", None)
+            self._data.pop("account", None)
+            return [self.program.locked(exc.detail)]
+        except VerificationFailed:
+            self._data.pop("account", None)
+            return [texts.VERIFY_FAILED]
+        except InvalidInput as exc:
+            return [f"{exc.detail} Please {texts.IDENTITY_HOW}"]
+        task = self._data.pop("task")
+        self._data.pop("account", None)
+        self.session.account_id = verified.account_id
+        self.session.verified_at = self.now
+        return self._carry_out(task)
+
+    def _carry_out(self, task: str) -> list[str]:
+        summary = self.container.balance_service().summary(self._account_id())
+        if task == "balance":
+            return [balance_text(summary)]
+        return self._offer(summary)
+
+    def _account_id(self) -> int:
+        if self.session.account_id is None:  # pragma: no cover - callers check verified
+            raise VerificationFailed()
+        return self.session.account_id
+
+    def _offer(self, summary: BalanceSummary, prefix: str = "") -> list[str]:
+        account_id = self._account_id()
+        payments = self.container.payment_service()
+        amount = payments.payable(account_id)
+        if not amount.is_positive():
+            return [prefix + nothing_due_text(summary)]
+        owed = _owed(summary, amount)
+        method = _default_method(payments.saved_methods(account_id))
+        if method is None:
+            return [prefix + owed + " " + self._pay_link(amount)]
+        try:
+            quote = payments.quote(account_id, amount, method.kind)
+        except DomainError as exc:
+            return [prefix + exc.detail]
+        self._data["offer"] = {
+            "amount": amount.canonical(), "fee": quote.fee.canonical(), "method_id": method.id,
+            "method": method.label(), "made_at": self.now.isoformat(),
+            "key": f"sms-{self.message_sid}", "account_id": account_id,
+        }
+        fee = f"fee {quote.fee.format()}, total {quote.total.format()}" \
+            if quote.fee.is_positive() else "no fee"
+        return [f"{prefix}{owed} Reply YES to pay {amount.format()} with {method.label()} "
+                f"({fee}), or NO. Reply LINK to use another card or bank account."]
+
+    def _pay_link(self, amount: Money) -> str:
+        offer = self.container.pay_link_service().offer(self._account_id(), amount,
+                                                        self._actor())
+        minutes = max(1, round((offer.expires_at - self.now).total_seconds() / 60))
+        return (f"Pay securely here: {offer.url(self.public_url)} (the link works once, for "
+                f"{minutes} minutes). Never text card numbers.")
+
+    # --- the answer to an offer ----------------------------------------------------------
+    def answer_offer(self, reply: str) -> list[str]:
+        """YES, NO or LINK while an offer is on the thread."""
+        offer: dict[str, Any] = self._data["offer"]
+        if offer.get("paid"):
+            return [f"That payment was already made (confirmation {offer['paid']}). Nothing "
+                    "more was charged."]
+        expired = (self.now - _when(offer["made_at"]) > OFFER_LIFETIME
+                   or self.session.account_id != offer["account_id"])
+        if reply == "no":
+            self._data.pop("offer")
+            return [texts.OFFER_DECLINED]
+        if expired:
+            self._data.pop("offer")
+            if reply == "link" or not self.session.verified:
+                return ["That offer expired, so nothing was paid. " + self.start("pay")[0]]
+            return self._offer(self.container.balance_service().summary(self._account_id()),
+                               prefix="That offer expired, so nothing was paid. ")
+        if reply == "link":
+            self._data.pop("offer")
+            return [self._pay_link(Money.of(offer["amount"]))]
+        return self._pay(offer)
+
+    def _pay(self, offer: dict[str, Any]) -> list[str]:
+        request = PaymentRequest(
+            account_id=offer["account_id"], amount=Money.of(offer["amount"]),
+            method=MethodChoice.saved(offer["method_id"]), actor=self._actor(),
+            idempotency_key=offer["key"], accepted_fee=Money.of(offer["fee"]))
+        try:
+            outcome = self.container.payment_service().pay_now(request)
+        except NothingDue:
+            self._data.pop("offer")
+            return ["Your balance is already paid or a payment is on its way, so nothing was "
+                    "charged. Text BAL to see it."]
+        except DomainError as exc:
+            self._data.pop("offer")
+            return [f"{exc.detail} Nothing was charged. Text PAY to try again."]
+        return [self._paid_text(outcome, offer)]
+
+    def _paid_text(self, outcome: PaymentOutcome, offer: dict[str, Any]) -> str:
+        payment = outcome.payment
+        if payment.status == PaymentStatus.REJECTED:
+            self._data.pop("offer")
+            reason = (payment.rejection_reason or "it was declined").rstrip(". ")
+            return (f"The payment was not approved: {reason}. No money was taken. Text PAY and "
+                    "reply LINK to use another card or bank account.")
+        offer["paid"] = payment.confirmation_number
+        total = payment.amount + payment.fee
+        if outcome.replayed:
+            return (f"That payment was already made (confirmation "
+                    f"{payment.confirmation_number}). Nothing more was charged.")
+        if payment.status == PaymentStatus.APPROVED:
+            return (f"Paid! {total.format()} with {payment.method_label}. Confirmation "
+                    f"{payment.confirmation_number}. Thank you.")
+        return (f"Your payment of {total.format()} from {payment.method_label} was submitted. "
+                f"Confirmation {payment.confirmation_number}. It can take 1 to 2 business "
+                "days to clear.")
+
+
+def balance_text(summary: BalanceSummary) -> str:
+    account = f"Account ending {summary.account_number[-4:]}"
+    if not summary.total_due.is_positive():
+        text = f"{account}: nothing is due as of {summary.as_of:%m/%d}."
+    else:
+        due = f", due {summary.next_due_date:%m/%d}" if summary.next_due_date else ""
+        past = (f" ({summary.past_due.format()} past due)"
+                if summary.past_due.is_positive() else "")
+        text = (f"{account}: you owe {summary.total_due.format()}{due}{past}, as of "
+                f"{summary.as_of:%m/%d}.")
+    for line in summary.pending_payments:
+        text += f" A payment of {line.amount.format()} is being processed."
+    for line in summary.scheduled_payments:
+        text += f" {line.amount.format()} is scheduled for {line.scheduled_for:%m/%d}."
+    if summary.remaining_after_payments.is_positive():
+        text += " Text PAY to pay it."
+    return text
+
+
+def nothing_due_text(summary: BalanceSummary) -> str:
+    if summary.total_due.is_positive():  # covered by payments already on their way
+        return balance_text(summary) + " There is nothing more to pay right now."
+    return balance_text(summary)
+
+
+def _owed(summary: BalanceSummary, amount: Money) -> str:
+    due = f" due {summary.next_due_date:%m/%d}" if summary.next_due_date else ""
+    if amount == summary.total_due:
+        return f"Your balance is {amount.format()}{due}."
+    return f"You can pay {amount.format()} now{due}."
+
+
+def _default_method(methods: list[PaymentMethod]) -> PaymentMethod | None:
+    """The newest saved card, else the newest bank account: what residents use most."""
+    def newest(kind: MethodKind) -> PaymentMethod | None:
+        of_kind = [m for m in methods if m.kind == kind and m.id is not None]
+        return max(of_kind, key=lambda m: m.id or 0) if of_kind else None
+
+    return newest(MethodKind.CARD) or newest(MethodKind.BANK)
+
+
+def _when(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+

@@ -1,0 +1,195 @@
+"""A stand-in for Twilio's Messages API: a real HTTP server on a free local port.
+
+It answers `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` the way Twilio does: HTTP basic
+auth with the account SID and auth token (else 401, error 20003), a form body with `To`, `Body`
+and `From` or `MessagingServiceSid` (else 400 with an error code for the missing field), 21610
+for a number in `opted_out`, and 201 with the new Message resource otherwise. Error bodies are
+Twilio's JSON ({"code", "message", "more_info", "status"}); like Twilio's, messages quote the
+number.
+`answer_next(...)` queues a canned answer (a status and body) for the next request instead.
+
+Every request is recorded as received (method, path, basic-auth credentials, form fields, raw
+bytes), so tests can prove what did or did not reach "Twilio". As an HTTP proxy it sees the
+absolute URL as the path; it answers the same.
+
+    with TwilioApiStub(ACCOUNT_SID, AUTH_TOKEN) as twilio:
+        TwilioSmsNotifier(ACCOUNT_SID, AUTH_TOKEN, consent, clock, from_number=CITY,
+                          api_url=twilio.url).send(...)
+        assert twilio.requests[0].form["To"] == "+13125550101"
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+API_VERSION = "2010-04-01"
+UNSUBSCRIBED_CODE = 21610
+
+
+@dataclass(frozen=True)
+class TwilioAnswer:
+    status: int = 201
+    body: bytes = b"{}"
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class TwilioRequest:
+    method: str
+    path: str  # as on the request line: an absolute URL when the stub is used as a proxy
+    auth: tuple[str, str] | None  # basic-auth (user, password), if any
+    form: dict[str, str]
+    raw: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url_path(self) -> str:
+        return urlsplit(self.path).path
+
+
+def twilio_error(code: int, message: str, status: int = 400) -> TwilioAnswer:
+    """An error answer in the 2010 API's JSON format."""
+    return TwilioAnswer(status, json.dumps({
+        "code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status}).encode())
+
+
+class TwilioApiStub:
+    def __init__(self, account_sid: str, auth_token: str, *, delay: float = 0.0) -> None:
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.delay = delay  # seconds to wait before answering (timeouts)
+        self.opted_out: set[str] = set()  # E.164 numbers Twilio answers 21610 for
+        self.requests: list[TwilioRequest] = []
+        self._queued: deque[TwilioAnswer] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def messages_path(self) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}/Messages.json"
+
+    @property
+    def sent(self) -> list[dict[str, str]]:
+        """The form fields of every request received, in order."""
+        return [request.form for request in self.requests]
+
+    def saw(self, fragment: str) -> bool:
+        """Whether any request body, byte for byte, contained `fragment` (form-encoded)."""
+        return any(fragment.encode() in request.raw for request in self.requests)
+
+    def answer_next(self, *answers: TwilioAnswer) -> None:
+        with self._lock:
+            self._queued.extend(answers)
+
+    def start(self) -> TwilioApiStub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> TwilioApiStub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _answer(self, request: TwilioRequest) -> TwilioAnswer:
+        with self._lock:
+            if self._queued:
+                return self._queued.popleft()
+        if request.method != "POST" or request.url_path != self.messages_path:
+            return twilio_error(20404, "The requested resource was not found", 404)
+        if request.auth != (self.account_sid, self.auth_token):
+            return twilio_error(20003, "Authenticate", 401)
+        form = request.form
+        to = form.get("To", "")
+        if not to:
+            return twilio_error(21604, "A 'To' phone number is required.")
+        if not form.get("From") and not form.get("MessagingServiceSid"):
+            return twilio_error(21603, "A 'From' phone number is required.")
+        if not form.get("Body"):
+            return twilio_error(21602, "Message body is required.")
+        if to in self.opted_out:
+            return twilio_error(UNSUBSCRIBED_CODE, f"Attempt to send to unsubscribed recipient "
+                                                   f"{to}")
+        sid = f"SM{uuid.uuid4().hex}"
+        return TwilioAnswer(201, json.dumps({
+            "sid": sid, "account_sid": self.account_sid, "to": to, "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"), "body": form["Body"],
+            "status": "accepted" if form.get("MessagingServiceSid") else "queued",
+            "direction": "outbound-api", "api_version": API_VERSION, "error_code": None,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }).encode())
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                request = TwilioRequest(
+                    method=self.command, path=self.path, auth=_basic_auth(self.headers),
+                    form=dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)),
+                    raw=raw, headers={k.lower(): v for k, v in self.headers.items()})
+                with stub._lock:
+                    stub.requests.append(request)
+                if stub.delay and stub._stopping.wait(stub.delay):
+                    return  # stopped while waiting: nobody reads an answer any more
+                answer = stub._answer(request)
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("Content-Type", answer.content_type)
+                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # quiet test output
+
+        return Handler
+
+
+
+def _basic_auth(headers: Any) -> tuple[str, str] | None:
+    value = headers.get("Authorization") or ""
+    scheme, _, encoded = value.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
