@@ -73,6 +73,8 @@ class SmsCity(VoiceCity):
             n=account_number)
 
 
-def sms_city(tmp_path: Path, rasa_url: str = "http://127.0.0.1:9") -> Iterator[SmsCity]:
-    for city in voice_city(tmp_path, PAYLINE_RASA_URL=rasa_url, PAYLINE_BOT_TIMEOUT="2"):
+def sms_city(tmp_path: Path, rasa_url: str = "http://127.0.0.1:9",
+             database_url: str | None = None) -> Iterator[SmsCity]:
+    for city in voice_city(tmp_path, database_url, PAYLINE_RASA_URL=rasa_url,
+                           PAYLINE_BOT_TIMEOUT="2"):
         yield SmsCity(city.app, city.container)

@@ -65,8 +65,9 @@ class VoiceCity:
                          r=recipient)
 
 
-def voice_city(tmp_path: Path, **channel_env: str) -> Iterator[VoiceCity]:
-    url = f"sqlite:///{tmp_path / 'payline.db'}"
+def voice_city(tmp_path: Path, database_url: str | None = None,
+               **channel_env: str) -> Iterator[VoiceCity]:
+    url = database_url or f"sqlite:///{tmp_path / 'payline.db'}"
     upgrade(url)
     settings = Settings.from_env({"PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(tmp_path)})
     container = build_container(settings, clock=FixedClock(NOW))
