@@ -162,6 +162,22 @@ class TextTranscript:
 # --- the thread -----------------------------------------------------------------------------
 
 
+def incoming_sms_params(sender: str, to: str, body: str, account_sid: str,
+                        message_sid: str | None = None) -> dict[str, str]:
+    """The parameters of Twilio's incoming-message webhook for a plain SMS (a new MessageSid
+    unless one is given)."""
+    sid = message_sid or new_message_sid()
+    # Twilio fills City/State/Zip when it knows them; the simulator does not guess.
+    return {
+        "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid,
+        "AccountSid": account_sid, "From": sender, "To": to, "Body": body,
+        "NumMedia": "0", "NumSegments": str(sms_segments(body)), "SmsStatus": "received",
+        "ApiVersion": API_VERSION,
+        "FromCountry": _country(sender), "FromState": "", "FromCity": "", "FromZip": "",
+        "ToCountry": _country(to), "ToState": "", "ToCity": "", "ToZip": "",
+    }
+
+
 class TextThread:
     """A resident's text conversation with Payline: one sender, the city's number."""
 
@@ -215,18 +231,7 @@ class TextThread:
     # --- webhooks ---------------------------------------------------------------------
 
     def _params(self, body: str) -> dict[str, str]:
-        """The parameters of Twilio's incoming-message webhook for a plain SMS."""
-        sid = new_message_sid()
-        # Twilio fills City/State/Zip when it knows them; the simulator does not guess.
-        return {
-            "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid,
-            "AccountSid": self.account_sid, "From": self.sender, "To": self.to, "Body": body,
-            "NumMedia": "0", "NumSegments": str(sms_segments(body)), "SmsStatus": "received",
-            "ApiVersion": API_VERSION,
-            "FromCountry": _country(self.sender), "FromState": "", "FromCity": "",
-            "FromZip": "",
-            "ToCountry": _country(self.to), "ToState": "", "ToCity": "", "ToZip": "",
-        }
+        return incoming_sms_params(self.sender, self.to, body, self.account_sid)
 
     def _deliver(self, params: dict[str, str]) -> list[str]:
         """POST the text and play the TwiML, following <Redirect>s with the same parameters."""

@@ -11,13 +11,14 @@ a list is sent as Rasa's JSON answer; a `StubAnswer` sets the status and raw bod
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.http_support import LocalHttpServer
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -36,7 +37,7 @@ def echo(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"recipient_id": body.get("sender"), "text": f"You said: {body.get('message')}"}]
 
 
-class StubRasa:
+class StubRasa(LocalHttpServer):
     def __init__(self, respond: Respond = echo, delay: float = 0.0) -> None:
         self.respond = respond
         self.delay = delay
@@ -44,14 +45,7 @@ class StubRasa:
         self.raw: list[bytes] = []
         self.paths: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(self._handler())
 
     @property
     def messages(self) -> list[str]:
@@ -65,21 +59,6 @@ class StubRasa:
     def saw(self, fragment: str) -> bool:
         """Whether any request, byte for byte, contained `fragment`."""
         return any(fragment.encode() in raw for raw in self.raw)
-
-    def start(self) -> StubRasa:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> StubRasa:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -116,11 +95,3 @@ class StubRasa:
                 pass  # quiet test output
 
         return Handler
-
-
-def closed_port_url() -> str:
-    """A local URL nothing listens on (connection refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"

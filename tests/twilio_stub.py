@@ -27,9 +27,11 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.http_support import LocalHttpServer
 
 API_VERSION = "2010-04-01"
 UNSUBSCRIBED_CODE = 21610
@@ -63,7 +65,7 @@ def twilio_error(code: int, message: str, status: int = 400) -> TwilioAnswer:
         "status": status}).encode())
 
 
-class TwilioApiStub:
+class TwilioApiStub(LocalHttpServer):
     def __init__(self, account_sid: str, auth_token: str, *, delay: float = 0.0) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -73,14 +75,7 @@ class TwilioApiStub:
         self._queued: deque[TwilioAnswer] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(self._handler())
 
     @property
     def messages_path(self) -> str:
@@ -99,21 +94,9 @@ class TwilioApiStub:
         with self._lock:
             self._queued.extend(answers)
 
-    def start(self) -> TwilioApiStub:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> TwilioApiStub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self._stopping.set()  # a delayed answer stops waiting
+        super().stop()
 
     def _answer(self, request: TwilioRequest) -> TwilioAnswer:
         with self._lock:

@@ -88,22 +88,21 @@ class TextToPay:
         return Actor.resident(Channel.SMS, f"sms:{self.phone}")
 
     # --- BAL and PAY --------------------------------------------------------------------
-    def start(self, task: str) -> list[str]:
+    def start(self, task: str, prefix: str = "") -> list[str]:
         """BAL or PAY: do it for the verified account, else ask who the resident is."""
         if task == "pay":
             self._data.pop("offer", None)
         if self.session.verified:
-            return self._carry_out(task)
+            return self._carry_out(task, prefix)
+        self._stop_asking()
         self._data["task"] = task
-        self._data.pop("account", None)
-        return [f"{texts.ASK_IDENTITY[task]}, {texts.IDENTITY_HOW}"]
+        return [f"{prefix}{texts.ASK_IDENTITY[task]}, {texts.IDENTITY_HOW}"]
 
     def answer_identity(self, text: str) -> list[str] | None:
         """The resident's answer while we wait for their identity; None when the text is not
         an answer (no number in it): the caller then treats it as a new message."""
         if not looks_like_identity(text):
-            self._data.pop("task", None)
-            self._data.pop("account", None)
+            self._stop_asking()
             return None
         answer = parse_identity(text, self._data.get("account"))
         if answer.account_number is None:
@@ -115,25 +114,29 @@ class TextToPay:
             verified = self.container.identity_service().verify_account(
                 answer.account_number, answer.factor_kind, answer.factor, self._requester())
         except (AccountLocked, TooManyAttempts) as exc:
-            self._data.pop("task", None)
-            self._data.pop("account", None)
+            self._stop_asking()
             return [self.program.locked(exc.detail)]
         except VerificationFailed:
             self._data.pop("account", None)
             return [texts.VERIFY_FAILED]
         except InvalidInput as exc:
             return [f"{exc.detail} Please {texts.IDENTITY_HOW}"]
-        task = self._data.pop("task")
-        self._data.pop("account", None)
+        task = self._data["task"]
+        self._stop_asking()
         self.session.account_id = verified.account_id
         self.session.verified_at = self.now
         return self._carry_out(task)
 
-    def _carry_out(self, task: str) -> list[str]:
+    def _stop_asking(self) -> None:
+        """Forget the identity question and any half-given answer."""
+        self._data.pop("task", None)
+        self._data.pop("account", None)
+
+    def _carry_out(self, task: str, prefix: str = "") -> list[str]:
         summary = self.container.balance_service().summary(self._account_id())
         if task == "balance":
-            return [balance_text(summary)]
-        return self._offer(summary)
+            return [prefix + balance_text(summary)]
+        return self._offer(summary, prefix)
 
     def _account_id(self) -> int:
         if self.session.account_id is None:  # pragma: no cover - callers check verified
@@ -185,10 +188,7 @@ class TextToPay:
             return [texts.OFFER_DECLINED]
         if expired:
             self._data.pop("offer")
-            if reply == "link" or not self.session.verified:
-                return ["That offer expired, so nothing was paid. " + self.start("pay")[0]]
-            return self._offer(self.container.balance_service().summary(self._account_id()),
-                               prefix="That offer expired, so nothing was paid. ")
+            return self.start("pay", prefix="That offer expired, so nothing was paid. ")
         if reply == "link":
             self._data.pop("offer")
             return [self._pay_link(Money.of(offer["amount"]))]

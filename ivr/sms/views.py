@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 from flask import Blueprint, Flask, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
@@ -51,19 +52,21 @@ def incoming() -> Response:
         return _twiml([UNREADABLE])  # not a phone we could answer or identify
     if not sid.startswith(("SM", "MM")) or not sid.isalnum() or len(sid) > 64:
         return _twiml([UNREADABLE])
+    program = Program.of(container.settings)
+    now = container.clock.now()
     try:
-        now = container.clock.now()
         claim = container.sms_inbox().claim(sid, phone, now)
-        if not claim.first:
-            log.info("sms %s from %s is a retry; replaying", sid, mask_phone(phone))
-            return _twiml(list(claim.replies))
     except Exception:
         log.exception("sms webhook could not claim a message")
-        return _twiml([Program.of(container.settings).failure()])
+        return _twiml([program.failure()])
+    if not claim.first:
+        log.info("sms %s from %s is a retry; replaying", sid, mask_phone(phone))
+        return _twiml(list(claim.replies))
 
-    replies = _answer(current_app, container, Inbound(
-        message_sid=sid, phone=phone, body=form.get("Body", ""),
-        media_count=_count(form.get("NumMedia")), opt_out_type=form.get("OptOutType", "")))
+    inbound = Inbound(message_sid=sid, phone=phone, body=form.get("Body", ""),
+                      media_count=_count(form.get("NumMedia")),
+                      opt_out_type=form.get("OptOutType", ""))
+    replies = _answer(current_app, container, program, inbound, now)
     try:
         container.sms_inbox().answered(sid, [_ONE_TIME_LINK.sub(LINK_NOT_REPEATED, reply)
                                              for reply in replies], container.clock.now())
@@ -72,12 +75,11 @@ def incoming() -> Response:
     return _twiml(replies)
 
 
-def _answer(app: Flask, container: Container, inbound: Inbound) -> list[str]:
+def _answer(app: Flask, container: Container, program: Program, inbound: Inbound,
+            now: datetime) -> list[str]:
     channels: ChannelSettings = app.extensions["payline.channels"]
-    program = Program.of(container.settings)
     conversation = SmsConversation(container, bot_client_for(app), program,
-                                   channels.public_url, channels.secret_key,
-                                   container.clock.now())
+                                   channels.public_url, channels.secret_key, now)
     try:
         return conversation.reply(inbound)
     except Exception:  # the database is down, a bug: still a polite answer, nothing said

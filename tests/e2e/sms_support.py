@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 
 from domain.adapters.clock import FixedClock
 from ivr.config import ChannelSettings
+from ivr.text_simulator import incoming_sms_params
 from ivr.twilio_signature import sign
 from tests.e2e.voice_support import VoiceCity, voice_city
 
@@ -43,12 +43,11 @@ class SmsCity(VoiceCity):
     def text(self, body: str, sender: str = "+13125550101", *, sid: str | None = None,
              **extra: str) -> Texted:
         """One text from `sender`; `sid` resends an earlier MessageSid (a Twilio retry)."""
-        sid = sid or "SM" + secrets.token_hex(16)
-        self.sids.append(sid)
-        params = {"MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid,
-                  "AccountSid": "AC" + "0" * 32, "From": sender, "To": CITY_NUMBER,
-                  "Body": body, "NumMedia": "0", "NumSegments": "1", "SmsStatus": "received",
-                  "ApiVersion": "2010-04-01", **extra}
+        channels: ChannelSettings = self.app.extensions["payline.channels"]
+        params = incoming_sms_params(sender, CITY_NUMBER, body, channels.twilio_account_sid,
+                                     message_sid=sid)
+        params.update(extra)
+        self.sids.append(params["MessageSid"])
         return self.post(params)
 
     def post(self, params: dict[str, str], *, signed: bool = True) -> Texted:

@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import LiveApp, errors_of
-from tests.rasa_stub import StubRasa, closed_port_url
+from tests.http_support import closed_port_url
+from tests.rasa_stub import StubRasa
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,8 @@ from flask.testing import FlaskClient
 
 from ivr.chat_page import CSRF_HEADER, MAX_MESSAGE_CHARS, SENDER_KEY
 from tests.browser_support import build_app
-from tests.rasa_stub import StubAnswer, StubRasa, closed_port_url
+from tests.http_support import closed_port_url
+from tests.rasa_stub import StubAnswer, StubRasa
 
 CARD = "4242424242424242"
 CARD_SPACED = "4242 4242 4242 4242"

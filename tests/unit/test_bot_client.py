@@ -10,7 +10,8 @@ from flask import Flask
 
 from ivr.bot_client import BotClient, BotReply, BotUnavailable, Button, bot_client_for
 from ivr.config import ChannelSettings
-from tests.rasa_stub import WEBHOOK, StubAnswer, StubRasa, closed_port_url
+from tests.http_support import closed_port_url
+from tests.rasa_stub import WEBHOOK, StubAnswer, StubRasa
 
 CARD = "4242424242424242"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from flask import Flask
 from ivr.config import ChannelSettings
 from ivr.nlu import BREAKER_SECONDS, MAX_TEXT, IntentClassifier, classifier_for
 from ivr.nlu_keywords import INTENTS, keyword_intent, normalize
+from tests.http_support import closed_port_url
 
 # --- keyword fallback --------------------------------------------------------------------
 
@@ -186,12 +186,9 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"  # nothing listens there any more
+@pytest.fixture(name="closed_port_url")
+def closed_port_url_fixture() -> str:
+    return closed_port_url()
 
 
 def test_rasa_intent_is_used_when_confident(rasa, clock):

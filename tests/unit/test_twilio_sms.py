@@ -27,7 +27,7 @@ from domain.adapters.twilio_sms import (
 from domain.cards import REDACTION
 from domain.errors import InvalidInput, InvalidPhoneNumber, RecipientOptedOut
 from domain.ports import Notification, Notifier, SmsConsent
-from tests.rasa_stub import closed_port_url
+from tests.http_support import closed_port_url
 from tests.twilio_stub import TwilioAnswer, TwilioApiStub, twilio_error
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
