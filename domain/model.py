@@ -448,12 +448,15 @@ class Handoff:
     status: HandoffStatus = HandoffStatus.OPEN
     taken_by: str | None = None
     taken_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None  # what came of it, e.g. "transferred_to_self_service"
     id: int | None = None
 
 
 class LinkPurpose(StrEnum):
     PAPERLESS = "paperless"  # finish paperless enrollment on the web (no email on file)
     PAY = "pay"  # a secure pay link: card/bank details go straight to the processor
+    TRANSFER = "transfer"  # a 311 agent's ticket sending one live call into self-service
 
 
 @dataclass(eq=False)

@@ -303,12 +303,20 @@ class HandoffLog(abc.ABC):
     def latest_for_session(self, session_key: str) -> Handoff | None: ...
 
     @abc.abstractmethod
-    def list(self, status: str | None = None, limit: int = 50) -> list[Handoff]:
-        """Newest first."""
+    def list(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
+        """Oldest first (the resident waiting longest comes first); all statuses if empty."""
 
     @abc.abstractmethod
     def take(self, handoff_id: int, agent_id: str, at: datetime) -> bool:
         """Mark an open handoff taken; False if it was not open (another agent took it)."""
+
+    @abc.abstractmethod
+    def close(self, handoff_id: int, agent_id: str, outcome: str, at: datetime) -> bool:
+        """Close an open or taken handoff; False if it was already closed."""
+
+    @abc.abstractmethod
+    def for_account(self, account_id: int, limit: int = 20) -> list[Handoff]:
+        """Newest first."""
 
 
 class LinkStore(abc.ABC):

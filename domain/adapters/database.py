@@ -35,7 +35,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 OPTIONAL_TABLE_MODULES = ("domain.adapters.sandbox_processor", "domain.adapters.outbox",
                           "domain.adapters.handoff_log", "domain.adapters.link_store",
                           "domain.adapters.channel_sessions", "domain.adapters.sms_consent",
-                          "domain.adapters.sms_inbox")
+                          "domain.adapters.sms_inbox", "domain.adapters.agent_store",
+                          "domain.adapters.sandbox_calls")
 
 # Execution option naming how the next transaction on a SQLite connection begins.
 SQLITE_BEGIN_OPTION = "payline_sqlite_begin"

@@ -32,11 +32,13 @@ handoffs = sa.Table(
     sa.Column("status", sa.String(12), nullable=False, index=True),
     sa.Column("taken_by", sa.String(40), nullable=True),
     sa.Column("taken_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("outcome", sa.String(40), nullable=True),
 )
 
 _FIELDS = ("created_at", "session_key", "caller", "language", "reason", "verified",
            "account_id", "masked_account", "last_step", "intent", "summary", "taken_by",
-           "taken_at")
+           "taken_at", "closed_at", "outcome")
 
 
 class SqlHandoffLog(HandoffLog):
@@ -58,12 +60,15 @@ class SqlHandoffLog(HandoffLog):
         return self._one(sa.select(handoffs).where(handoffs.c.session_key == session_key)
                          .order_by(handoffs.c.id.desc()).limit(1))
 
-    def list(self, status: str | None = None, limit: int = 50) -> list[Handoff]:
-        query = sa.select(handoffs).order_by(handoffs.c.id.desc()).limit(max(1, min(limit, 500)))
-        if status:
-            query = query.where(handoffs.c.status == status)
-        with self._engine.connect() as conn:
-            return [_handoff(row) for row in conn.execute(query).mappings()]
+    def list(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
+        query = sa.select(handoffs).order_by(handoffs.c.id).limit(max(1, min(limit, 500)))
+        if statuses:
+            query = query.where(handoffs.c.status.in_([str(s) for s in statuses]))
+        return self._many(query)
+
+    def for_account(self, account_id: int, limit: int = 20) -> list[Handoff]:
+        return self._many(sa.select(handoffs).where(handoffs.c.account_id == account_id)
+                          .order_by(handoffs.c.id.desc()).limit(max(1, min(limit, 500))))
 
     def take(self, handoff_id: int, agent_id: str, at: datetime) -> bool:
         with self._engine.begin() as conn:
@@ -72,6 +77,21 @@ class SqlHandoffLog(HandoffLog):
                 .where(handoffs.c.id == handoff_id, handoffs.c.status == HandoffStatus.OPEN)
                 .values(status=str(HandoffStatus.TAKEN), taken_by=agent_id[:40], taken_at=at))
             return result.rowcount == 1
+
+    def close(self, handoff_id: int, agent_id: str, outcome: str, at: datetime) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                handoffs.update()
+                .where(handoffs.c.id == handoff_id, handoffs.c.status != HandoffStatus.CLOSED)
+                .values(status=str(HandoffStatus.CLOSED), closed_at=at, outcome=outcome[:40],
+                        # Closing an open handoff is taking it too: the record says who.
+                        taken_by=sa.func.coalesce(handoffs.c.taken_by, agent_id[:40]),
+                        taken_at=sa.func.coalesce(handoffs.c.taken_at, at)))
+            return result.rowcount == 1
+
+    def _many(self, query: sa.Select[Any]) -> list[Handoff]:
+        with self._engine.connect() as conn:
+            return [_handoff(row) for row in conn.execute(query).mappings()]
 
     def _one(self, query: sa.Select[Any]) -> Handoff | None:
         with self._engine.connect() as conn:

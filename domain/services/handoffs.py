@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.model import Channel, Handoff, mask
+from domain.errors import AgentActionError, NotFound
+from domain.model import Actor, Channel, Handoff, HandoffStatus, mask
 from domain.ports import Clock, HandoffLog
 
 # A repeated request for the same reason from the same call/thread within this window is
@@ -27,6 +28,13 @@ REASONS = {
     "invalid_input": "had repeated trouble with the menu",
     "payment_failed": "could not complete a payment",
     "self_service_failed": "could not finish in self-service",
+}
+
+# What came of a handoff, as an agent closes it.
+OUTCOMES = {
+    "resolved": "Resolved by the agent",
+    "transferred_to_self_service": "Transferred to self-service payment",
+    "no_answer": "Resident not reached",
 }
 
 INTENTS = {
@@ -52,6 +60,8 @@ class HandoffRequest:
     caller: str | None = None
     account_id: int | None = None
     account_number: str | None = None  # masked before it is stored
+    # The agent who sent this resident into self-service, when they are coming back.
+    transferred_by: str | None = None
 
 
 def summarize(request: HandoffRequest) -> str:
@@ -69,7 +79,9 @@ def summarize(request: HandoffRequest) -> str:
         where = "not verified"
     doing = INTENTS.get(request.intent, f"was on {request.intent.replace('_', ' ')}")
     why = REASONS.get(request.reason, request.reason.replace("_", " "))
-    return f"{who}, {where}, {doing} and {why}."
+    back = (f", back from self-service where agent {request.transferred_by} sent them"
+            if request.transferred_by else "")
+    return f"{who}{back}, {where}, {doing} and {why}."
 
 
 class HandoffService:
@@ -99,4 +111,41 @@ class HandoffService:
         return self._log.latest_for_session(session_key)
 
     def open_handoffs(self, limit: int = 50) -> list[Handoff]:
-        return self._log.list(status="open", limit=limit)
+        return self._log.list((HandoffStatus.OPEN,), limit=limit)
+
+    def queue(self, limit: int = 100) -> list[Handoff]:
+        """What 311 still has to deal with: open and taken handoffs, longest waiting first."""
+        return self._log.list((HandoffStatus.OPEN, HandoffStatus.TAKEN), limit=limit)
+
+    def for_account(self, account_id: int, limit: int = 20) -> list[Handoff]:
+        return self._log.for_account(account_id, limit)
+
+    def take(self, handoff_id: int, agent: Actor) -> Handoff:
+        """The agent picks the handoff up; taking one already taken by the same agent is a
+        no-op, by another agent an error (two agents must not call the same resident)."""
+        handoff = self._existing(handoff_id)
+        if handoff.status == HandoffStatus.OPEN and self._log.take(handoff_id, agent.id,
+                                                                    self._clock.now()):
+            return self._existing(handoff_id)
+        handoff = self._existing(handoff_id)
+        if handoff.status == HandoffStatus.TAKEN and handoff.taken_by == agent.id:
+            return handoff
+        raise AgentActionError(f"Agent {handoff.taken_by} already has handoff {handoff_id}."
+                               if handoff.status == HandoffStatus.TAKEN
+                               else f"Handoff {handoff_id} is already closed.")
+
+    def close(self, handoff_id: int, agent: Actor, outcome: str) -> Handoff:
+        if outcome not in OUTCOMES:
+            raise AgentActionError("Choose what came of the handoff.")
+        handoff = self._existing(handoff_id)
+        if handoff.status == HandoffStatus.TAKEN and handoff.taken_by != agent.id:
+            raise AgentActionError(f"Agent {handoff.taken_by} has handoff {handoff_id}.")
+        if not self._log.close(handoff_id, agent.id, outcome, self._clock.now()):
+            raise AgentActionError(f"Handoff {handoff_id} is already closed.")
+        return self._existing(handoff_id)
+
+    def _existing(self, handoff_id: int) -> Handoff:
+        handoff = self._log.get(handoff_id)
+        if handoff is None:
+            raise NotFound("No handoff has that reference.")
+        return handoff
