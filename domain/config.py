@@ -32,6 +32,11 @@ _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 # Twilio's REST API; PAYLINE_TWILIO_API_URL points outbound SMS at a local stand-in instead.
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
+# How a 311 agent's transfer redirects a live call: the embedded stand-in the phone simulator
+# plays (sandbox_call_redirects), or Twilio's Calls API with the credentials above.
+CALL_CONTROL_SANDBOX = "sandbox"
+CALL_CONTROL_TWILIO = "twilio"
+CALL_CONTROLS = (CALL_CONTROL_SANDBOX, CALL_CONTROL_TWILIO)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,37 @@ class VerificationPolicy:
     max_account_failures: int = 3  # then the account locks for self-service (seed FAQ)
     max_requester_failures: int = 5  # per session or caller, any accounts, per window
     requester_window_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class AgentPolicy:
+    """311 console sign-in: session lifetimes and the login throttle."""
+
+    idle_minutes: int = 15  # a console session ends after this long without a request
+    max_session_hours: int = 12  # and after this long in any case (a shift)
+    max_failures_per_username: int = 5
+    max_failures_per_address: int = 20
+    failure_window_minutes: int = 15
+    min_password_length: int = 12
+
+    def __post_init__(self) -> None:
+        for name in ("idle_minutes", "max_session_hours", "max_failures_per_username",
+                     "max_failures_per_address", "failure_window_minutes",
+                     "min_password_length"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"AgentPolicy.{name} must be a whole number of at least 1, "
+                                 f"not {value!r}")
+
+
+def _whole_number(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A setting that must be a whole number in [low, high]; a clear ValueError otherwise."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -142,9 +178,25 @@ class Settings:
     var_dir: Path
     ach: AchSettings = field(default_factory=AchSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    agents: AgentPolicy = field(default_factory=AgentPolicy)
     vault_key: str = DEV_VAULT_KEY
     # When 311 answers: told to residents who ask for a person in chat or by text.
     hours_311: str = "24 hours a day, 7 days a week"
+    call_control: str = CALL_CONTROL_SANDBOX  # PAYLINE_CALL_CONTROL
+
+    def __post_init__(self) -> None:
+        # Checked at startup: an agent's first transfer must not be what finds a bad setting.
+        if self.call_control not in CALL_CONTROLS:
+            raise ValueError(f"PAYLINE_CALL_CONTROL must be one of {', '.join(CALL_CONTROLS)}, "
+                             f"not {self.call_control!r}")
+        if self.call_control != CALL_CONTROL_TWILIO:
+            return
+        twilio = self.notifications
+        if not twilio.twilio_account_sid or not twilio.twilio_auth_token:
+            raise ValueError("PAYLINE_CALL_CONTROL=twilio needs TWILIO_ACCOUNT_SID and "
+                             "TWILIO_AUTH_TOKEN")
+        if not _ACCOUNT_SID.fullmatch(twilio.twilio_account_sid):
+            raise ValueError("TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -198,4 +250,10 @@ class Settings:
             ),
             vault_key=env.get("PAYLINE_VAULT_KEY", DEV_VAULT_KEY),
             hours_311=env.get("PAYLINE_311_HOURS", "24 hours a day, 7 days a week"),
+            call_control=(env.get("PAYLINE_CALL_CONTROL", "").strip().lower()
+                          or CALL_CONTROL_SANDBOX),
+            agents=AgentPolicy(
+                idle_minutes=_whole_number(env, "PAYLINE_AGENT_IDLE_MINUTES", 15, 1, 24 * 60),
+                max_session_hours=_whole_number(env, "PAYLINE_AGENT_SESSION_HOURS", 12, 1, 72),
+            ),
         )

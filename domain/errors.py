@@ -144,3 +144,50 @@ class RecipientOptedOut(DomainError):
 
     message = ("That number has opted out of texts from us. "
                "Texting START to our number turns texts back on.")
+
+
+class LoginFailed(DomainError):
+    """Deliberately the same for an unknown username, a wrong password and a deactivated
+    agent: the console never says which usernames exist."""
+
+    message = "That username and password do not match."
+
+
+class LoginThrottled(DomainError):
+    """Too many failed sign-ins for a username or from an address; carries when to retry."""
+
+    message = "Too many failed sign-ins. Try again in a few minutes."
+
+    def __init__(self, retry_after_minutes: int) -> None:
+        minutes = max(1, int(retry_after_minutes))
+        unit = "minute" if minutes == 1 else "minutes"
+        text = f"Too many failed sign-ins. Try again in {minutes} {unit}."
+        super().__init__(text)
+        self.retry_after_minutes = minutes
+        self.message = text
+
+
+class InvalidAgentDetails(DomainError):
+    """A bad username, display name, role or password; a taken username; an unknown agent."""
+
+    message = "Those agent details cannot be used."
+
+
+class CallNotLive(DomainError):
+    """The call to transfer is over, or the phone system does not know it."""
+
+    message = "That call has ended or is not connected, so it cannot be transferred."
+
+
+class CallControlUnavailable(DomainError):
+    """The phone system could not be reached, or refused the transfer for another reason."""
+
+    message = ("The phone system did not accept the transfer. Try again, or read the caller "
+               "the payment line's number.")
+
+
+class TransferNotUsable(DomainError):
+    """A transfer ticket that is unknown, used, expired or issued for another call. The IVR
+    carries on without it; the caller never hears why."""
+
+    message = "That transfer from the agent could not be completed."

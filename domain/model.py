@@ -453,6 +453,46 @@ class Handoff:
     id: int | None = None
 
 
+class AgentRole(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"  # also manages agents (adds them, resets passwords)
+
+
+@dataclass(eq=False)
+class Agent:
+    """A 311 agent who signs in to the console. Only a scrypt hash of the password is kept
+    (domain/passwords.py), and it never appears in a repr."""
+
+    username: str  # lower-case, [a-z0-9._-]{3,40}
+    display_name: str
+    role: AgentRole
+    password_hash: str = field(repr=False)
+    created_at: datetime
+    password_changed_at: datetime
+    active: bool = True
+    last_login_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == AgentRole.SUPERVISOR
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.agent(self.username)
+
+
+@dataclass(frozen=True)
+class AgentSession:
+    """A signed-in console session. Its token is known only to the agent's browser; the
+    database keeps a SHA-256 hash of it."""
+
+    id: int
+    agent: Agent
+    created_at: datetime
+    last_seen_at: datetime
+
+
 class LinkPurpose(StrEnum):
     PAPERLESS = "paperless"  # finish paperless enrollment on the web (no email on file)
     PAY = "pay"  # a secure pay link: card/bank details go straight to the processor

@@ -12,9 +12,12 @@ from domain.model import (
     Account,
     AccountKind,
     AchFile,
+    Agent,
+    AgentSession,
     AuditEvent,
     AutopayEnrollment,
     BankAccountType,
+    Channel,
     Customer,
     Handoff,
     IdempotencyRecord,
@@ -182,6 +185,11 @@ class AccountRepository(abc.ABC):
     @abc.abstractmethod
     def customer_by_number(self, customer_number: str) -> Customer | None: ...
 
+    @abc.abstractmethod
+    def by_name_and_address(self, name: str, address: str, limit: int = 20) -> list[Account]:
+        """Accounts whose holder's name contains every word of `name` and whose service or
+        mailing address contains every word of `address` (case-insensitive), oldest first."""
+
 
 class PaymentRepository(abc.ABC):
     @abc.abstractmethod
@@ -238,6 +246,10 @@ class AuditRepository(abc.ABC):
     @abc.abstractmethod
     def for_account(self, account_id: int, limit: int = 100) -> list[AuditEvent]:
         """Newest first."""
+
+    @abc.abstractmethod
+    def recent(self, limit: int = 100, *, channel: Channel | None = None) -> list[AuditEvent]:
+        """Newest first, optionally only what happened through one channel (e.g. agents)."""
 
 
 class VerificationAttemptRepository(abc.ABC):
@@ -303,7 +315,7 @@ class HandoffLog(abc.ABC):
     def latest_for_session(self, session_key: str) -> Handoff | None: ...
 
     @abc.abstractmethod
-    def list(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
+    def with_status(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
         """Oldest first (the resident waiting longest comes first); all statuses if empty."""
 
     @abc.abstractmethod
@@ -377,3 +389,81 @@ class SmsConsent(abc.ABC):
 
     @abc.abstractmethod
     def opt_in(self, phone: str, at: datetime, source: str) -> None: ...
+
+
+class AgentStore(abc.ABC):
+    """311 agents, their console sessions and sign-in attempts (short transactions of their
+    own). Usernames are already normalized (lower-case) when they reach the store; sessions
+    are found by a SHA-256 hash of their token, never by the token."""
+
+    @abc.abstractmethod
+    def by_username(self, username: str) -> Agent | None: ...
+
+    @abc.abstractmethod
+    def get(self, agent_id: int) -> Agent | None: ...
+
+    @abc.abstractmethod
+    def all(self) -> list[Agent]:
+        """Every agent, active or not, by username."""
+
+    @abc.abstractmethod
+    def add(self, agent: Agent) -> bool:
+        """Store a new agent and set its id; False (nothing stored) if the username is taken."""
+
+    @abc.abstractmethod
+    def set_password(self, agent_id: int, password_hash: str, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def set_active(self, agent_id: int, active: bool) -> bool:
+        """True if this changed the agent (it was not already in that state)."""
+
+    @abc.abstractmethod
+    def record_login(self, agent_id: int, at: datetime) -> None:
+        """Set the agent's last_login_at."""
+
+    @abc.abstractmethod
+    def add_session(self, token_hash: str, agent_id: int, at: datetime,
+                    remote_addr: str | None) -> int:
+        """A new session, created and last seen at `at`; returns its id."""
+
+    @abc.abstractmethod
+    def open_session(self, token_hash: str) -> AgentSession | None:
+        """The session with this token hash, with its agent, unless it has ended."""
+
+    @abc.abstractmethod
+    def touch_session(self, session_id: int, at: datetime) -> None:
+        """Move last_seen_at forward to `at` (never back)."""
+
+    @abc.abstractmethod
+    def end_session(self, session_id: int, at: datetime) -> bool:
+        """End an open session; False if it had already ended (nothing changed)."""
+
+    @abc.abstractmethod
+    def end_sessions_for_agent(self, agent_id: int, at: datetime) -> int:
+        """End every open session of the agent; returns how many."""
+
+    @abc.abstractmethod
+    def add_login_attempt(self, username: str, remote_addr: str, at: datetime,
+                          succeeded: bool) -> None: ...
+
+    @abc.abstractmethod
+    def username_failures(self, username: str, since: datetime, limit: int) -> list[datetime]:
+        """When the failed sign-ins for `username` after `since`, and after its last
+        successful sign-in, happened: newest first, at most `limit`."""
+
+    @abc.abstractmethod
+    def address_failures(self, remote_addr: str, since: datetime,
+                         limit: int) -> list[datetime]:
+        """When the failed sign-ins from `remote_addr` (any usernames) after `since`
+        happened: newest first, at most `limit`."""
+
+
+class CallControl(abc.ABC):
+    """Live-call control (Twilio's Calls REST API): a 311 agent sends the caller's live call
+    into self-service by pointing it at new TwiML."""
+
+    @abc.abstractmethod
+    def redirect(self, call_sid: str, url: str) -> None:
+        """Send a live call to new TwiML (Twilio fetches `url` with POST). Raises CallNotLive
+        if the call is over or unknown, CallControlUnavailable if Twilio cannot be reached or
+        refuses."""

@@ -25,8 +25,10 @@ BLUEPRINTS: tuple[str, ...] = (
     "ivr.paperless_page:paperless_page",
     "ivr.pay_page:pay_page",
     "ivr.sandbox_tokenize:sandbox_tokenize",
+    "ivr.sandbox_calls:sandbox_calls",
     "ivr.chat_page:chat_page",
     "ivr.sms.views:sms",
+    "ivr.agent.views:agent",
 )
 
 

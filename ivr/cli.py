@@ -6,6 +6,7 @@
     payline accounts unlock NUMBER --agent ID --reason TEXT
     payline outbox [--to RECIPIENT] [--limit N]
     payline demo-identities [--markdown]
+    payline agents add | list | set-password | deactivate   (ivr/cli_agents.py)
 
 Settings come from the environment (PAYLINE_DATABASE_URL, PAYLINE_TIMEZONE, ...). Expected
 failures (unknown account, bad input, unreachable or unmigrated database) print one line and
@@ -104,6 +105,7 @@ def seed(size: int, seed: int, if_empty: bool, chunk_size: int) -> None:
         if count_accounts(container.engine):
             if if_empty:
                 click.echo("The database already has accounts; nothing to seed.")
+                _add_missing_demo_agents(container)
                 return
             raise CliError(not_empty)
         city = DemoCity(size=size, seed=seed, today=container.clock.today(),
@@ -122,10 +124,26 @@ def seed(size: int, seed: int, if_empty: bool, chunk_size: int) -> None:
     click.echo(f"Seeded {result.accounts:,} accounts ({result.customers:,} customers, "
                f"{result.bills:,} bills, {result.payments:,} payments, "
                f"{result.methods:,} saved methods) in {result.seconds:.1f} s.")
+    if result.agents:
+        click.echo(f"Added {result.agents} demo 311 agents for the console at /agent.")
     click.echo("Try the personas listed by `payline demo-identities`.")
 
 
+def _add_missing_demo_agents(container: Container) -> None:
+    """A demo database seeded before 311 agents existed gets the demo agents now (never a
+    database without the demo city: their passwords are public)."""
+    from domain.adapters.demo_agents import count_agents, has_demo_data, seed_demo_agents
+
+    if count_agents(container.engine) or not has_demo_data(container.engine):
+        return
+    added = seed_demo_agents(container.engine, container.clock.now())
+    if added:
+        click.echo(f"Added the demo 311 agents {', '.join(added)} "
+                   "(see `payline demo-identities`).")
+
+
 def _identities(markdown: bool) -> None:
+    from domain.adapters.demo_agents import DEMO_AGENTS
     from domain.adapters.demo_city import PERSONAS, persona_document
 
     if markdown:
@@ -143,6 +161,10 @@ def _identities(markdown: bool) -> None:
         click.echo(f"  identify: {factors}")
         click.echo(f"  phone:    {p.phone or '-'}    email: {p.email or '-'}")
         click.echo(f"  good for: {p.good_for}")
+    click.echo("")
+    click.echo("311 agents (console at /agent):")
+    for a in DEMO_AGENTS:
+        click.echo(f"  {a.username} - {a.display_name} ({a.role}), password {a.password}")
 
 
 _MARKDOWN_HELP = "Print the Markdown document kept in docs/demo-identities.md."
@@ -351,6 +373,7 @@ def _normalize_recipient(text: str) -> str:
 def _add_area_commands() -> None:
     from ivr import (
         cli_ach,
+        cli_agents,
         cli_autopay,
         cli_benchmark,
         cli_call,
@@ -361,7 +384,7 @@ def _add_area_commands() -> None:
     )
 
     for module in (cli_processing, cli_ach, cli_notifications, cli_autopay, cli_benchmark,
-                   cli_call, cli_chatbot, cli_text):
+                   cli_call, cli_chatbot, cli_text, cli_agents):
         for command in module.commands:
             main.add_command(command)
 

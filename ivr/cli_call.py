@@ -39,6 +39,12 @@ _SCRIPT_HELP = (
     "card number, expiry MMYY, security code and zip code (or routing and account number). "
     "When the script runs out, the caller hangs up."
 )
+_AGENT_WAIT_HELP = (
+    "After a transfer to 311, stay with the agent this many seconds, waiting for the agent to "
+    "transfer the call back into self-service (the 311 console's \"Transfer to self-service "
+    "payment\"). Default: 600 when you are the caller, 0 with --script."
+)
+INTERACTIVE_AGENT_WAIT = 600.0
 _LANG_HELP = (
     "The language the caller picks at the greeting. es presses 2 first (the Payline greeting's "
     "language menu is \"press 2 for Spanish\"), before the --script inputs or the keyboard."
@@ -106,12 +112,14 @@ def unreachable_error(base_url: str) -> CliError:
 @click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
               help=_LANG_HELP)
 @click.option("--script", help=_SCRIPT_HELP)
+@click.option("--agent-wait", type=click.FloatRange(min=0), metavar="SECONDS",
+              help=_AGENT_WAIT_HELP)
 @click.option("--connector-url",
               help="Where secure payments send card/bank digits (Twilio's pay connector); "
                    "default: the app's /sandbox/pay-connector.")
 @friendly_errors
 def call(url: str, in_process: bool, caller: str, called: str, lang: str, script: str | None,
-         connector_url: str | None) -> None:
+         connector_url: str | None, agent_wait: float | None) -> None:
     """Phone Payline as Twilio would: hear its prompts, press keys, say words, pay.
 
     Without --script you are the caller: each prompt is printed and you answer at `keypad>`.
@@ -120,8 +128,10 @@ def call(url: str, in_process: bool, caller: str, called: str, lang: str, script
     caller = phone_option(caller, "--from")
     called = phone_option(called, "--to")
     transport, public_url = simulator_transport(url, in_process, _build_app)
+    if agent_wait is None:
+        agent_wait = 0.0 if script is not None else INTERACTIVE_AGENT_WAIT
     phone = PhoneCall(transport, caller=caller, called=called, connector_url=connector_url,
-                      public_url=public_url, echo=click.echo)
+                      public_url=public_url, echo=click.echo, agent_wait=agent_wait)
     try:
         if script is not None:
             transcript = phone.run(parse_script(script, lang))

@@ -55,7 +55,7 @@ from domain.services.links import hash_token
 from domain.services.pay_links import MAX_NICKNAME, PayLinkReview, PayLinkService, PayLinkView
 from domain.services.payments import PaymentOutcome
 from ivr.config import ChannelSettings
-from ivr.web_pages import csrf_matches, csrf_token, page_context
+from ivr.web_pages import csrf_matches, csrf_token, page_context, security_headers
 
 pay_page = Blueprint("pay_page", __name__, static_folder="static/pay",
                      static_url_path="/pay/static")
@@ -71,18 +71,6 @@ METHODS = ("card", "bank")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 View = Callable[..., Any]
-
-
-def security_headers(form_action: str = "'self'") -> dict[str, str]:
-    return {
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Content-Security-Policy": ("default-src 'none'; style-src 'self'; "
-                                    f"form-action {form_action}; frame-ancestors 'none'; "
-                                    "base-uri 'none'"),
-    }
 
 
 def _polite(view: View) -> View:

@@ -9,6 +9,12 @@ connector (Generic Pay Connector JSON, basic auth) and never to the app, which o
 Twilio's masked result parameters. Nothing printed or recorded here holds a full card number,
 a security code or a full bank account number.
 
+A <Dial> to 311 can end the way a 311 agent's transfer into self-service ends it: with
+`agent_wait` seconds, the simulated caller stays "with the agent" and the call waits for a
+redirect of its CallSid (Twilio's Calls API, played by the app's sandbox call control at
+/sandbox/calls/redirect, or any `redirect_source`), then fetches the redirect's URL as its next
+TwiML; the <Dial>'s action is then not requested, as with Twilio.
+
 Programmatic use (tests drive whole calls through the real app this way)::
 
     call = PhoneCall(FlaskTransport(app), caller="+13125550101")
@@ -53,6 +59,10 @@ DEFAULT_CALLED = "+13125550100"
 ENTRY_PATH = "/voice/incoming"
 STATUS_PATH = "/voice/status"
 CONNECTOR_PATH = "/sandbox/pay-connector"
+REDIRECT_POLL_PATH = "/sandbox/calls/redirect"
+POLL_INTERVAL_SECONDS = 0.25
+WAITING_FOR_AGENT = ("[with the 311 agent; waiting for a transfer back to self-service "
+                     "(open /agent to transfer), Ctrl-C hangs up]")
 MAX_REQUESTS = 200
 HTTP_TIMEOUT_SECONDS = 30.0
 SPEECH_CONFIDENCE = "0.9"
@@ -90,6 +100,7 @@ _DEFAULT_CARD_TYPES = "visa mastercard amex"
 _CARD_TYPES = {"VISA": "visa", "MASTERCARD": "mastercard", "AMEX": "amex",
                "DISCOVER": "discover"}
 _KEYPAD = re.compile(r"[0-9*#\s]+")
+_TICKET = re.compile(r"(ticket=)([^&#\s]+)")
 _SPEECH = re.compile(r"say[:\s]", re.IGNORECASE)
 
 # What Twilio says by default at each <Pay> step, when the app gives no <Prompt>.
@@ -149,6 +160,10 @@ class SimulatorError(Exception):
     """The simulator could not place the call at all."""
 
 
+class RedirectsUnavailable(Exception):
+    """Raised by a redirect source: there is nothing to wait for (the message says why)."""
+
+
 class AppUnreachable(SimulatorError):
     """Nothing answered at `url` (connection refused, DNS, timeout, not on the in-process app)."""
 
@@ -191,6 +206,11 @@ def shown_url(url: str, public_url: str) -> str:
     if url.startswith(public_url):
         return url[len(public_url):] or "/"
     return url
+
+
+def hide_ticket(url: str) -> str:
+    """A URL as printed: a transfer ticket shortened, since it is a credential until used."""
+    return _TICKET.sub(lambda m: m.group(1) + m.group(2)[:4] + "…", url)
 
 
 def twilio_headers(url: str, form: dict[str, str], auth_token: str) -> dict[str, str]:
@@ -345,6 +365,8 @@ class _PayStop(Exception):
 
 
 InputSource = Callable[[str, bool], "str | None"]
+# call_sid -> (url, method) of the next redirect of that live call, or None for none yet.
+RedirectSource = Callable[[str], "tuple[str, str] | None"]
 
 
 def new_call_sid() -> str:
@@ -370,7 +392,10 @@ class PhoneCall:
                  status_path: str | None = STATUS_PATH, connector_url: str | None = None,
                  connector_auth: tuple[str, str] | None = None, call_sid: str | None = None,
                  echo: Callable[[str], None] | None = None, public_url: str | None = None,
-                 max_requests: int = MAX_REQUESTS, today: date | None = None) -> None:
+                 max_requests: int = MAX_REQUESTS, today: date | None = None,
+                 agent_wait: float = 0.0, redirect_source: RedirectSource | None = None,
+                 on_agent: Callable[[str], None] | None = None,
+                 poll_interval: float = POLL_INTERVAL_SECONDS) -> None:
         # Defaults come from the app's own channel settings when it is in-process, so a test
         # app with its own token is called correctly; otherwise from the environment.
         settings = transport.channels or ChannelSettings.from_env()
@@ -389,6 +414,12 @@ class PhoneCall:
         self.call_sid = call_sid or new_call_sid()
         self.max_requests = max_requests
         self.today = today
+        # With the 311 agent: wait this long for a redirect of the call (0: the <Dial> just
+        # completes), asking `redirect_source` (default: the app's sandbox call control).
+        self.agent_wait = max(0.0, agent_wait)
+        self.redirect_source: RedirectSource = redirect_source or self.sandbox_redirect
+        self.on_agent = on_agent  # called with the CallSid when an agent answers (per <Dial>)
+        self.poll_interval = poll_interval
         self._echo = echo
         self._echo_inputs = True
         self._source: InputSource = lambda prompt, secret: None
@@ -464,7 +495,7 @@ class PhoneCall:
             self._line(line)
 
     def _shown(self, url: str) -> str:
-        return shown_url(url, self.public_url)
+        return hide_ticket(shown_url(url, self.public_url))
 
     # --- HTTP -------------------------------------------------------------------------
 
@@ -636,6 +667,14 @@ class PhoneCall:
         whisper = number_el.get("url") if number_el is not None else None
         if whisper:
             self._whisper(urljoin(url, whisper), child_sid, target, caller_id)
+        redirect = self._with_agent()
+        if redirect is not None:
+            # Redirecting the live call ends the <Dial>; its action is not requested.
+            target, method = self._absolute(redirect[0]), redirect[1]
+            shown = self._shown(target)
+            self._emit("redirect", shown, f"[the agent transferred the call: redirect to {shown}]",
+                       {"method": method, "by": "agent"})
+            return target, {}
         self._line("[the agent answers; the transfer ends after "
                    f"{DIAL_DURATION_SECONDS} s]")
         if not verb.get("action"):
@@ -643,6 +682,60 @@ class PhoneCall:
         return urljoin(url, verb.get("action", "")), {
             "DialCallStatus": "completed", "DialCallDuration": DIAL_DURATION_SECONDS,
             "DialCallSid": child_sid}
+
+    def _with_agent(self) -> tuple[str, str] | None:
+        """The caller is with the agent: the redirect the agent's transfer made, if one comes
+        within `agent_wait` seconds."""
+        if self.on_agent is not None:
+            self.on_agent(self.call_sid)
+        if self.agent_wait <= 0:
+            return None
+        self._line(WAITING_FOR_AGENT)
+        deadline = time.monotonic() + self.agent_wait
+        try:
+            while True:
+                try:
+                    found = self.redirect_source(self.call_sid)
+                except RedirectsUnavailable as exc:
+                    self._line(f"[{exc}]")
+                    return None
+                if found is not None:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._line("[no transfer back to self-service came]")
+                    return None
+                time.sleep(min(self.poll_interval, remaining))
+        except KeyboardInterrupt:  # Ctrl-C while waiting: the caller hangs up
+            raise _CallOver(CALLER_HANGUP, "the caller hung up while with the agent") from None
+
+    def sandbox_redirect(self, call_sid: str) -> tuple[str, str] | None:
+        """The default redirect source: ask the app's sandbox call control (a signed POST,
+        through the same transport as the webhooks). Raises RedirectsUnavailable when the
+        app cannot say (404: it uses real Twilio, or has no sandbox)."""
+        url = self.public_url + REDIRECT_POLL_PATH
+        form = {"CallSid": call_sid, "AccountSid": self.account_sid}
+        try:
+            status, text = self.transport.post(self._deliver(url), form,
+                                               twilio_headers(url, form, self.auth_token))
+        except AppUnreachable as exc:
+            raise RedirectsUnavailable(f"could not ask the app for a transfer ({exc.reason}); "
+                                       "nothing to wait for") from None
+        if status == 204:
+            return None
+        if status == 404:
+            raise RedirectsUnavailable("the app does not use the sandbox call control; "
+                                       "nothing to wait for")
+        try:
+            answer = json.loads(text) if status == 200 else None
+        except ValueError:
+            answer = None
+        target = answer.get("url") if isinstance(answer, dict) else None
+        if not isinstance(target, str) or not target:
+            raise RedirectsUnavailable(f"the app answered HTTP {status} when asked for a "
+                                       "transfer; nothing to wait for")
+        method = answer.get("method") if isinstance(answer, dict) else None
+        return target, method if isinstance(method, str) and method else "POST"
 
     def _whisper(self, url: str, child_sid: str, number: str, caller_id: str) -> None:
         """What the agent hears before being connected (<Number url>)."""

@@ -1,5 +1,5 @@
-"""What the resident-facing web pages share: the city and 311 in every page's context, and a
-CSRF token tied to the Flask session (one session key per page family)."""
+"""What the web pages share: the city and 311 in every page's context, a CSRF token tied to
+the Flask session (one session key per page family), and the security headers."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ def csrf_matches(session_key: str, sent: str | None) -> bool:
     if not isinstance(expected, str) or not expected or not sent:
         return False
     return hmac.compare_digest(expected.encode(), sent.encode())
+
+
+def security_headers(form_action: str = "'self'") -> dict[str, str]:
+    return {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Content-Security-Policy": ("default-src 'none'; style-src 'self'; "
+                                    f"form-action {form_action}; frame-ancestors 'none'; "
+                                    "base-uri 'none'"),
+    }

@@ -18,6 +18,7 @@ from domain.model import (
     AchFile,
     AuditEvent,
     AutopayEnrollment,
+    Channel,
     Customer,
     IdempotencyRecord,
     MethodKind,
@@ -116,6 +117,15 @@ class FakeAccounts(AccountRepository):
     def customer_by_number(self, customer_number: str) -> Customer | None:
         return next((c for c in self.s.customers if c.customer_number == customer_number), None)
 
+    def by_name_and_address(self, name: str, address: str, limit: int = 20) -> list[Account]:
+        def holds(text: str, words: str) -> bool:
+            return all(word.lower() in text.lower() for word in words.split())
+
+        return [a for a in self.s.accounts
+                if holds(a.customer.name, name)
+                and all(holds(f"{a.service_street_number or ''} {a.service_street_name}", w)
+                        or holds(a.customer.mailing_street, w) for w in address.split())][:limit]
+
 
 class FakePayments(PaymentRepository):
     def __init__(self, store: _Store) -> None:
@@ -188,6 +198,10 @@ class FakeAudit(AuditRepository):
 
     def for_account(self, account_id: int, limit: int = 100) -> list[AuditEvent]:
         return [e for e in reversed(self.s.audit) if e.account_id == account_id][:limit]
+
+    def recent(self, limit: int = 100, *, channel: Channel | None = None) -> list[AuditEvent]:
+        return [e for e in reversed(self.s.audit)
+                if channel is None or e.channel == channel][:limit]
 
 
 class FakeAttempts(VerificationAttemptRepository):

@@ -8,6 +8,14 @@ Twilio's JSON ({"code", "message", "more_info", "status"}); like Twilio's, messa
 number.
 `answer_next(...)` queues a canned answer (a status and body) for the next request instead.
 
+It also answers `POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`, Twilio's "modify
+a live call", for redirects: basic auth as above, a form with `Url` (and optional `Method`),
+200 with the Call resource for a call registered live with `register_call`, 400 with error
+21220 ("Call is not in-progress. Cannot redirect.") for one that `end_call` ended, and 404
+(20404) for a call it never heard of. Each accepted redirect is queued per call:
+`take_redirect(call_sid)` hands them out once each, oldest first, so the phone simulator can
+follow them as Twilio would (`PhoneCall(..., redirect_source=twilio.take_redirect)`).
+
 Every request is recorded as received (method, path, basic-auth credentials, form fields, raw
 bytes), so tests can prove what did or did not reach "Twilio". As an HTTP proxy it sees the
 absolute URL as the path; it answers the same.
@@ -23,6 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import threading
 import uuid
 from collections import deque
@@ -35,6 +44,9 @@ from tests.http_support import LocalHttpServer
 
 API_VERSION = "2010-04-01"
 UNSUBSCRIBED_CODE = 21610
+NOT_IN_PROGRESS_CODE = 21220
+_CALL_PATH = re.compile(rf"/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls/"
+                        r"(?P<call>[^/]+)\.json")
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,8 @@ class TwilioApiStub(LocalHttpServer):
         self.delay = delay  # seconds to wait before answering (timeouts)
         self.opted_out: set[str] = set()  # E.164 numbers Twilio answers 21610 for
         self.requests: list[TwilioRequest] = []
+        self.calls: dict[str, str] = {}  # CallSid -> status ("in-progress", "completed")
+        self._redirects: dict[str, deque[tuple[str, str]]] = {}
         self._queued: deque[TwilioAnswer] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -90,6 +104,29 @@ class TwilioApiStub(LocalHttpServer):
         """Whether any request body, byte for byte, contained `fragment` (form-encoded)."""
         return any(fragment.encode() in request.raw for request in self.requests)
 
+    def calls_path(self, call_sid: str) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{call_sid}.json"
+
+    def register_call(self, call_sid: str) -> None:
+        """A live call Twilio knows: redirects of it are accepted."""
+        with self._lock:
+            self.calls[call_sid] = "in-progress"
+
+    def end_call(self, call_sid: str) -> None:
+        with self._lock:
+            self.calls[call_sid] = "completed"
+
+    @property
+    def call_updates(self) -> list[TwilioRequest]:
+        """Every request received for a Call resource, in order."""
+        return [r for r in self.requests if _CALL_PATH.fullmatch(r.url_path)]
+
+    def take_redirect(self, call_sid: str) -> tuple[str, str] | None:
+        """The oldest accepted redirect of the call not handed out yet, as (url, method)."""
+        with self._lock:
+            queue = self._redirects.get(call_sid)
+            return queue.popleft() if queue else None
+
     def answer_next(self, *answers: TwilioAnswer) -> None:
         with self._lock:
             self._queued.extend(answers)
@@ -102,6 +139,11 @@ class TwilioApiStub(LocalHttpServer):
         with self._lock:
             if self._queued:
                 return self._queued.popleft()
+        call = _CALL_PATH.fullmatch(request.url_path)
+        if request.method == "POST" and call and call["account"] == self.account_sid:
+            if request.auth != (self.account_sid, self.auth_token):
+                return twilio_error(20003, "Authenticate", 401)
+            return self._update_call(call["call"], request.form)
         if request.method != "POST" or request.url_path != self.messages_path:
             return twilio_error(20404, "The requested resource was not found", 404)
         if request.auth != (self.account_sid, self.auth_token):
@@ -124,6 +166,29 @@ class TwilioApiStub(LocalHttpServer):
             "status": "accepted" if form.get("MessagingServiceSid") else "queued",
             "direction": "outbound-api", "api_version": API_VERSION, "error_code": None,
             "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+        }).encode())
+
+    def _update_call(self, call_sid: str, form: dict[str, str]) -> TwilioAnswer:
+        with self._lock:
+            status = self.calls.get(call_sid)
+        if status is None:
+            return twilio_error(20404, f"The requested resource {self.calls_path(call_sid)} was "
+                                       "not found", 404)
+        url = form.get("Url", "")
+        if not url.startswith(("http://", "https://")):
+            return twilio_error(21205, "Url is not a valid URL.")
+        method = (form.get("Method") or "POST").upper()
+        if method not in ("GET", "POST"):
+            return twilio_error(21207, "Method is not valid.")
+        if status != "in-progress":
+            return twilio_error(NOT_IN_PROGRESS_CODE,
+                                "Call is not in-progress. Cannot redirect.")
+        with self._lock:
+            self._redirects.setdefault(call_sid, deque()).append((url, method))
+        return TwilioAnswer(200, json.dumps({
+            "sid": call_sid, "account_sid": self.account_sid, "status": status,
+            "direction": "inbound", "api_version": API_VERSION, "to": None, "from": None,
+            "uri": self.calls_path(call_sid),
         }).encode())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -1,11 +1,19 @@
-"""311 agents, their console sessions and login attempts (SQLAlchemy Core)."""
+"""311 agents, their console sessions and login attempts (SQLAlchemy Core, one short
+transaction each). Sessions are stored by a SHA-256 hash of their token, passwords only as
+scrypt hashes (domain/passwords.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine, RowMapping
 
 from domain.adapters.metadata import metadata
 from domain.adapters.orm import UtcDateTime
+from domain.model import Agent, AgentRole, AgentSession
+from domain.ports import AgentStore
 
 agents = sa.Table(
     "agents",
@@ -42,3 +50,147 @@ agent_login_attempts = sa.Table(
     sa.Column("remote_addr", sa.String(45), nullable=False, index=True),
     sa.Column("succeeded", sa.Boolean, nullable=False),
 )
+
+
+_AGENT_FIELDS = ("username", "display_name", "password_hash", "active", "created_at",
+                 "password_changed_at", "last_login_at")
+
+
+class SqlAgentStore(AgentStore):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # --- agents -------------------------------------------------------------------------
+
+    def by_username(self, username: str) -> Agent | None:
+        return self._one_agent(sa.select(agents).where(agents.c.username == username))
+
+    def get(self, agent_id: int) -> Agent | None:
+        return self._one_agent(sa.select(agents).where(agents.c.id == agent_id))
+
+    def all(self) -> list[Agent]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(agents).order_by(agents.c.username)).mappings()
+            return [_agent(row) for row in rows]
+
+    def add(self, agent: Agent) -> bool:
+        values: dict[str, Any] = {name: getattr(agent, name) for name in _AGENT_FIELDS}
+        values["role"] = str(agent.role)
+        try:
+            with self._engine.begin() as conn:
+                agent.id = conn.execute(
+                    agents.insert().values(**values).returning(agents.c.id)).scalar_one()
+        except sa.exc.IntegrityError:  # the username is taken (maybe by a concurrent add)
+            return False
+        return True
+
+    def set_password(self, agent_id: int, password_hash: str, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(agents.update().where(agents.c.id == agent_id)
+                         .values(password_hash=password_hash, password_changed_at=at))
+
+    def set_active(self, agent_id: int, active: bool) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(agents.update()
+                                  .where(agents.c.id == agent_id, agents.c.active != active)
+                                  .values(active=active))
+            return result.rowcount == 1
+
+    def record_login(self, agent_id: int, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(agents.update().where(agents.c.id == agent_id)
+                         .values(last_login_at=at))
+
+    # --- sessions -----------------------------------------------------------------------
+
+    def add_session(self, token_hash: str, agent_id: int, at: datetime,
+                    remote_addr: str | None) -> int:
+        with self._engine.begin() as conn:
+            return int(conn.execute(
+                agent_sessions.insert()
+                .values(token_hash=token_hash, agent_id=agent_id, created_at=at,
+                        last_seen_at=at, remote_addr=remote_addr[:45] if remote_addr else None)
+                .returning(agent_sessions.c.id)).scalar_one())
+
+    def open_session(self, token_hash: str) -> AgentSession | None:
+        query = (sa.select(agents,
+                           agent_sessions.c.id.label("session_id"),
+                           agent_sessions.c.created_at.label("session_created_at"),
+                           agent_sessions.c.last_seen_at.label("session_last_seen_at"))
+                 .join(agents, agents.c.id == agent_sessions.c.agent_id)
+                 .where(agent_sessions.c.token_hash == token_hash,
+                        agent_sessions.c.ended_at.is_(None)))
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        return AgentSession(id=row["session_id"], agent=_agent(row),
+                            created_at=row["session_created_at"],
+                            last_seen_at=row["session_last_seen_at"])
+
+    def touch_session(self, session_id: int, at: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(agent_sessions.update()
+                         .where(agent_sessions.c.id == session_id,
+                                agent_sessions.c.ended_at.is_(None),
+                                agent_sessions.c.last_seen_at < at)
+                         .values(last_seen_at=at))
+
+    def end_session(self, session_id: int, at: datetime) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(agent_sessions.update()
+                                  .where(agent_sessions.c.id == session_id,
+                                         agent_sessions.c.ended_at.is_(None))
+                                  .values(ended_at=at))
+            return result.rowcount == 1
+
+    def end_sessions_for_agent(self, agent_id: int, at: datetime) -> int:
+        with self._engine.begin() as conn:
+            result = conn.execute(agent_sessions.update()
+                                  .where(agent_sessions.c.agent_id == agent_id,
+                                         agent_sessions.c.ended_at.is_(None))
+                                  .values(ended_at=at))
+            return int(result.rowcount)
+
+    # --- sign-in attempts (the throttle) -------------------------------------------------
+
+    def add_login_attempt(self, username: str, remote_addr: str, at: datetime,
+                          succeeded: bool) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(agent_login_attempts.insert().values(
+                username=username[:40], remote_addr=remote_addr[:45], at=at,
+                succeeded=succeeded))
+
+    def username_failures(self, username: str, since: datetime, limit: int) -> list[datetime]:
+        attempts = agent_login_attempts
+        last_success = (sa.select(sa.func.max(attempts.c.id))
+                        .where(attempts.c.username == username, attempts.c.succeeded.is_(True))
+                        .scalar_subquery())
+        return self._times(sa.select(attempts.c.at).where(
+            attempts.c.username == username, attempts.c.succeeded.is_(False),
+            attempts.c.at > since, attempts.c.id > sa.func.coalesce(last_success, 0)), limit)
+
+    def address_failures(self, remote_addr: str, since: datetime,
+                         limit: int) -> list[datetime]:
+        attempts = agent_login_attempts
+        return self._times(sa.select(attempts.c.at).where(
+            attempts.c.remote_addr == remote_addr, attempts.c.succeeded.is_(False),
+            attempts.c.at > since), limit)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _times(self, query: sa.Select[Any], limit: int) -> list[datetime]:
+        query = query.order_by(agent_login_attempts.c.at.desc(),
+                               agent_login_attempts.c.id.desc()).limit(max(1, limit))
+        with self._engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def _one_agent(self, query: sa.Select[Any]) -> Agent | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return _agent(row) if row is not None else None
+
+
+def _agent(row: RowMapping) -> Agent:
+    return Agent(id=row["id"], role=AgentRole(row["role"]),
+                 **{name: row[name] for name in _AGENT_FIELDS})

@@ -17,6 +17,7 @@
   seed stays fast. Hashing runs in a worker thread (PBKDF2 releases the GIL).
 - Idempotent: a database that already has accounts is refused (DatabaseNotEmpty), or skipped
   quietly with if_empty=True, also when a concurrent seeder wins the race.
+- The demo's two 311 console agents (domain/adapters/demo_agents.py) come with the city.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from domain.adapters.demo_agents import seed_demo_agents
 from domain.adapters.demo_city import DemoCity, SeedAccount, SeedCustomer, SeedMethod
 from domain.adapters.orm import (
     accounts_table,
@@ -99,6 +101,7 @@ class SeedResult:
     bills: int = 0
     payments: int = 0
     methods: int = 0
+    agents: int = 0  # demo 311 agents added (domain/adapters/demo_agents.py)
     seconds: float = 0.0
     skipped: bool = False  # if_empty=True and the database already had accounts
 
@@ -168,6 +171,9 @@ def seed_demo_city(engine: Engine, city: DemoCity, gateway: PaymentGateway, *,
                 progress(len(accounts))
         with conn.begin():
             _write_strong_hashes(conn, customer_ids, strong)
+    # The demo's 311 console sign-ins (public passwords: demo data only).
+    result.agents = len(seed_demo_agents(
+        engine, datetime.combine(city.today, datetime.min.time(), tzinfo=city.tz)))
     result.seconds = time.perf_counter() - started
     return result
 

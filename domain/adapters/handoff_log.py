@@ -60,7 +60,7 @@ class SqlHandoffLog(HandoffLog):
         return self._one(sa.select(handoffs).where(handoffs.c.session_key == session_key)
                          .order_by(handoffs.c.id.desc()).limit(1))
 
-    def list(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
+    def with_status(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
         query = sa.select(handoffs).order_by(handoffs.c.id).limit(max(1, min(limit, 500)))
         if statuses:
             query = query.where(handoffs.c.status.in_([str(s) for s in statuses]))

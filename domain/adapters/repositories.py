@@ -35,6 +35,7 @@ from domain.model import (
     AchFile,
     AuditEvent,
     AutopayEnrollment,
+    Channel,
     Customer,
     IdempotencyRecord,
     MethodKind,
@@ -132,6 +133,20 @@ class SqlAlchemyAccountRepository(ports.AccountRepository):
     def customer_by_number(self, customer_number: str) -> Customer | None:
         stmt = select(Customer).where(customers_table.c.customer_number == customer_number)
         return self.session.scalars(stmt).first()
+
+    def by_name_and_address(self, name: str, address: str, limit: int = 20) -> list[Account]:
+        street = (func.coalesce(accounts_table.c.service_street_number, "") + " "
+                  + accounts_table.c.service_street_name)
+        stmt = (select(Account)
+                .join(customers_table, customers_table.c.id == accounts_table.c.customer_id))
+        for word in name.split():
+            stmt = stmt.where(customers_table.c.name.icontains(word, autoescape=True))
+        for word in address.split():
+            stmt = stmt.where(or_(street.icontains(word, autoescape=True),
+                                  customers_table.c.mailing_street.icontains(word,
+                                                                             autoescape=True)))
+        stmt = stmt.order_by(accounts_table.c.id).limit(max(1, min(limit, 100)))
+        return self._track_all(list(self.session.scalars(stmt)))
 
 
 class SqlAlchemyPaymentRepository(ports.PaymentRepository):
@@ -284,6 +299,14 @@ class SqlAlchemyAuditRepository(ports.AuditRepository):
                 .where(audit_events_table.c.account_id == account_id)
                 .order_by(audit_events_table.c.at.desc(), audit_events_table.c.id.desc())
                 .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def recent(self, limit: int = 100, *, channel: Channel | None = None) -> list[AuditEvent]:
+        stmt = select(AuditEvent)
+        if channel is not None:
+            stmt = stmt.where(audit_events_table.c.channel == channel)
+        stmt = (stmt.order_by(audit_events_table.c.at.desc(), audit_events_table.c.id.desc())
+                .limit(max(1, min(limit, 1000))))
         return list(self.session.scalars(stmt))
 
 

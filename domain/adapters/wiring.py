@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from domain.adapters.agent_store import SqlAgentStore
 from domain.adapters.channel_sessions import SqlChannelSessionStore
 from domain.adapters.clock import SystemClock
 from domain.adapters.database import create_engine_for, make_session_factory
@@ -20,15 +21,27 @@ from domain.adapters.link_store import SqlLinkStore
 from domain.adapters.orm import start_mappers
 from domain.adapters.outbox import OutboxNotifier
 from domain.adapters.routing_notifier import RoutingNotifier
+from domain.adapters.sandbox_calls import SandboxCallControl
 from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.adapters.sms_consent import SqlSmsConsent
 from domain.adapters.sms_consent_guard import ConsentCheckingSmsNotifier
 from domain.adapters.sms_inbox import SqlSmsInbox
+from domain.adapters.twilio_calls import TwilioCallControl
 from domain.adapters.twilio_sms import TwilioSmsNotifier
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from domain.config import SMS_TWILIO, NotificationSettings, Settings
-from domain.ports import BankAccountVault, Clock, Notifier, PaymentGateway, UnitOfWork
+from domain.config import CALL_CONTROL_TWILIO, SMS_TWILIO, NotificationSettings, Settings
+from domain.ports import (
+    BankAccountVault,
+    CallControl,
+    Clock,
+    Notifier,
+    PaymentGateway,
+    UnitOfWork,
+)
+from domain.services.account_lookup import AccountLookupService
+from domain.services.accounts import AccountService
 from domain.services.ach import AchService
+from domain.services.agent_auth import AgentAuthService
 from domain.services.autopay import AutopayService
 from domain.services.balance import BalanceService
 from domain.services.handoffs import HandoffService
@@ -38,6 +51,7 @@ from domain.services.paperless import PaperlessService
 from domain.services.pay_links import PayLinkService
 from domain.services.payments import PaymentService
 from domain.services.reminders import ReminderService
+from domain.services.transfers import TransferService
 
 
 @dataclass
@@ -68,11 +82,37 @@ class Container:
         return PaperlessService(self.uow, self.clock, self.notifier,
                                 city_name=self.settings.city_name)
 
+    def account_lookup_service(self) -> AccountLookupService:
+        return AccountLookupService(self.uow, self.clock,
+                                    history_months=self.settings.payments.history_months)
+
+    def account_service(self) -> AccountService:
+        return AccountService(self.uow, self.clock)
+
     def handoff_service(self) -> HandoffService:
-        return HandoffService(SqlHandoffLog(self.engine), self.clock)
+        return HandoffService(SqlHandoffLog(self.engine), self.clock, self.uow)
+
+    def agent_auth_service(self) -> AgentAuthService:
+        return AgentAuthService(SqlAgentStore(self.engine), self.uow, self.clock,
+                                self.settings.agents)
 
     def link_service(self) -> LinkService:
         return LinkService(SqlLinkStore(self.engine), self.clock)
+
+    def call_control(self) -> CallControl:
+        """How an agent's transfer reaches a live call: Twilio's Calls API, or the sandbox
+        stand-in the phone simulator plays (PAYLINE_CALL_CONTROL)."""
+        if self.settings.call_control == CALL_CONTROL_TWILIO:
+            twilio = self.settings.notifications  # Settings checked the credentials
+            return TwilioCallControl(twilio.twilio_account_sid or "",
+                                     twilio.twilio_auth_token or "", twilio.twilio_api_url)
+        return SandboxCallControl(self.engine, self.clock)
+
+    def transfer_service(self, entry_url: Callable[[str], str]) -> TransferService:
+        """`entry_url(ticket)`: the IVR's absolute entry URL (the public URL is a channel
+        setting, so the ivr layer passes it in)."""
+        return TransferService(self.link_service(), self.call_control(), self.uow, self.clock,
+                               self.handoff_service(), entry_url)
 
     def pay_link_service(self) -> PayLinkService:
         store = SqlLinkStore(self.engine)

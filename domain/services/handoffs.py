@@ -8,12 +8,13 @@ last 4 digits of an account.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from domain.errors import AgentActionError, NotFound
-from domain.model import Actor, Channel, Handoff, HandoffStatus, mask
-from domain.ports import Clock, HandoffLog
+from domain.model import Actor, AuditEvent, Channel, Handoff, HandoffStatus, mask
+from domain.ports import Clock, HandoffLog, UnitOfWork
 
 # A repeated request for the same reason from the same call/thread within this window is
 # the same handoff (a retried webhook, a caller pressing 0 twice), not a new one.
@@ -85,15 +86,20 @@ def summarize(request: HandoffRequest) -> str:
 
 
 class HandoffService:
-    def __init__(self, log: HandoffLog, clock: Clock) -> None:
+    def __init__(self, log: HandoffLog, clock: Clock,
+                 uow: Callable[[], UnitOfWork] | None = None) -> None:
         self._log = log
         self._clock = clock
+        self._uow = uow  # for the audit trail of what agents do with handoffs
 
     def record(self, request: HandoffRequest) -> Handoff:
         now = self._clock.now()
         previous = self._log.latest_for_session(request.session_key)
         if (previous is not None and previous.reason == request.reason
                 and previous.channel == request.channel
+                # A closed one is over (e.g. the agent sent the caller to self-service and
+                # they are coming back): that is a new handoff.
+                and previous.status != HandoffStatus.CLOSED
                 and now - previous.created_at < _SAME_HANDOFF):
             return previous
         return self._log.add(Handoff(
@@ -111,11 +117,11 @@ class HandoffService:
         return self._log.latest_for_session(session_key)
 
     def open_handoffs(self, limit: int = 50) -> list[Handoff]:
-        return self._log.list((HandoffStatus.OPEN,), limit=limit)
+        return self._log.with_status((HandoffStatus.OPEN,), limit=limit)
 
     def queue(self, limit: int = 100) -> list[Handoff]:
         """What 311 still has to deal with: open and taken handoffs, longest waiting first."""
-        return self._log.list((HandoffStatus.OPEN, HandoffStatus.TAKEN), limit=limit)
+        return self._log.with_status((HandoffStatus.OPEN, HandoffStatus.TAKEN), limit=limit)
 
     def for_account(self, account_id: int, limit: int = 20) -> list[Handoff]:
         return self._log.for_account(account_id, limit)
@@ -126,6 +132,7 @@ class HandoffService:
         handoff = self._existing(handoff_id)
         if handoff.status == HandoffStatus.OPEN and self._log.take(handoff_id, agent.id,
                                                                     self._clock.now()):
+            self._audit("handoff.taken", handoff, agent)
             return self._existing(handoff_id)
         handoff = self._existing(handoff_id)
         if handoff.status == HandoffStatus.TAKEN and handoff.taken_by == agent.id:
@@ -142,7 +149,17 @@ class HandoffService:
             raise AgentActionError(f"Agent {handoff.taken_by} has handoff {handoff_id}.")
         if not self._log.close(handoff_id, agent.id, outcome, self._clock.now()):
             raise AgentActionError(f"Handoff {handoff_id} is already closed.")
+        self._audit("handoff.closed", handoff, agent, detail=outcome)
         return self._existing(handoff_id)
+
+    def _audit(self, action: str, handoff: Handoff, agent: Actor, detail: str = "") -> None:
+        if self._uow is None:
+            return
+        with self._uow() as uow:
+            uow.audit.add(AuditEvent(at=self._clock.now(), action=action, actor=str(agent),
+                                     channel=agent.channel, account_id=handoff.account_id,
+                                     subject=f"handoff {handoff.id}", detail=detail))
+            uow.commit()
 
     def _existing(self, handoff_id: int) -> Handoff:
         handoff = self._log.get(handoff_id)

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from urllib.parse import quote
 
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.adapters.wiring import Container
-from domain.errors import AccountLocked, DomainError, TooManyAttempts
+from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
 from domain.ports import ConcurrencyConflict
 from domain.services.handoffs import HandoffRequest
+from domain.services.links import hash_token
 from domain.services.payments import TryAgain
+from domain.services.transfers import TransferTicket
 from ivr.config import ChannelSettings
 from ivr.nlu import IntentClassifier
 from ivr.voice import twiml
@@ -41,7 +44,7 @@ from ivr.voice.flow import (
     Transfer,
     Turn,
 )
-from ivr.voice.speech import Line
+from ivr.voice.speech import Characters, Line
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +55,20 @@ _MAX_HOPS = 12  # steps chained in one response; more is a bug, not a call
 _DIGITS = re.compile(r"^[0-9*#]{1,40}$")
 _CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 _SPEECH_DIGITS = {"affirm": "1", "deny": "2"}
+TRANSFERRED_PATH = "/voice/transferred"
+TRANSFER_MENU = "transfer_menu"
+AFTER_DIAL = "after_dial"  # the step a call waits in while it is with 311
 
 
 def step_url(name: str, turn: int) -> str:
     return f"/voice/{name}?t={turn}"
+
+
+def transfer_entry_url(public_url: str) -> Callable[[str], str]:
+    """The `entry_url` TransferService needs: where an agent's transfer sends the live call
+    (Twilio fetches it, so it is absolute, on the public URL signatures are checked against)."""
+    base = public_url.rstrip("/")
+    return lambda ticket: f"{base}{TRANSFERRED_PATH}?ticket={quote(ticket, safe='')}"
 
 
 class VoiceEngine:
@@ -140,6 +153,94 @@ class VoiceEngine:
             session.updated_at = session.ended_at
             if self._store.save(session):
                 return
+
+    def transferred(self, params: Mapping[str, str], ticket: str) -> str:
+        """A 311 agent sent this live call here with a transfer ticket: the agent verified the
+        caller, so go straight to the payment choices. A ticket that cannot be used gets a
+        polite line and the main menu; the call carries on either way."""
+        sid = _call_sid(params)
+        if sid is None:
+            return str(twiml.goodbye([Line.of("problem")], "en"))
+        digest = hash_token(ticket if isinstance(ticket, str) else "")
+        session = self._store.load(VOICE, sid)
+        if session is None:  # dialled 311 directly: no Payline call yet
+            now = self._container.clock.now()
+            session = self._store.start(ChannelSession(
+                channel=VOICE, session_key=sid, language="en", step=FIRST_STEP, created_at=now,
+                updated_at=now, turn=1, caller=_caller(params.get("From", ""))))
+        if session.ended_at is not None:
+            return str(twiml.goodbye([], session.language))
+        replay = self._transfer_replay(session, digest)
+        if replay is not None:
+            return replay
+        granted: TransferTicket | None = None
+        if not _with_an_agent(session):
+            # Only a caller who is with 311 can be sent back by an agent: a wrongly typed
+            # CallSid must not hand someone else's account to whoever has that call.
+            log.warning("call %s got a transfer while not with an agent (step %s); ignored",
+                        sid, session.step)
+        else:
+            try:
+                granted = self._container.transfer_service(
+                    transfer_entry_url(self._channels.public_url)).redeem(ticket, sid)
+            except TransferNotUsable:
+                log.info("call %s arrived with a transfer ticket that cannot be used", sid)
+            except Exception:  # the caller still gets the menu, not a dead line
+                log.exception("could not redeem the transfer ticket of call %s", sid)
+        for _ in range(3):
+            document = self._land_transfer(session, params, granted, digest)
+            if self._store.save(session):
+                return document
+            # A twin of this webhook (or another) saved first.
+            latest = self._store.load(VOICE, sid)
+            if latest is None:
+                break
+            mark = latest.data.get("transfer")
+            if (isinstance(mark, dict) and mark.get("ticket") == digest
+                    and (granted is None or mark.get("ok"))):
+                return self._transfer_replay(latest, digest) or self._resume(latest)
+            session = latest  # we hold the redeemed ticket: apply it on top
+        return self._resume_saved(session)
+
+    def _transfer_replay(self, session: ChannelSession, digest: str) -> str | None:
+        """The answer already given to this ticket on this call (Twilio retrying), if any."""
+        mark = session.data.get("transfer")
+        if not isinstance(mark, dict) or mark.get("ticket") != digest:
+            return None
+        if session.turn == int(mark.get("turn", -2)) + 1 and session.last_response:
+            return session.last_response
+        return self._resume(session)  # the call has moved on: ask where it is
+
+    def _land_transfer(self, session: ChannelSession, params: Mapping[str, str],
+                       granted: TransferTicket | None, digest: str) -> str:
+        number = session.turn
+        turn = Turn(session=session, container=self._container, channels=self._channels,
+                    params=params, number=number, nlu=self._nlu)
+        if granted is not None:
+            # Verified as identification would, on the agent's word; whatever the call was
+            # doing before is over.
+            session.account_id = granted.account_id
+            session.verified_at = self._container.clock.now()
+            session.language = granted.language
+            session.data = {"account_number": granted.account_number,
+                            "transferred_by": granted.agent_id}
+            outcome: Outcome = Goto(TRANSFER_MENU, (Line.of(
+                "transfer_welcome", city=turn.city,
+                last4=Characters(granted.account_number[-4:])),))
+        else:
+            # Whatever the caller proved on this call still stands; nothing more is granted.
+            outcome = Goto("menu", (Line.of("transfer_failed"),))
+        session.data["retries"] = 0
+        session.data["transfer"] = {"ticket": digest, "turn": number, "ok": granted is not None}
+        session.turn = number + 1
+        try:
+            document = self._render(turn, outcome)
+        except Exception:  # a bug or the database: keep the caller on the line
+            log.exception("voice transfer of call %s failed", session.session_key)
+            document = self._render(turn, Goto("menu", (Line.of("problem"),)))
+        session.last_response = document
+        session.updated_at = self._container.clock.now()
+        return document
 
     def whisper(self, handoff_id: str) -> str:
         handoff = None
@@ -255,7 +356,8 @@ class VoiceEngine:
             verified=session.verified, last_step=session.step,
             intent=str(session.data.get("intent", "")), language=session.language,
             caller=session.caller, account_id=session.account_id,
-            account_number=session.data.get("account_number")))
+            account_number=session.data.get("account_number"),
+            transferred_by=session.data.get("transferred_by")))
         said = [*said, Line.of("transfer")]
         session.step = "after_dial"
         return str(twiml.transfer(said, session.language, self._container.settings.phone_311,
@@ -295,6 +397,12 @@ class VoiceEngine:
         latest = self._store.load(VOICE, session.session_key)
         return latest.last_response if latest and latest.last_response else str(
             twiml.goodbye([Line.of("problem")], session.language))
+
+
+def _with_an_agent(session: ChannelSession) -> bool:
+    """In the <Dial> to 311 (the engine's transfer), or new here: dialled 311 directly."""
+    return session.step == AFTER_DIAL or (session.step == FIRST_STEP
+                                          and session.last_response is None)
 
 
 def _call_sid(params: Mapping[str, str]) -> str | None:

@@ -80,6 +80,15 @@ def status() -> Response:
     return _safely(serve)
 
 
+@voice.post("/transferred")
+@twilio_signed
+def transferred() -> Response:
+    """Where a 311 agent's transfer sends the live call (domain.services.transfers); the
+    ticket is in the query string, so it is covered by the signature."""
+    return _safely(lambda: engine_of(current_app).transferred(
+        _form(), request.args.get("ticket", "")))
+
+
 @voice.post("/whisper")
 @twilio_signed
 def whisper() -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,10 +66,14 @@ class VoiceCity:
 
 
 def voice_city(tmp_path: Path, database_url: str | None = None,
+               settings_env: Mapping[str, str] | None = None,
                **channel_env: str) -> Iterator[VoiceCity]:
+    """`settings_env` adds domain settings (e.g. PAYLINE_CALL_CONTROL); `channel_env` channel
+    ones (e.g. TWILIO_AUTH_TOKEN for webhook signatures)."""
     url = database_url or f"sqlite:///{tmp_path / 'payline.db'}"
     upgrade(url)
-    settings = Settings.from_env({"PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(tmp_path)})
+    settings = Settings.from_env({"PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(tmp_path),
+                                  **(settings_env or {})})
     container = build_container(settings, clock=FixedClock(NOW))
     seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), container.gateway)
     # The NLU points at a closed port: speech at menus must work on the keyword fallback.

@@ -11,7 +11,7 @@ from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionSt
 from domain.adapters.clock import FixedClock
 from domain.adapters.handoff_log import SqlHandoffLog
 from domain.adapters.link_store import SqlLinkStore
-from domain.errors import LinkNotUsable
+from domain.errors import AgentActionError, LinkNotUsable, NotFound
 from domain.model import Actor, Channel, LinkPurpose
 from domain.services.handoffs import HandoffRequest, HandoffService
 from domain.services.links import LinkService, hash_token
@@ -75,6 +75,53 @@ def test_handoffs_are_recorded_once_per_reason_and_taken_once(engine: Engine,
     assert log.take(handoff.id, "A101", clock.now())  # type: ignore[arg-type]
     assert not log.take(handoff.id, "A102", clock.now())  # type: ignore[arg-type]
     assert service.open_handoffs() == []
+
+
+def test_agents_take_and_close_handoffs_once_with_an_audit_trail(engine: Engine, uow_factory,
+                                                                  account_id: int) -> None:
+    clock = FixedClock(Builders.now)
+    service = HandoffService(SqlHandoffLog(engine), clock, uow_factory)
+    rosa, marcus = Actor.agent("r.alvarez"), Actor.agent("m.chen")
+
+    def handoff(key: str, **extra: object) -> int:
+        request = HandoffRequest(channel=Channel.VOICE, session_key=key, reason="locked_out",
+                                 verified=False, last_step="identify", intent="pay_now",
+                                 account_id=account_id, account_number="0012345678",
+                                 **extra)  # type: ignore[arg-type]
+        return service.record(request).id  # type: ignore[return-value]
+
+    first, second = handoff("CA1"), handoff("CA2", transferred_by="r.alvarez")
+    assert [h.id for h in service.queue()] == [first, second]  # longest waiting first
+    assert "back from self-service where agent r.alvarez sent them" in service.get(
+        second).summary  # type: ignore[union-attr]
+
+    taken = service.take(first, rosa)
+    assert (taken.status, taken.taken_by) == ("taken", "r.alvarez")
+    assert service.take(first, rosa).status == "taken"  # pressing Take twice is harmless
+    with pytest.raises(AgentActionError, match=r"r\.alvarez already has"):
+        service.take(first, marcus)
+    with pytest.raises(AgentActionError, match=r"r\.alvarez has handoff"):
+        service.close(first, marcus, "resolved")
+    with pytest.raises(AgentActionError, match="Choose what came of"):
+        service.close(first, rosa, "whatever")
+    closed = service.close(first, rosa, "resolved")
+    assert (closed.status, closed.outcome, closed.closed_at) == ("closed", "resolved",
+                                                                 clock.now())
+    with pytest.raises(AgentActionError, match="already closed"):
+        service.close(first, rosa, "resolved")
+    # Closing a handoff nobody took records who closed it.
+    closed = service.close(second, marcus, "no_answer")
+    assert closed.taken_by == "m.chen"
+    assert service.queue() == []
+    assert [h.id for h in service.for_account(account_id)] == [second, first]
+    with pytest.raises(NotFound):
+        service.take(999_999, rosa)
+    with uow_factory() as uow:
+        trail = [(e.action, e.actor, e.detail) for e in reversed(uow.audit.for_account(
+            account_id))]
+    assert trail == [("handoff.taken", "agent:r.alvarez", ""),
+                     ("handoff.closed", "agent:r.alvarez", "resolved"),
+                     ("handoff.closed", "agent:m.chen", "no_answer")]
 
 
 def test_links_are_single_use_and_expire(engine: Engine, account_id: int) -> None:

@@ -23,6 +23,15 @@ PROMPTS: dict[str, str] = {
         "business hours. Goodbye."),
     "problem": "Sorry, something went wrong on our side.",
     "call_recovered": "Sorry, let's pick up where we can.",
+    # --- a 311 agent's transfer into self-service ----------------------------------------
+    "transfer_welcome": (
+        "You're now on the {city} secure payment line. The agent has left the call, so your "
+        "card or bank details stay private. Your account ending in {last4} is verified."),
+    "transfer_menu": (
+        "To pay now, press 1. To schedule a payment, press 2. To hear your balance, press 3. "
+        "To go back to a 311 agent, press 0. To hear these options again, press 9."),
+    "transfer_failed": (
+        "We couldn't complete the transfer from the agent, but you can continue here."),
     # --- identification -------------------------------------------------------------------
     "id_intro": "First, let's find your account.",
     "id_hint_one": "For the account ending in {last4}, press {digit}.",

@@ -22,6 +22,17 @@ PROMPTS: dict[str, str] = {
         "oficina. Adiós."),
     "problem": "Disculpe, tuvimos un problema de nuestro lado.",
     "call_recovered": "Disculpe, continuemos desde donde podamos.",
+    # --- transferencia de un agente del 311 al autoservicio ----------------------------
+    "transfer_welcome": (
+        "Ahora está en la línea de pagos segura de {city}. El agente ya salió de la llamada, "
+        "así que los datos de su tarjeta o de su cuenta bancaria quedan privados. Su cuenta "
+        "que termina en {last4} está verificada."),
+    "transfer_menu": (
+        "Para pagar ahora, oprima 1. Para programar un pago, oprima 2. Para escuchar su "
+        "saldo, oprima 3. Para regresar con un agente del 311, oprima 0. Para escuchar estas "
+        "opciones otra vez, oprima 9."),
+    "transfer_failed": (
+        "No pudimos completar la transferencia del agente, pero puede continuar aquí."),
     # --- identificación -----------------------------------------------------------------
     "id_intro": "Primero, busquemos su cuenta.",
     "id_hint_one": "Para la cuenta que termina en {last4}, oprima {digit}.",

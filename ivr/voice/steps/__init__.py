@@ -9,4 +9,5 @@ from ivr.voice.steps import (  # noqa: F401  (registers the steps)
     review,
     schedule,
     start,
+    transfer,
 )

@@ -1,0 +1,374 @@
+"""/agent: the 311 agent console (DESIGN §6).
+
+Sign in; the handoff queue with each resident's context; find an account (account number,
+customer ID + bill number, name + address, phone number); the account view; unlock a locked
+account (reason required); transfer a live caller into self-service payment. Supervisors also
+see what agents did (/agent/audit).
+
+Views stay thin: they read the form, call a domain service, and redirect with a message
+(post/redirect/get, so a reload never repeats an action). Searches are POSTs, so account and
+phone numbers never sit in a URL, a browser history or an access log. Every page is
+`no-store` and unframeable.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from domain.adapters.wiring import Container
+from domain.errors import DomainError, LoginThrottled
+from domain.model import Channel, Handoff, HandoffStatus
+from domain.phone import mask_phone, national_format
+from domain.ports import ConcurrencyConflict
+from domain.services.account_lookup import SEARCH_LABELS, AccountSearch, SearchBy
+from domain.services.handoffs import INTENTS, OUTCOMES, REASONS
+from domain.services.transfers import VERIFICATION_METHODS
+from ivr.agent.auth import (
+    CSRF_FIELD,
+    auth_service,
+    clear_session_cookie,
+    csrf_token,
+    current_session,
+    requires_agent,
+    requires_supervisor,
+    safe_next,
+    session_token,
+    set_session_cookie,
+)
+from ivr.config import ChannelSettings
+from ivr.voice.engine import transfer_entry_url
+from ivr.web_pages import csrf_matches, page_context, security_headers
+from ivr.web_pages import csrf_token as login_csrf_token
+
+log = logging.getLogger(__name__)
+
+agent = Blueprint("agent", __name__, url_prefix="/agent", static_folder="../static/agent",
+                  static_url_path="/static")
+
+LOGIN_CSRF_KEY = "agent_login_csrf"
+MAX_BODY = 16 * 1024
+MAX_FIELD = 200
+LANGUAGES = {"en": "English", "es": "Spanish"}
+
+
+def _container() -> Container:
+    return current_app.extensions["payline"]
+
+
+def _channels() -> ChannelSettings:
+    return current_app.extensions["payline.channels"]
+
+
+def _field(name: str) -> str:
+    return " ".join(request.form.get(name, "").split())[:MAX_FIELD]
+
+
+@agent.before_request
+def _limit_body() -> None:
+    request.max_content_length = MAX_BODY
+
+
+@agent.after_request
+def _headers(response: Response) -> Response:
+    response.headers.update(security_headers())
+    return response
+
+
+@agent.errorhandler(RequestEntityTooLarge)
+def _too_large(_: RequestEntityTooLarge) -> tuple[str, int]:
+    return render_template("agent/problem.html",
+                           message="That form was too large to read."), 413
+
+
+@agent.errorhandler(Exception)
+def _unexpected(error: Exception) -> Any:
+    if hasattr(error, "code") and hasattr(error, "description"):
+        return error  # 404s and other HTTP errors keep their own answer
+    log.error("agent console failed on %s: %s", request.endpoint, type(error).__name__)
+    return render_template("agent/problem.html", message="Something went wrong on our side. "
+                           "Nothing was changed. Please try again."), 500
+
+
+@agent.app_template_filter("citytime")
+def _city_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(_container().settings.timezone).strftime("%b %-d, %Y %-I:%M %p")
+
+
+@agent.app_template_filter("phone")
+def _phone(value: str | None) -> str:
+    return national_format(value) if value else ""
+
+
+@agent.context_processor
+def _context() -> dict[str, Any]:
+    session = current_session() if session_token() else None
+    return {**page_context(_container().settings), "agent": session.agent if session else None,
+            "csrf_field": CSRF_FIELD, "csrf": csrf_token() if session else "",
+            "mask_phone": mask_phone}
+
+
+# --- signing in and out ------------------------------------------------------------------
+
+@agent.get("/login")
+def login() -> Any:
+    if current_session() is not None:
+        return redirect(safe_next(request.args.get("next")))
+    notice = ("Your session ended (15 minutes without activity, or you signed out "
+              "elsewhere). Please sign in again." if request.args.get("ended") else None)
+    return render_template("agent/login.html", notice=notice,
+                           login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
+                           next=request.args.get("next", ""))
+
+
+@agent.post("/login")
+def login_submit() -> Any:
+    nxt = request.form.get("next", "")
+    if not csrf_matches(LOGIN_CSRF_KEY, request.form.get(CSRF_FIELD)):
+        return _login_again("This sign-in form expired. Please try again.", nxt, 400)
+    try:
+        token, _ = auth_service().log_in(request.form.get("username", "")[:MAX_FIELD],
+                                         request.form.get("password", "")[:MAX_FIELD],
+                                         request.remote_addr or "unknown")
+    except LoginThrottled as exc:
+        return _login_again(exc.detail, nxt, 429)
+    except DomainError as exc:
+        return _login_again(exc.detail, nxt, 401)
+    response = redirect(safe_next(nxt))
+    set_session_cookie(response, token)
+    return response
+
+
+def _login_again(error: str, nxt: str, status: int) -> tuple[str, int]:
+    return render_template("agent/login.html", error=error, next=nxt,
+                           login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
+                           username=request.form.get("username", "")[:40]), status
+
+
+@agent.post("/logout")
+@requires_agent
+def logout() -> Any:
+    auth_service().log_out(session_token())
+    flash("You are signed out.", "info")
+    response = redirect(url_for("agent.login"))
+    clear_session_cookie(response)
+    return response
+
+
+# --- the queue and handoffs ----------------------------------------------------------------
+
+@agent.get("")
+@requires_agent
+def home() -> str:
+    queue = _container().handoff_service().queue()
+    now = _container().clock.now()
+    return render_template("agent/home.html", queue=queue, now=now, waited=_waited,
+                           search_labels=SEARCH_LABELS, describe=_describe)
+
+
+@agent.get("/handoffs/<int:handoff_id>")
+@requires_agent
+def handoff(handoff_id: int) -> Any:
+    found = _container().handoff_service().get(handoff_id)
+    if found is None:
+        return render_template("agent/problem.html",
+                               message="No handoff has that reference."), 404
+    return render_template("agent/handoff.html", handoff=found, describe=_describe,
+                           waited=_waited(found, _container().clock.now()),
+                           call_live=_call_live(found), outcomes=OUTCOMES,
+                           search_labels=SEARCH_LABELS)
+
+
+@agent.post("/handoffs/<int:handoff_id>/take")
+@requires_agent
+def take_handoff(handoff_id: int) -> Any:
+    return _act(lambda: _container().handoff_service().take(handoff_id, _actor()),
+                f"You have handoff {handoff_id}.", url_for("agent.handoff", handoff_id=handoff_id))
+
+
+@agent.post("/handoffs/<int:handoff_id>/close")
+@requires_agent
+def close_handoff(handoff_id: int) -> Any:
+    outcome = request.form.get("outcome", "")
+    return _act(lambda: _container().handoff_service().close(handoff_id, _actor(), outcome),
+                f"Handoff {handoff_id} is closed.", url_for("agent.home"),
+                back=url_for("agent.handoff", handoff_id=handoff_id))
+
+
+@agent.post("/handoffs/find")
+@requires_agent
+def find_handoff() -> Any:
+    """A resident who texted or chatted calls 311 and reads out their reference number."""
+    reference = _field("reference").lstrip("#")
+    if reference.isdigit() and len(reference) < 10:
+        if _container().handoff_service().get(int(reference)) is not None:
+            return redirect(url_for("agent.handoff", handoff_id=int(reference)))
+    flash("No handoff has that reference. Check the number with the resident.", "error")
+    return redirect(url_for("agent.home"))
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+@agent.post("/search")
+@requires_agent
+def search() -> Any:
+    by = request.form.get("by", "")
+    handoff_id = _handoff_param(request.form.get("handoff"))
+    if by not in SearchBy.__members__.values():
+        return _search_page([], None, "Choose how to search.", handoff_id, 400)
+    query = AccountSearch(by=SearchBy(by), account_number=_field("account_number"),
+                          customer_id=_field("customer_id"), bill_number=_field("bill_number"),
+                          name=_field("name"), address=_field("address"),
+                          phone=_field("phone"))
+    try:
+        matches = _container().account_lookup_service().search(query, _actor())
+    except DomainError as exc:
+        return _search_page([], query, exc.detail, handoff_id, 400)
+    if len(matches) == 1:
+        return redirect(url_for("agent.account", account_id=matches[0].account_id,
+                                handoff=handoff_id))
+    return _search_page(matches, query, None, handoff_id, 200)
+
+
+def _search_page(matches: list[Any], query: AccountSearch | None, error: str | None,
+                 handoff_id: int | None, status: int) -> tuple[str, int]:
+    return render_template("agent/search.html", matches=matches, query=query, error=error,
+                           handoff_id=handoff_id, search_labels=SEARCH_LABELS), status
+
+
+@agent.get("/accounts/<int:account_id>")
+@requires_agent
+def account(account_id: int) -> Any:
+    try:
+        overview = _container().account_lookup_service().overview(account_id, _actor())
+    except DomainError as exc:
+        return render_template("agent/problem.html", message=exc.detail), 404
+    handoff_id = _handoff_param(request.args.get("handoff"))
+    from_handoff = _container().handoff_service().get(handoff_id) if handoff_id else None
+    handoffs = _container().handoff_service().for_account(account_id)
+    return render_template(
+        "agent/account.html", account=overview, handoffs=handoffs, from_handoff=from_handoff,
+        call_sid=_transfer_call_sid(from_handoff), methods=VERIFICATION_METHODS,
+        languages=LANGUAGES, describe=_describe)
+
+
+@agent.post("/accounts/<int:account_id>/unlock")
+@requires_agent
+def unlock(account_id: int) -> Any:
+    handoff_id = _handoff_param(request.form.get("handoff"))
+    page = url_for("agent.account", account_id=account_id, handoff=handoff_id)
+
+    def unlock_it() -> object:
+        number = _container().account_lookup_service().account_number(account_id)
+        return _container().account_service().unlock(number, _actor(), _field("reason"))
+
+    return _act(unlock_it, "The account is unlocked. The caller can use self-service again.",
+                page)
+
+
+@agent.post("/accounts/<int:account_id>/transfer")
+@requires_agent
+def transfer(account_id: int) -> Any:
+    handoff_id = _handoff_param(request.form.get("handoff"))
+    page = url_for("agent.account", account_id=account_id, handoff=handoff_id)
+    if request.form.get("confirmed") != "yes":
+        flash("Confirm that you verified the caller by the city's rules before transferring.",
+              "error")
+        return redirect(page)
+    language = request.form.get("language", "en")
+
+    def start() -> object:
+        service = _container().transfer_service(transfer_entry_url(_channels().public_url))
+        service.start(_actor(), account_id=account_id, call_sid=_field("call_sid"),
+                      verified_by=request.form.get("verified_by", ""), handoff_id=handoff_id,
+                      language=language if language in LANGUAGES else "en")
+        return None
+
+    return _act(start, "The caller is in self-service payment now, and you are off the call "
+                "while they enter card or bank details. If they need help, they press 0 and "
+                "come back to the queue.", page)
+
+
+# --- supervisors -----------------------------------------------------------------------------
+
+@agent.get("/audit")
+@requires_supervisor
+def audit() -> str:
+    events = _container().account_lookup_service().agent_activity()
+    return render_template("agent/audit.html", events=events)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _actor() -> Any:
+    session = current_session()
+    assert session is not None  # requires_agent ran
+    return session.agent.actor
+
+
+def _act(action: Any, done: str, page: str, back: str | None = None) -> Any:
+    try:
+        action()
+    except DomainError as exc:
+        flash(exc.detail, "error")
+        return redirect(back or page)
+    except ConcurrencyConflict:
+        flash("Someone else changed this at the same moment. Check the page and try again.",
+              "error")
+        return redirect(back or page)
+    flash(done, "success")
+    return redirect(page)
+
+
+def _handoff_param(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _waited(handoff: Handoff, now: datetime) -> str:
+    minutes = int((now - handoff.created_at).total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h"
+
+
+def _describe(handoff: Handoff) -> dict[str, str]:
+    return {"reason": REASONS.get(handoff.reason, handoff.reason.replace("_", " ")),
+            "intent": INTENTS.get(handoff.intent, handoff.intent.replace("_", " ")),
+            "channel": {"voice": "Phone", "sms": "Text", "chat": "Web chat"}.get(
+                str(handoff.channel), str(handoff.channel)),
+            "language": LANGUAGES.get(handoff.language, handoff.language),
+            "status": {"open": "Waiting", "taken": f"With {handoff.taken_by}",
+                       "closed": "Closed"}.get(str(handoff.status), str(handoff.status)),
+            "outcome": OUTCOMES.get(handoff.outcome or "", handoff.outcome or "")}
+
+
+def _call_live(handoff: Handoff) -> bool:
+    if handoff.channel != Channel.VOICE:
+        return False
+    session = _container().channel_sessions().load("voice", handoff.session_key)
+    return session is not None and session.ended_at is None
+
+
+def _transfer_call_sid(handoff: Handoff | None) -> str:
+    if handoff is None or handoff.channel != Channel.VOICE \
+            or handoff.status == HandoffStatus.CLOSED:
+        return ""
+    return handoff.session_key
+

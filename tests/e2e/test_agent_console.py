@@ -1,0 +1,368 @@
+"""The 311 agent console end to end: signed webhooks from simulated calls create handoffs, and
+an agent signs in, finds the account, unlocks it and transfers the live call into
+self-service payment, all through the real Flask app over a seeded demo city."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.adapters.clock import FixedClock
+from ivr.phone_simulator import FlaskTransport, PhoneCall
+from tests.e2e.agent_support import AGENT, SUPERVISOR, AgentDesk, csrf_of, text_of
+from tests.e2e.test_voice_calls import identify, pay_now
+from tests.e2e.voice_support import APPROVED_CARD, DANA, VICTOR, VoiceCity, voice_city
+
+VICTOR_PHONE = "+13125550105"
+
+
+@pytest.fixture
+def city(tmp_path: Path) -> Iterator[VoiceCity]:
+    yield from voice_city(tmp_path)
+
+
+@pytest.fixture
+def desk(city: VoiceCity) -> AgentDesk:
+    agent = AgentDesk(city.app)
+    assert agent.sign_in().status_code == 302
+    return agent
+
+
+def clock_of(city: VoiceCity) -> FixedClock:
+    clock = city.container.clock
+    assert isinstance(clock, FixedClock)
+    return clock
+
+
+def account_id(city: VoiceCity, number: str) -> int:
+    (row,) = city.rows("SELECT id FROM accounts WHERE account_number = :n", n=number)
+    return int(row.id)
+
+
+def agent_audit(city: VoiceCity) -> list[tuple[str, str, str]]:
+    return [(r.action, r.actor, r.detail or "") for r in city.rows(
+        "SELECT action, actor, detail FROM audit_events WHERE channel = 'agent' "
+        "AND actor NOT LIKE 'system:demo-seed%' ORDER BY id")]
+
+
+# --- signing in ------------------------------------------------------------------------------
+
+
+def test_the_console_needs_a_signed_in_agent(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    for path in ("/agent", "/agent/handoffs/1", f"/agent/accounts/{account_id(city, DANA)}",
+                 "/agent/audit"):
+        response = agent.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/agent/login")
+    response = agent.client.post("/agent/search", data={"by": "phone", "phone": "3125550101"})
+    assert response.status_code == 302
+    assert agent_audit(city) == []  # nothing was searched
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_lands_on_the_queue(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    response = agent.sign_in()
+    assert response.headers["Location"] == "/agent"
+    cookie = response.headers["Set-Cookie"]
+    assert "payline_agent=" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie and "Path=/agent" in cookie
+    page = agent.get("/agent")
+    assert page.status_code == 200
+    assert "Signed in as Rosa Alvarez" in text_of(page)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert agent_audit(city)[-1][:2] == ("agent.signed_in", "agent:r.alvarez")
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    page = agent.get("/agent/login?next=/agent/audit")
+    response = agent.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": "//evil.example/agent"})
+    assert response.headers["Location"] == "/agent"
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("r.alvarez", "wrong-password-123"), ("nobody", "riverton-agent-demo"), ("", ""),
+    ("r.alvarez\x00", "riverton-agent-demo"), ("ŕ.álvarez", "pässwörd" * 40)])
+def test_a_failed_sign_in_says_the_same_thing_every_time(city: VoiceCity, username: str,
+                                                        password: str) -> None:
+    response = AgentDesk(city.app).sign_in(username, password)
+    assert response.status_code == 401
+    assert "That username and password do not match." in text_of(response)
+    assert "payline_agent=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_sign_in_without_the_form_token_is_refused(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    response = agent.client.post("/agent/login", data={"username": AGENT[0],
+                                                       "password": AGENT[1]})
+    assert response.status_code == 400
+    assert "payline_agent=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_repeated_failures_pause_sign_in_even_with_the_right_password(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    for _ in range(5):
+        assert agent.sign_in(AGENT[0], "not-the-password").status_code == 401
+    response = agent.sign_in()
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in text_of(response)
+    clock_of(city).advance(minutes=16)
+    assert agent.sign_in().status_code == 302
+
+
+def test_the_session_ends_after_15_idle_minutes_and_on_sign_out(city: VoiceCity,
+                                                              desk: AgentDesk) -> None:
+    clock = clock_of(city)
+    clock.advance(minutes=14)
+    assert desk.get("/agent").status_code == 200  # activity slides the timeout
+    clock.advance(minutes=14)
+    assert desk.get("/agent").status_code == 200
+    clock.advance(minutes=16)
+    response = desk.get("/agent")
+    assert response.status_code == 302 and "ended=ended" in response.headers["Location"]
+    assert "Your session ended" in text_of(desk.follow(response))
+
+    assert desk.sign_in().status_code == 302
+    old_cookie = desk.client.get_cookie("payline_agent", path="/agent")
+    assert old_cookie is not None
+    assert desk.post("/agent/logout").status_code == 302
+    # The token is dead on the server, not just forgotten by the browser.
+    desk.client.set_cookie("payline_agent", old_cookie.value, path="/agent")
+    assert desk.get("/agent").status_code == 302
+
+
+def test_every_console_form_needs_the_session_csrf_token(city: VoiceCity,
+                                                        desk: AgentDesk) -> None:
+    victor = account_id(city, VICTOR)
+    response = desk.post(f"/agent/accounts/{victor}/unlock",
+                         {"reason": "caller verified by street number"}, csrf="forged")
+    assert response.status_code == 400
+    (row,) = city.rows("SELECT locked_at FROM accounts WHERE id = :i", i=victor)
+    assert row.locked_at is not None
+
+
+# --- the queue and handoffs -------------------------------------------------------------------
+
+
+def test_a_handoff_from_a_call_shows_its_context_and_is_taken_once(city: VoiceCity,
+                                                                   desk: AgentDesk) -> None:
+    call = city.call([*pay_now(DANA, "1234"), "0"])
+    (handoff,) = city.rows("SELECT * FROM handoffs")
+    queue = text_of(desk.get("/agent"))
+    assert f"#{handoff.id}" in queue and "asked for an agent" in queue
+    assert "******0731" in queue and "0104200731" not in queue
+
+    page = text_of(desk.get(f"/agent/handoffs/{handoff.id}"))
+    assert "verified on the account ending 0731, was paying now and asked for an agent" in page
+    assert "Phone — call ended" in page  # the simulated call hung up after the transfer
+    assert "***-***-0199" in page and "5550199" not in page
+    assert call.of_kind("whisper")
+
+    done = desk.post(f"/agent/handoffs/{handoff.id}/take")
+    assert "You have handoff" in text_of(desk.follow(done))
+    other = AgentDesk(city.app)
+    other.sign_in(*SUPERVISOR)
+    refused = other.follow(other.post(f"/agent/handoffs/{handoff.id}/take"))
+    assert "r.alvarez already has" in text_of(refused)
+    closed = desk.follow(desk.post(f"/agent/handoffs/{handoff.id}/close",
+                                   {"outcome": "resolved"}))
+    assert "is closed" in text_of(closed) and "Nobody is waiting" in text_of(closed)
+    assert ("handoff.closed", "agent:r.alvarez", "resolved") in agent_audit(city)
+
+
+def test_a_texter_s_reference_number_opens_their_handoff(city: VoiceCity,
+                                                        desk: AgentDesk) -> None:
+    city.call(["1", "0"])
+    (handoff,) = city.rows("SELECT id FROM handoffs")
+    found = desk.post("/agent/handoffs/find", {"reference": f"#{handoff.id}"})
+    assert found.headers["Location"] == f"/agent/handoffs/{handoff.id}"
+    for garbage in ("99999", "abc", "", "١٢"):
+        missing = desk.follow(desk.post("/agent/handoffs/find", {"reference": garbage}))
+        assert "No handoff has that reference" in text_of(missing)
+    assert desk.get("/agent/handoffs/99999").status_code == 404
+
+
+# --- finding and viewing accounts -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fields", [
+    {"by": "account", "account_number": "0104-200-731"},
+    {"by": "phone", "phone": "(312) 555-0101"},
+    {"by": "name_address", "name": "", "address": "1234"},
+])
+def test_each_search_finds_dana(city: VoiceCity, desk: AgentDesk, fields: dict[str, str]) -> None:
+    if fields["by"] == "name_address":
+        (holder,) = city.rows("SELECT c.name FROM customers c JOIN accounts a ON "
+                              "a.customer_id = c.id WHERE a.account_number = :n", n=DANA)
+        fields = {**fields, "name": holder.name.split()[-1]}
+    response = desk.post("/agent/search", fields)
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith(
+            f"/agent/accounts/{account_id(city, DANA)}")
+    else:
+        assert DANA in text_of(response)
+    assert agent_audit(city)[-1][0] == "agent.searched"
+    assert "0101" not in agent_audit(city)[-1][2]
+
+
+def test_a_general_bill_is_found_by_customer_id_and_bill_number(city: VoiceCity,
+                                                                desk: AgentDesk) -> None:
+    (bill,) = city.rows(
+        "SELECT c.customer_number, b.bill_number, a.id FROM bills b JOIN accounts a ON "
+        "a.id = b.account_id JOIN customers c ON c.id = a.customer_id WHERE a.kind = 'general' "
+        "ORDER BY b.id LIMIT 1")
+    response = desk.post("/agent/search", {"by": "customer_bill",
+                                           "customer_id": bill.customer_number,
+                                           "bill_number": bill.bill_number})
+    assert response.headers["Location"].startswith(f"/agent/accounts/{bill.id}")
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"by": "phone", "phone": "not a phone"}, "not a valid phone number"),
+    ({"by": "account", "account_number": ""}, "Enter the account number"),
+    ({"by": "account", "account_number": "0104200731" * 50}, "too long"),
+    ({"by": "account", "account_number": "01042OO731"}, "only digits"),
+    ({"by": "teleport"}, "Choose how to search"),
+    ({"by": "name_address", "name": "Zzyzx Qwerty", "address": "1 Nowhere"}, "No account matches"),
+])
+def test_bad_searches_get_a_clear_answer(city: VoiceCity, desk: AgentDesk,
+                                         fields: dict[str, str], message: str) -> None:
+    response = desk.post("/agent/search", fields)
+    assert response.status_code in (200, 400)
+    assert message in text_of(response)
+
+
+def test_the_account_view_shows_everything_but_never_full_numbers(city: VoiceCity,
+                                                                 desk: AgentDesk) -> None:
+    city.call([*pay_now(DANA, "1234"), "1", "1", "1", *APPROVED_CARD, "2", "hangup"])
+    page = desk.get(f"/agent/accounts/{account_id(city, DANA)}")
+    assert page.status_code == 200
+    text = text_of(page)
+    for part in ("Balance as of", "Bills", "Payments (last 24 months)", "Paperless billing",
+                 "Self-service access", "Recent activity", "VISA ending 4242", "voice",
+                 "on file, never shown"):
+        assert part in text, part
+    html = page.get_data(as_text=True)
+    assert "4242424242424242" not in html and "4821" not in html  # card, SSN last 4
+    assert "tok_" not in html and "sandbox" not in html.lower()
+    assert ("account.viewed_by_agent", "agent:r.alvarez", "") in agent_audit(city)
+    assert desk.get("/agent/accounts/999999").status_code == 404
+    assert desk.get("/agent/accounts/abc").status_code == 404
+
+
+# --- unlocking --------------------------------------------------------------------------------
+
+
+def test_unlocking_needs_a_reason_and_is_audited(city: VoiceCity, desk: AgentDesk) -> None:
+    victor = account_id(city, VICTOR)
+    page = text_of(desk.get(f"/agent/accounts/{victor}"))
+    assert "Locked" in page and "Unlock the account first" in page
+
+    refused = desk.follow(desk.post(f"/agent/accounts/{victor}/unlock", {"reason": "  "}))
+    assert "give the reason" in text_of(refused)
+    assert city.rows("SELECT locked_at FROM accounts WHERE id = :i", i=victor)[0].locked_at
+
+    done = desk.follow(desk.post(f"/agent/accounts/{victor}/unlock",
+                                 {"reason": "Verified by street number on the phone"}))
+    assert "The account is unlocked" in text_of(done)
+    assert city.rows("SELECT locked_at FROM accounts WHERE id = :i", i=victor)[0].locked_at \
+        is None
+    (event,) = city.rows("SELECT * FROM audit_events WHERE action = 'account.unlocked'")
+    assert (event.actor, event.channel, event.account_id) == ("agent:r.alvarez", "agent", victor)
+    assert event.detail == "Verified by street number on the phone"
+    again = desk.follow(desk.post(f"/agent/accounts/{victor}/unlock", {"reason": "again ok"}))
+    assert "not locked" in text_of(again)
+    # The resident can use self-service again.
+    call = city.call(["1", "1", *identify(VICTOR, "45"), "hangup"], caller=VICTOR_PHONE)
+    assert "locked for self-service" not in call.said
+
+
+# --- transferring a live call into self-service -----------------------------------------------
+
+
+def test_an_agent_unlocks_and_transfers_a_locked_out_caller_who_then_pays(
+        city: VoiceCity, desk: AgentDesk) -> None:
+    """The whole story: locked out → 311 with context → unlock → transfer → pay by card,
+    with the agent off the line before the card is entered."""
+    victor = account_id(city, VICTOR)
+    seen: dict[str, str] = {}
+
+    def agent_answers(call_sid: str) -> None:
+        (handoff,) = city.rows("SELECT * FROM handoffs")
+        seen["queue"] = text_of(desk.get("/agent"))
+        desk.post(f"/agent/handoffs/{handoff.id}/take")
+        found = desk.post("/agent/search", {"by": "account", "account_number": VICTOR,
+                                            "handoff": str(handoff.id)})
+        assert found.headers["Location"] == f"/agent/accounts/{victor}?handoff={handoff.id}"
+        desk.post(f"/agent/accounts/{victor}/unlock",
+                  {"reason": "Verified by street number", "handoff": str(handoff.id)})
+        page = desk.get(found.headers["Location"])
+        assert f'value="{call_sid}"' in page.get_data(as_text=True)  # from the handoff
+        done = desk.follow(desk.post(f"/agent/accounts/{victor}/transfer", {
+            "call_sid": call_sid, "verified_by": "account_and_street", "language": "en",
+            "confirmed": "yes", "handoff": str(handoff.id)}))
+        seen["after"] = text_of(done)
+
+    call = PhoneCall(FlaskTransport(city.app), caller=VICTOR_PHONE, agent_wait=5,
+                     on_agent=agent_answers)
+    transcript = call.run(["1", "1", *identify(VICTOR, "45"),
+                           "1", "1", "1", "1", *APPROVED_CARD, "2", "hangup"])
+    assert "locked out" in seen["queue"]
+    assert "The caller is in self-service payment now" in seen["after"]
+    said = transcript.said
+    before, after = said.split("secure payment line", 1)
+    assert "locked for self-service" in before
+    assert "account number" not in after  # identification was not asked again
+    (payment,) = city.payments(VICTOR)
+    assert (payment.status, payment.channel) == ("approved", "voice")
+    (handoff,) = city.rows("SELECT * FROM handoffs")
+    assert (handoff.status, handoff.outcome) == ("closed", "transferred_to_self_service")
+    actions = [a for a, actor, _ in agent_audit(city) if actor == "agent:r.alvarez"]
+    assert actions.index("account.unlocked") < actions.index("call.transferred_to_self_service")
+
+
+def test_a_transfer_needs_a_verified_caller_and_a_live_call(city: VoiceCity,
+                                                           desk: AgentDesk) -> None:
+    dana = account_id(city, DANA)
+    page = f"/agent/accounts/{dana}/transfer"
+    form = {"call_sid": "CA" + "0" * 32, "verified_by": "account_and_street",
+            "confirmed": "yes"}
+    unconfirmed = desk.follow(desk.post(page, {**form, "confirmed": ""}))
+    assert "Confirm that you verified the caller" in text_of(unconfirmed)
+    bad_sid = desk.follow(desk.post(page, {**form, "call_sid": "CA-nope'; drop table"}))
+    assert "Call SID" in text_of(bad_sid) or "call" in text_of(bad_sid).lower()
+    no_method = desk.follow(desk.post(page, {**form, "verified_by": "vibes"}))
+    assert "verified" in text_of(no_method)
+    not_live = desk.follow(desk.post(page, form))
+    assert "has ended or is not connected" in text_of(not_live)
+    assert city.rows("SELECT * FROM audit_events WHERE action = "
+                     "'call.transferred_to_self_service'") == []
+
+
+def test_a_huge_form_is_refused_politely(city: VoiceCity, desk: AgentDesk) -> None:
+    response = desk.post("/agent/search", {"by": "name_address", "name": "x" * 40_000,
+                                           "address": "y"})
+    assert response.status_code == 413
+    assert "too large" in text_of(response)
+
+
+# --- supervisors ------------------------------------------------------------------------------
+
+
+def test_only_supervisors_see_agent_activity(city: VoiceCity, desk: AgentDesk) -> None:
+    desk.get(f"/agent/accounts/{account_id(city, DANA)}")
+    assert desk.get("/agent/audit").status_code == 403
+    boss = AgentDesk(city.app)
+    boss.sign_in(*SUPERVISOR)
+    page = boss.get("/agent/audit")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "agent:r.alvarez" in text and "account.viewed_by_agent" in text
+    assert "Agent activity" in text_of(boss.get("/agent"))
+

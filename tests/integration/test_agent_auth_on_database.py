@@ -1,0 +1,594 @@
+"""311 agent sign-in on a real database: AgentAuthService over SqlAgentStore and the audit
+trail, with a clock the tests move. The service runs on SQLite; the store (and one whole
+sign-in) also on PostgreSQL.
+
+Scrypt is slow on purpose (about 60 ms a hash), so the agents most tests start with are
+stored with hashes computed once per run, and throttle tests use small limits."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from domain.adapters.agent_store import SqlAgentStore, agent_login_attempts, agent_sessions
+from domain.adapters.clock import FixedClock
+from domain.adapters.database import upgrade
+from domain.adapters.demo_agents import DEMO_AGENTS, count_agents, seed_demo_agents
+from domain.adapters.demo_city import DemoCity
+from domain.adapters.demo_seed import seed_demo_city
+from domain.adapters.orm import audit_events_table
+from domain.adapters.wiring import Container, build_container
+from domain.config import AgentPolicy, Settings
+from domain.errors import (
+    AgentActionError,
+    InvalidAgentDetails,
+    LoginFailed,
+    LoginThrottled,
+)
+from domain.model import Actor, Agent, AgentRole, Channel
+from domain.passwords import hash_password, verify_password
+from domain.services.agent_auth import AgentAuthService
+from domain.services.links import hash_token
+
+CITY_TZ = ZoneInfo("America/Chicago")
+START = datetime(2026, 11, 23, 8, 0, tzinfo=CITY_TZ)
+ROSA_PASSWORD = "rosa-correct-horse"
+MARCUS_PASSWORD = "marcus-battery-staple"
+WRONG = "rosa-wrong-guess-1"
+ADDRESS = "10.1.2.3"
+OPERATOR = Actor.system("cli:test")
+GENERIC = "That username and password do not match."
+
+
+@cache
+def _hash(password: str) -> str:
+    return hash_password(password)
+
+
+@dataclass
+class Console:
+    service: AgentAuthService
+    store: SqlAgentStore
+    clock: FixedClock
+    engine: Engine
+    container: Container
+
+    def with_policy(self, policy: AgentPolicy) -> AgentAuthService:
+        return AgentAuthService(self.store, self.container.uow, self.clock, policy)
+
+    def audit(self, action: str | None = None) -> list[sa.Row]:
+        query = sa.select(audit_events_table).order_by(audit_events_table.c.id)
+        if action is not None:
+            query = query.where(audit_events_table.c.action == action)
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def rows(self, table: sa.Table) -> list[sa.Row]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(table).order_by(table.c.id)))
+
+
+def _console(url: str, *, migrate: bool = True) -> Iterator[Console]:
+    if migrate:
+        upgrade(url)
+    clock = FixedClock(START)
+    container = build_container(Settings.from_env({"PAYLINE_DATABASE_URL": url}), clock=clock)
+    store = SqlAgentStore(container.engine)
+    for username, name, role, password in (
+            ("r.alvarez", "Rosa Alvarez", AgentRole.AGENT, ROSA_PASSWORD),
+            ("m.chen", "Marcus Chen", AgentRole.SUPERVISOR, MARCUS_PASSWORD)):
+        assert store.add(Agent(username=username, display_name=name, role=role,
+                               password_hash=_hash(password), created_at=START,
+                               password_changed_at=START))
+    service = AgentAuthService(store, container.uow, clock, AgentPolicy())
+    yield Console(service, store, clock, container.engine, container)
+    container.dispose()
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating takes longer than a test)."""
+    path = tmp_path_factory.mktemp("agents") / "migrated.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def console(tmp_path: Path, sqlite_template: Path) -> Iterator[Console]:
+    path = tmp_path / "payline.db"
+    shutil.copyfile(sqlite_template, path)
+    yield from _console(f"sqlite:///{path}", migrate=False)
+
+
+@pytest.fixture
+def pg_console(postgres_url: str) -> Iterator[Console]:
+    yield from _console(postgres_url)
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+def test_sign_in_gives_a_token_and_a_live_session(console: Console) -> None:
+    token, session = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    assert isinstance(token, str) and len(token) >= 43
+    assert session.agent.username == "r.alvarez" and session.agent.last_login_at == START
+    assert session.created_at == session.last_seen_at == START
+    again = console.service.session(token)
+    assert again is not None and again.id == session.id and again.agent.display_name == \
+        "Rosa Alvarez"
+    # Only the token's hash is stored, with the address it came from.
+    (row,) = console.rows(agent_sessions)
+    assert row.token_hash == hash_token(token) and token not in row.token_hash
+    assert row.remote_addr == ADDRESS and row.ended_at is None
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.last_login_at == START
+    (signed_in,) = console.audit("agent.signed_in")
+    assert (signed_in.actor, signed_in.channel, signed_in.subject) == (
+        "agent:r.alvarez", Channel.AGENT, "r.alvarez")
+    assert ADDRESS in signed_in.detail and signed_in.account_id is None
+
+
+def test_each_sign_in_is_its_own_session(console: Console) -> None:
+    first, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    second, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, "10.9.9.9")
+    assert first != second
+    console.service.log_out(first)
+    assert console.service.session(first) is None and console.service.session(second)
+
+
+def test_usernames_are_case_insensitive_and_stripped(console: Console) -> None:
+    _, session = console.service.log_in("  R.Alvarez \t", ROSA_PASSWORD, ADDRESS)
+    assert session.agent.username == "r.alvarez"
+    with pytest.raises(LoginFailed):  # the password is not
+        console.service.log_in("r.alvarez", ROSA_PASSWORD.upper(), ADDRESS)
+
+
+def test_wrong_password_and_unknown_user_get_one_message(console: Console) -> None:
+    with pytest.raises(LoginFailed) as wrong:
+        console.service.log_in("r.alvarez", WRONG, ADDRESS)
+    with pytest.raises(LoginFailed) as unknown:
+        console.service.log_in("nobody.here", WRONG, ADDRESS)
+    assert wrong.value.detail == unknown.value.detail == str(unknown.value) == GENERIC
+    failed = console.audit("agent.sign_in_failed")
+    assert [(e.actor, e.subject) for e in failed] == [("agent:r.alvarez", "r.alvarez"),
+                                                       ("system:console", None)]
+    assert "wrong password" in failed[0].detail and "unknown username" in failed[1].detail
+    assert "nobody.here" not in failed[1].detail
+    attempts = console.rows(agent_login_attempts)
+    assert [(a.username, a.remote_addr, a.succeeded) for a in attempts] == [
+        ("r.alvarez", ADDRESS, False), ("nobody.here", ADDRESS, False)]
+
+
+def test_deactivated_agent_cannot_sign_in_and_loses_sessions(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    console.service.deactivate("r.alvarez", OPERATOR)
+    assert console.service.session(token) is None
+    with pytest.raises(LoginFailed) as failed:
+        console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    assert failed.value.detail == GENERIC
+    assert "deactivated" in console.audit("agent.sign_in_failed")[-1].detail
+    (event,) = console.audit("agent.deactivated")
+    assert (event.actor, event.subject) == ("system:cli:test", "r.alvarez")
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and not rosa.active
+    console.service.deactivate("r.alvarez", OPERATOR)  # again: nothing new to record
+    assert len(console.audit("agent.deactivated")) == 1
+
+
+# Loops rather than parametrize: each case is one scrypt, a fresh database is ten of them.
+ABSURD = ["", " ", "x" * 10_000, "\x00", "\ud800", "contraseña-🔑", "../../etc/passwd",
+          "' OR 1=1 --"]
+
+
+def test_absurd_usernames_fail_politely(console: Console) -> None:
+    service = console.with_policy(AgentPolicy(max_failures_per_address=100))
+    for username in [*ABSURD, "r.alvarez\x00", "rosa alvarez", "ŕ.alvarez", "\u212a.alvarez",
+                     "r.alvarez; DROP TABLE agents"]:
+        with pytest.raises(LoginFailed) as failed:
+            service.log_in(username, ROSA_PASSWORD, ADDRESS)
+        assert failed.value.detail == GENERIC, repr(username)
+
+
+def test_absurd_passwords_fail_politely(console: Console) -> None:
+    service = console.with_policy(AgentPolicy(max_failures_per_username=100))
+    for password in [*ABSURD, ROSA_PASSWORD + "\x00", ROSA_PASSWORD + "\x00\x00",
+                     ROSA_PASSWORD + "x" * 300, ROSA_PASSWORD.upper(), f" {ROSA_PASSWORD}"]:
+        with pytest.raises(LoginFailed) as failed:
+            service.log_in("r.alvarez", password, ADDRESS)
+        assert failed.value.detail == GENERIC, repr(password)
+
+
+def test_wrong_types_and_addresses_fail_politely(console: Console) -> None:
+    for username, password, address in ((None, ROSA_PASSWORD, ADDRESS),
+                                        ("r.alvarez", None, ADDRESS),
+                                        (12, b"bytes", None),
+                                        ("nobody", WRONG, "\x00" * 500),
+                                        ("nobody", WRONG, "x" * 500)):
+        with pytest.raises(LoginFailed):
+            console.service.log_in(username, password, address)  # type: ignore[arg-type]
+    # A garbage address is recorded as something harmless; a real one is normalized.
+    console.service.log_in("r.alvarez", ROSA_PASSWORD, " 2001:DB8::0001 ")
+    assert console.rows(agent_sessions)[-1].remote_addr == "2001:db8::1"
+    addresses = {a.remote_addr for a in console.rows(agent_login_attempts)}
+    assert addresses == {ADDRESS, "unknown", "x" * 45, "2001:db8::1"}
+
+
+# --- the throttle ----------------------------------------------------------------------------
+
+
+def test_throttle_per_username_blocks_even_the_right_password(console: Console) -> None:
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            console.service.log_in("r.alvarez", WRONG, ADDRESS)
+        console.clock.advance(minutes=1)
+    # Failures at 8:00..8:04, now 8:05: the oldest leaves the 15-minute window at 8:15.
+    with pytest.raises(LoginThrottled) as throttled:
+        console.service.log_in("R.ALVAREZ", ROSA_PASSWORD, "10.9.9.9")
+    assert throttled.value.retry_after_minutes == 10
+    assert throttled.value.detail == "Too many failed sign-ins. Try again in 10 minutes."
+    assert "throttled (username)" in console.audit("agent.sign_in_failed")[-1].detail
+    # Another agent is not affected.
+    console.service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+    console.clock.advance(minutes=9, seconds=59)
+    with pytest.raises(LoginThrottled) as still:
+        console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    assert still.value.retry_after_minutes == 1
+    console.clock.advance(seconds=1)
+    _, session = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    assert session.agent.username == "r.alvarez"
+
+
+def test_throttle_counts_only_failures_since_the_last_sign_in(console: Console) -> None:
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            console.service.log_in("r.alvarez", WRONG, ADDRESS)
+    console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            console.service.log_in("r.alvarez", WRONG, ADDRESS)
+    console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)  # 8 in the window, 4 since
+
+
+def test_unknown_usernames_are_throttled_like_real_ones(console: Console) -> None:
+    service = console.with_policy(AgentPolicy(max_failures_per_username=2))
+    for username in ("ghost", "r.alvarez"):
+        for _ in range(2):
+            with pytest.raises(LoginFailed):
+                service.log_in(username, WRONG, ADDRESS)
+        with pytest.raises(LoginThrottled):  # no hint which of the two exists
+            service.log_in(username, WRONG, ADDRESS)
+
+
+def test_throttle_per_address_across_usernames(console: Console) -> None:
+    service = console.with_policy(AgentPolicy(max_failures_per_address=4))
+    for username in ("a.one", "b.two", "c.three", "r.alvarez"):
+        with pytest.raises(LoginFailed):
+            service.log_in(username, WRONG, ADDRESS)
+    with pytest.raises(LoginThrottled) as throttled:
+        service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+    assert throttled.value.retry_after_minutes == 15
+    assert "throttled (address)" in console.audit("agent.sign_in_failed")[-1].detail
+    # Throttled attempts are not failures of their own: they do not extend the pause.
+    assert len(console.rows(agent_login_attempts)) == 4
+    _, session = service.log_in("m.chen", MARCUS_PASSWORD, "10.1.2.4")  # another desk
+    assert session.agent.username == "m.chen"
+    console.clock.advance(minutes=15)
+    service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def test_idle_timeout_slides(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    for _ in range(3):  # 42 minutes signed in, never 15 idle
+        console.clock.advance(minutes=14)
+        session = console.service.session(token)
+        assert session is not None and session.last_seen_at == console.clock.now()
+    console.clock.advance(minutes=16)
+    assert console.service.session(token) is None
+    assert console.service.session(token) is None  # ended, not just late
+    (expired,) = console.audit("agent.session_expired")
+    assert expired.actor == "agent:r.alvarez" and "idle" in expired.detail
+    assert console.rows(agent_sessions)[0].ended_at is not None
+
+
+def test_exactly_the_idle_limit_is_still_signed_in(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    console.clock.advance(minutes=15)
+    assert console.service.session(token) is not None
+
+
+def test_a_session_ends_after_a_shift_however_busy(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    signed_in = console.clock.now()
+    while console.clock.now() - signed_in + timedelta(minutes=10) <= timedelta(hours=12):
+        console.clock.advance(minutes=10)
+        assert console.service.session(token) is not None
+    console.clock.advance(minutes=10)
+    assert console.service.session(token) is None
+    assert "12 hours" in console.audit("agent.session_expired")[-1].detail
+
+
+def test_log_out_ends_the_session(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    console.service.log_out(token)
+    assert console.service.session(token) is None
+    console.service.log_out(token)  # twice, or garbage: nothing happens
+    console.service.log_out("garbage")
+    (signed_out,) = console.audit("agent.signed_out")
+    assert signed_out.actor == "agent:r.alvarez"
+
+
+def test_garbage_tokens_have_no_session(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    for garbage in [*ABSURD, "abc", "A" * 43, token + "x", token[:-1], token.upper(), None,
+                    42, b"bytes", [token]]:
+        assert console.service.session(garbage) is None, repr(garbage)  # type: ignore[arg-type]
+        console.service.log_out(garbage)  # type: ignore[arg-type]
+    assert console.service.session(token) is not None
+
+
+def test_a_stored_hash_is_not_a_token(console: Console) -> None:
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    assert console.service.session(hash_token(token)) is None
+
+
+# --- managing agents -------------------------------------------------------------------------
+
+
+def test_set_password_ends_every_session(console: Console) -> None:
+    first, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    second, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, "10.9.9.9")
+    marcus, _ = console.service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+    console.clock.advance(minutes=1)
+    console.service.set_password("R.Alvarez", "a-brand-new-passphrase", OPERATOR)
+    assert console.service.session(first) is None and console.service.session(second) is None
+    assert console.service.session(marcus) is not None
+    with pytest.raises(LoginFailed):
+        console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    console.service.log_in("r.alvarez", "a-brand-new-passphrase", ADDRESS)
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.password_changed_at == console.clock.now()
+    (changed,) = console.audit("agent.password_changed")
+    assert changed.subject == "r.alvarez" and "2 console session(s)" in changed.detail
+
+
+def test_add_agent(console: Console) -> None:
+    agent = console.service.add_agent("  J.Doe ", "  Jane   Doe ", "jane-long-passphrase",
+                                      AgentRole.SUPERVISOR, OPERATOR)
+    assert (agent.username, agent.display_name, agent.role, agent.active) == (
+        "j.doe", "Jane Doe", AgentRole.SUPERVISOR, True)
+    assert agent.id is not None and agent.created_at == START
+    assert verify_password("jane-long-passphrase", agent.password_hash)
+    assert [a.username for a in console.service.agents()] == ["j.doe", "m.chen", "r.alvarez"]
+    _, session = console.service.log_in("j.doe", "jane-long-passphrase", ADDRESS)
+    assert session.agent.is_supervisor
+    (added,) = console.audit("agent.added")
+    assert (added.actor, added.subject, added.detail) == (
+        "system:cli:test", "j.doe", "Jane Doe (supervisor)")
+
+
+def test_duplicate_username_is_refused(console: Console) -> None:
+    with pytest.raises(InvalidAgentDetails, match="already taken"):
+        console.service.add_agent("R.ALVAREZ", "Another Rosa", "another-long-password",
+                                  AgentRole.AGENT, OPERATOR)
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.display_name == "Rosa Alvarez"
+
+
+def test_bad_usernames_are_refused(console: Console) -> None:
+    for username in ["ab", "a" * 41, "rosa alvarez", "rosa@city.gov", "", "ñandu",
+                     "\u212aelvin", "x\x00y", None, "r/alvarez", "\ud800abc"]:
+        with pytest.raises(InvalidAgentDetails, match="3 to 40 characters"):
+            console.service.add_agent(username, "Some One",  # type: ignore[arg-type]
+                                      "a-long-enough-password", AgentRole.AGENT, OPERATOR)
+    assert [a.username for a in console.service.agents()] == ["m.chen", "r.alvarez"]
+
+
+def test_weak_passwords_are_refused(console: Console) -> None:
+    for password, why in [
+            ("short-pw", "at least 12"), ("", "at least 12"), (None, "at least 12"),
+            ("x" * 257, "at most 256"), ("tab\there-long-enough", "control"),
+            ("nul\x00-long-enough", "control"), ("lone-\ud800-surrogate", "control"),
+            ("            ", "only spaces"), ("my-{name}-password", "username"),
+            ("{NAME}-SECRET-PW", "username")]:
+        for name, action in (
+                ("j.doe", lambda pw: console.service.add_agent(
+                    "j.doe", "Jane Doe", pw, AgentRole.AGENT, OPERATOR)),
+                ("r.alvarez", lambda pw: console.service.set_password(
+                    "r.alvarez", pw, OPERATOR))):
+            typed = password.format(name=name, NAME=name.upper()) if password else password
+            with pytest.raises(InvalidAgentDetails, match=why):
+                action(typed)
+    assert [a.username for a in console.service.agents()] == ["m.chen", "r.alvarez"]
+
+
+def test_bad_names_roles_and_unknown_agents(console: Console) -> None:
+    for name in ("", "   ", "x" * 81, "Tab\x07Name", None):
+        with pytest.raises(InvalidAgentDetails, match="display name"):
+            console.service.add_agent("j.doe", name, "a-long-enough-password",  # type: ignore[arg-type]
+                                      AgentRole.AGENT, OPERATOR)
+    with pytest.raises(InvalidAgentDetails, match="role"):
+        console.service.add_agent("j.doe", "Jane Doe", "a-long-enough-password",
+                                  "boss", OPERATOR)  # type: ignore[arg-type]
+    for action in (lambda: console.service.set_password("ghost", "a-long-enough-pw", OPERATOR),
+                   lambda: console.service.deactivate("ghost", OPERATOR),
+                   lambda: console.service.deactivate("x\x00", OPERATOR)):
+        with pytest.raises(InvalidAgentDetails, match="No agent"):
+            action()
+    assert [a.username for a in console.service.agents()] == ["m.chen", "r.alvarez"]
+
+
+def test_only_supervisors_and_operators_manage_agents(console: Console) -> None:
+    rosa, marcus = Actor.agent("r.alvarez"), Actor.agent("m.chen")
+    with pytest.raises(AgentActionError):
+        console.service.add_agent("j.doe", "Jane Doe", "a-long-enough-password",
+                                  AgentRole.AGENT, rosa)
+    with pytest.raises(AgentActionError):
+        console.service.deactivate("m.chen", rosa)
+    with pytest.raises(AgentActionError):
+        console.service.set_password("m.chen", "a-long-enough-password", rosa)
+    with pytest.raises(AgentActionError):
+        console.service.deactivate("r.alvarez", Actor.resident(Channel.WEB))
+    console.service.set_password("r.alvarez", "rosas-own-new-password", rosa)  # her own
+    console.service.add_agent("j.doe", "Jane Doe", "a-long-enough-password", AgentRole.AGENT,
+                              marcus)
+    console.service.deactivate("j.doe", marcus)
+    console.service.deactivate("m.chen", OPERATOR)
+    with pytest.raises(AgentActionError):  # a deactivated supervisor manages nobody
+        console.service.deactivate("r.alvarez", marcus)
+
+
+# --- the audit trail -------------------------------------------------------------------------
+
+
+def test_no_password_or_token_reaches_the_audit_trail(console: Console) -> None:
+    typed = ["rosa-wrong-guess-1", "typo-in-password-field", "contraseña-🔑-secreta"]
+    for password in typed:
+        with pytest.raises(LoginFailed):
+            console.service.log_in("r.alvarez", password, ADDRESS)
+    with pytest.raises(LoginFailed):
+        console.service.log_in("ghost", "ghost-password-typed", ADDRESS)
+    token, _ = console.service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    console.service.set_password("r.alvarez", "rosa-next-passphrase", OPERATOR)
+    console.service.add_agent("j.doe", "Jane Doe", "jane-long-passphrase", AgentRole.AGENT,
+                              OPERATOR)
+    console.service.deactivate("j.doe", OPERATOR)
+    second, _ = console.service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+    console.service.log_out(second)
+    secrets = [*typed, "ghost-password-typed", ROSA_PASSWORD, MARCUS_PASSWORD,
+               "rosa-next-passphrase", "jane-long-passphrase", token, second,
+               hash_token(token), "scrypt$"]
+    events = console.audit()
+    assert {e.action for e in events} == {
+        "agent.sign_in_failed", "agent.signed_in", "agent.password_changed", "agent.added",
+        "agent.deactivated", "agent.signed_out"}
+    assert all(e.channel == Channel.AGENT for e in events)
+    for event in events:
+        text = " ".join(str(value) for value in event)
+        assert not [s for s in secrets if s in text], event
+    for row in console.rows(agent_login_attempts):
+        assert not [s for s in secrets if s in " ".join(str(v) for v in row)]
+
+
+# --- the store on both databases -------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_sign_in_flow_on_postgres(pg_console: Console) -> None:
+    console = pg_console
+    with pytest.raises(LoginFailed):
+        console.service.log_in("r.alvarez\x00", "x\x00", "\x00")  # PostgreSQL refuses NULs
+    token, _ = console.service.log_in("R.Alvarez", ROSA_PASSWORD, ADDRESS)
+    console.clock.advance(minutes=14)
+    assert console.service.session(token) is not None
+    console.clock.advance(minutes=16)
+    assert console.service.session(token) is None
+    console.service.add_agent("j.doe", "Jane Doe-Ñúñez", "jane-long-passphrase",
+                              AgentRole.AGENT, OPERATOR)
+    assert console.store.by_username("j.doe").display_name == "Jane Doe-Ñúñez"  # type: ignore[union-attr]
+    with pytest.raises(InvalidAgentDetails):
+        console.service.add_agent("j.doe", "Jane Again", "jane-long-passphrase",
+                                  AgentRole.AGENT, OPERATOR)
+    assert {e.action for e in console.audit()} >= {"agent.signed_in", "agent.session_expired",
+                                                   "agent.sign_in_failed", "agent.added"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgres",
+                                                                 marks=pytest.mark.postgres)],
+                         indirect=True)
+def test_store_on_each_database(database_url: str) -> None:
+    console = next(_console(database_url))
+    store, now = console.store, START
+    try:
+        rosa = store.by_username("r.alvarez")
+        assert rosa is not None and rosa.id is not None and rosa.role == AgentRole.AGENT
+        assert store.get(rosa.id) is not None and store.get(10_000) is None
+        assert store.by_username("nobody") is None
+        assert [a.username for a in store.all()] == ["m.chen", "r.alvarez"]
+        duplicate = Agent(username="r.alvarez", display_name="Again", role=AgentRole.AGENT,
+                          password_hash="x", created_at=now, password_changed_at=now)
+        assert store.add(duplicate) is False and duplicate.id is None
+        assert store.set_active(rosa.id, False) and not store.set_active(rosa.id, False)
+        assert store.set_active(rosa.id, True)
+        store.record_login(rosa.id, now)
+        store.set_password(rosa.id, "new-hash", now + timedelta(minutes=1))
+        again = store.by_username("r.alvarez")
+        assert again is not None and again.password_hash == "new-hash"
+        assert again.last_login_at == now and again.password_changed_at > now
+
+        # Sessions: touch only moves forward; ending is once.
+        first = store.add_session("a" * 64, rosa.id, now, ADDRESS)
+        store.add_session("b" * 64, rosa.id, now, None)
+        store.touch_session(first, now + timedelta(minutes=5))
+        store.touch_session(first, now + timedelta(minutes=2))
+        found = store.open_session("a" * 64)
+        assert found is not None and found.id == first and found.agent.username == "r.alvarez"
+        assert found.last_seen_at == now + timedelta(minutes=5) and found.created_at == now
+        assert store.end_session(first, now) and not store.end_session(first, now)
+        assert store.open_session("a" * 64) is None
+        assert store.end_sessions_for_agent(rosa.id, now) == 1
+        assert store.end_sessions_for_agent(rosa.id, now) == 0
+
+        # Attempts: username failures count only after the last success.
+        for minute, name, address, ok in ((0, "r.alvarez", "1.1.1.1", False),
+                                          (1, "r.alvarez", "1.1.1.1", True),
+                                          (2, "r.alvarez", "2.2.2.2", False),
+                                          (3, "ghost", "2.2.2.2", False),
+                                          (4, "r.alvarez", "2.2.2.2", False)):
+            store.add_login_attempt(name, address, now + timedelta(minutes=minute), ok)
+        since = now - timedelta(minutes=15)
+        assert store.username_failures("r.alvarez", since, 10) == [
+            now + timedelta(minutes=4), now + timedelta(minutes=2)]
+        assert store.username_failures("r.alvarez", since, 1) == [now + timedelta(minutes=4)]
+        assert store.username_failures("r.alvarez", now + timedelta(minutes=3), 10) == [
+            now + timedelta(minutes=4)]
+        assert len(store.address_failures("2.2.2.2", since, 10)) == 3
+        assert store.address_failures("1.1.1.1", since, 10) == [now]
+        assert store.address_failures("9.9.9.9", since, 10) == []
+    finally:
+        console.container.dispose()
+
+
+# --- the demo agents -------------------------------------------------------------------------
+
+
+def test_the_demo_city_comes_with_its_agents(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    clock = FixedClock(START)
+    container = build_container(Settings.from_env({"PAYLINE_DATABASE_URL": url}), clock=clock)
+    try:
+        result = seed_demo_city(container.engine, DemoCity(size=1, today=START.date()),
+                                container.gateway)
+        assert result.agents == 2
+        service = container.agent_auth_service()
+        roles = {a.username: a.role for a in service.agents()}
+        assert roles == {"r.alvarez": AgentRole.AGENT, "m.chen": AgentRole.SUPERVISOR}
+        for demo in DEMO_AGENTS:
+            _, session = service.log_in(demo.username, demo.password, "127.0.0.1")
+            assert session.agent.display_name == demo.display_name
+        assert seed_demo_agents(container.engine, clock.now()) == []  # idempotent
+        assert count_agents(container.engine) == 2
+        with container.engine.connect() as conn:
+            seeded = conn.execute(sa.select(audit_events_table.c.actor).where(
+                audit_events_table.c.action == "agent.added")).scalars().all()
+        assert seeded == ["system:demo-seed", "system:demo-seed"]
+    finally:
+        container.dispose()
+
+
+def test_demo_agents_never_overwrite_an_existing_agent(console: Console) -> None:
+    assert seed_demo_agents(console.engine, START) == []
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and verify_password(ROSA_PASSWORD, rosa.password_hash)
