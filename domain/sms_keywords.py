@@ -4,7 +4,8 @@ the same words Twilio's opt-out handling uses) and Payline's own shortcuts.
 A keyword counts only when it is the whole message ("STOP", " stop. "), never inside a
 sentence: "stop my scheduled payment" and "cancel my payment" are requests for the bot, not
 opt-outs. YES is both an opt-in word and the answer to a payment offer; which one it is
-depends on the thread (an opted-out number opts back in), so it has its own kind.
+depends on the thread (an opted-out number opts back in), so it has its own kind. AGENT
+(PERSON, HUMAN...) asks for a 311 agent; Payline answers it itself, bot up or down.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Keyword(enum.StrEnum):
     YES = "yes"
     NO = "no"
     LINK = "link"
+    AGENT = "agent"  # talk to a person at 311
 
 
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
@@ -37,6 +39,8 @@ _WORDS: dict[str, Keyword] = {
     "YES": Keyword.YES, "Y": Keyword.YES,
     "NO": Keyword.NO, "N": Keyword.NO,
     "LINK": Keyword.LINK,
+    **{word: Keyword.AGENT for word in ("AGENT", "PERSON", "HUMAN", "OPERATOR",
+                                        "REPRESENTATIVE")},
 }
 # Punctuation and symbols around the word ("STOP!", "'yes'", "Pay.") do not change it.
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)

@@ -22,6 +22,7 @@ from domain.model import (
     Customer,
     IdempotencyRecord,
     MethodKind,
+    OneTimeLink,
     Payment,
     PaymentStatus,
     VerificationAttempt,
@@ -37,6 +38,7 @@ from domain.ports import (
     ChargeResult,
     Clock,
     IdempotencyRepository,
+    LinkStore,
     Notification,
     Notifier,
     PaymentGateway,
@@ -361,3 +363,26 @@ class FakeNotifier(Notifier):
 
     def send(self, notification: Notification) -> None:
         self.sent.append(notification)
+
+
+class FakeLinkStore(LinkStore):
+    """One-time links in memory (single use, as the SQL store's conditional update)."""
+
+    def __init__(self) -> None:
+        self.links: list[OneTimeLink] = []
+        self._ids = itertools.count(1)
+
+    def add(self, link: OneTimeLink) -> OneTimeLink:
+        link.id = next(self._ids)
+        self.links.append(link)
+        return link
+
+    def by_hash(self, token_hash: str) -> OneTimeLink | None:
+        return next((link for link in self.links if link.token_hash == token_hash), None)
+
+    def use(self, link_id: int, at: datetime) -> bool:
+        link = next(link for link in self.links if link.id == link_id)
+        if link.used_at is not None:
+            return False
+        link.used_at = at
+        return True

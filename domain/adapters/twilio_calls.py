@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import requests
 
+from domain.adapters.twilio_rest import answer_json, error_code
 from domain.config import DEFAULT_TWILIO_API_URL
 from domain.errors import CallControlUnavailable, CallNotLive
 from domain.ports import CallControl
@@ -56,8 +57,8 @@ class TwilioCallControl(CallControl):
                         type(exc).__name__)
             raise CallControlUnavailable() from None
         status = response.status_code
-        answer = _json_object(response)
-        code = _code(answer.get("code"))
+        answer = answer_json(response)
+        code = error_code(answer)
         if 200 <= status < 300:
             if answer.get("sid") == call_sid:
                 log.info("call %s redirected by Twilio", call_sid)
@@ -74,19 +75,3 @@ class TwilioCallControl(CallControl):
                     code or "?")
         raise CallControlUnavailable()
 
-
-def _json_object(response: requests.Response) -> dict[str, object]:
-    try:
-        parsed = response.json()
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _code(value: object) -> int | None:
-    """Twilio's error code (a number; tolerate it as a string)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None

@@ -26,6 +26,7 @@ import logging
 
 import requests
 
+from domain.adapters.twilio_rest import answer_json, error_code
 from domain.cards import redact_card_numbers
 from domain.config import DEFAULT_TWILIO_API_URL
 from domain.errors import InvalidInput, RecipientOptedOut
@@ -99,7 +100,7 @@ class TwilioSmsNotifier(Notifier):
             # Only the exception's type: its text holds the URL, and a proxy's may say more.
             raise SmsDeliveryError(f"cannot reach Twilio to text {mask_phone(to)} "
                                    f"({type(exc).__name__})") from None
-        answer = _json_object(response)
+        answer = answer_json(response)
         status = response.status_code
         if 200 <= status < 300:
             sid = answer.get("sid")
@@ -114,7 +115,7 @@ class TwilioSmsNotifier(Notifier):
 
     def _refused(self, to: str, kind: str, status: int,
                  answer: dict[str, object]) -> Exception:
-        code = _int_or_none(answer.get("code"))
+        code = error_code(answer)
         if code == UNSUBSCRIBED:
             log.info("sms %s to %s refused by Twilio: the number opted out (21610)", kind,
                      mask_phone(to))
@@ -129,21 +130,3 @@ class TwilioSmsNotifier(Notifier):
                                 f"(HTTP {status}, error {code or '?'})",
                                 permanent=permanent, code=code)
 
-
-def _json_object(response: requests.Response) -> dict[str, object]:
-    """The answer's JSON object; {} for anything else (an HTML error page from a proxy)."""
-    try:
-        parsed = response.json()
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None

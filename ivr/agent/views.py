@@ -118,7 +118,8 @@ def _phone(value: str | None) -> str:
 @agent.context_processor
 def _context() -> dict[str, Any]:
     session = current_session() if session_token() else None
-    return {**page_context(_container().settings), "agent": session.agent if session else None,
+    return {**page_context(_container().settings), "policy": _container().settings.agents,
+            "agent": session.agent if session else None,
             "csrf_field": CSRF_FIELD, "csrf": csrf_token() if session else "",
             "mask_phone": mask_phone}
 
@@ -129,7 +130,8 @@ def _context() -> dict[str, Any]:
 def login() -> Any:
     if current_session() is not None:
         return redirect(safe_next(request.args.get("next")))
-    notice = ("Your session ended (15 minutes without activity, or you signed out "
+    idle = _container().settings.agents.idle_minutes
+    notice = (f"Your session ended ({idle} minutes without activity, or you signed out "
               "elsewhere). Please sign in again." if request.args.get("ended") else None)
     return render_template("agent/login.html", notice=notice,
                            login_csrf=login_csrf_token(LOGIN_CSRF_KEY),

@@ -1,6 +1,7 @@
 """One inbound text, answered: carrier keywords first (an opt-out is never an intent), then
-Payline's shortcuts (HELP, BAL, PAY and the answer to a payment offer), then the Rasa bot for
-everything else, and keyword mode when the bot is down.
+Payline's shortcuts (HELP, AGENT, BAL, PAY and the answer to a payment offer), then the Rasa
+bot for everything else, and keyword mode when the bot is down (where "can I talk to a
+person" still reaches 311 with a handoff).
 
 The thread's state (verification, a question asked, an offer, the bot's numbered choices)
 lives in `channel_sessions` under the sender's number, so any web worker can answer any
@@ -23,6 +24,7 @@ from domain.phone import mask_phone
 from domain.sms_keywords import Keyword, keyword_of
 from ivr.bot_client import BotClient, BotUnavailable
 from ivr.bot_text import clean_line, has_words, neutralize
+from ivr.nlu_keywords import keyword_intent
 from ivr.sms import texts
 from ivr.sms.formatting import bot_texts, choices_of, split_for_sms
 from ivr.sms.text_to_pay import TextToPay
@@ -112,6 +114,8 @@ class SmsConversation:
 
     def _dispatch(self, tasks: TextToPay, text: str, keyword: Keyword | None,
                   choices: list[str] | None) -> list[str]:
+        if keyword == Keyword.AGENT:  # before the identity question, which it would drop
+            return tasks.hand_off()
         if keyword == Keyword.BALANCE:
             return tasks.start("balance")
         if keyword == Keyword.PAY:
@@ -124,9 +128,10 @@ class SmsConversation:
                 return answer
         if choices and text.isdigit() and 1 <= int(text) <= len(choices):
             text = choices[int(text) - 1]  # a payload the bot itself offered
-        return self._ask_bot(tasks.session, text, keyword)
+        return self._ask_bot(tasks, text, keyword)
 
-    def _ask_bot(self, session: ChannelSession, text: str, keyword: Keyword | None) -> list[str]:
+    def _ask_bot(self, tasks: TextToPay, text: str, keyword: Keyword | None) -> list[str]:
+        session = tasks.session
         words = neutralize(text)
         if not words:
             return [texts.NO_WORDS]
@@ -136,6 +141,9 @@ class SmsConversation:
         except BotUnavailable:
             if keyword in _OFFER_ANSWERS:
                 return [texts.NOTHING_PENDING]
+            # The bot would hand off; without it Payline does, rather than a dead end.
+            if keyword_intent(text, session.language) == "request_agent":
+                return tasks.hand_off()
             return [self.program.bot_unavailable()]
         choices = choices_of(replies)
         if choices:

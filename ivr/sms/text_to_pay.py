@@ -1,6 +1,6 @@
 """The keyword tasks of an SMS thread, on the domain services: BAL (the balance), PAY (an
-offer to pay the balance with a saved method, or a secure pay link), and the resident's
-YES / NO / LINK to that offer.
+offer to pay the balance with a saved method, or a secure pay link), the resident's
+YES / NO / LINK to that offer, and AGENT (a handoff to 311 with what the thread knows).
 
 Verification is by account number + factor texted in this thread and lasts while the thread
 is active (IDLE_LIMIT). An offer is good for OFFER_LIFETIME; its YES pays with an idempotency
@@ -28,6 +28,7 @@ from domain.errors import (
 from domain.model import Actor, Channel, MethodKind, PaymentMethod, PaymentStatus
 from domain.money import Money
 from domain.services.balance import BalanceSummary
+from domain.services.handoffs import HandoffRequest
 from domain.services.identity import Requester
 from domain.services.payments import MethodChoice, PaymentOutcome, PaymentRequest
 from ivr.sms import texts
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 IDLE_LIMIT = timedelta(minutes=15)  # like the chat: a quiet thread forgets who you are
 OFFER_LIFETIME = timedelta(minutes=10)
 STALE_OFFER = timedelta(hours=24)  # after this a YES is no longer about the old offer
+# The thread's task in the HandoffService's words (domain.services.handoffs.INTENTS).
+_HANDOFF_INTENTS = {"balance": "balance", "pay": "pay_now"}
 
 
 @dataclass
@@ -92,6 +95,8 @@ class TextToPay:
         """BAL or PAY: do it for the verified account, else ask who the resident is."""
         if task == "pay":
             self._data.pop("offer", None)
+        # Kept after the task is done or dropped: a handoff tells 311 what the thread was for.
+        self._data["last_task"] = task
         if self.session.verified:
             return self._carry_out(task, prefix)
         self._stop_asking()
@@ -107,6 +112,9 @@ class TextToPay:
         answer = parse_identity(text, self._data.get("account"))
         if answer.account_number is None:
             return [f"Please {texts.IDENTITY_HOW}"]
+        # Outlives the question (a failure, a change of subject) for a handoff's context; it
+        # is forgotten with the rest of the thread when it goes idle.
+        self._data["tried"] = answer.account_number
         if answer.factor is None or answer.factor_kind is None:
             self._data["account"] = answer.account_number
             return [texts.ASK_FACTOR]
@@ -173,6 +181,28 @@ class TextToPay:
         minutes = max(1, round((offer.expires_at - self.now).total_seconds() / 60))
         return (f"Pay securely here: {offer.url(self.public_url)} (the link works once, for "
                 f"{minutes} minutes). Never text card numbers.")
+
+    # --- a person ---------------------------------------------------------------------------
+    def hand_off(self) -> list[str]:
+        """AGENT (or "talk to a person" while the bot is down): records a handoff to 311 with
+        what this thread knows and says how to call. A repeat within the HandoffService's
+        window gets the same reference; a failed record still gives 311's number."""
+        verified = self.session.verified
+        task = str(self._data.get("last_task", ""))
+        try:
+            account_number = (self.container.balance_service().summary(
+                self._account_id()).account_number if verified else self._data.get("tried"))
+            handoff = self.container.handoff_service().record(HandoffRequest(
+                channel=Channel.SMS, session_key=self.phone, reason="asked_for_agent",
+                verified=verified, last_step=self.session.step or "text",
+                intent=_HANDOFF_INTENTS.get(task, ""), language=self.session.language,
+                caller=self.phone, account_id=self.session.account_id if verified else None,
+                account_number=account_number))
+        except Exception as exc:  # the number helps even without a record
+            # The class only: a database error's text can carry the phone or account number.
+            log.warning("sms handoff not recorded: %s", type(exc).__name__)
+            return [self.program.agent(None)]
+        return [self.program.agent(handoff.id)]
 
     # --- the answer to an offer ----------------------------------------------------------
     def answer_offer(self, reply: str) -> list[str]:

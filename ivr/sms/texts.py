@@ -40,6 +40,15 @@ class Program:
         return ("Our text assistant can't chat right now. You can still text BAL for your "
                 f"balance, PAY to pay it, or HELP. Or call 311 at {self.phone_311}.")
 
+    def agent(self, reference: int | None) -> str:
+        """AGENT: how to reach 311, with the handoff's reference when one was recorded (the
+        agent console opens the handoff by it)."""
+        text = f"To talk to a person, call 311 at {self.phone_311} ({self.hours_311})."
+        if reference is not None:
+            text += (f" Give the agent reference {reference} so they can pick up where you "
+                     "left off.")
+        return text
+
     def failure(self) -> str:
         return ("Sorry, something went wrong on our side and nothing was changed. Please try "
                 f"again in a few minutes or call 311 at {self.phone_311}.")

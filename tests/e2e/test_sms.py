@@ -4,6 +4,7 @@ and the outbox are checked after each thread."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -514,3 +515,143 @@ def test_the_opt_out_source_is_the_keyword_not_the_text(city: SmsCity) -> None:
     city.text("START")
     city.text("please stop texting me 0104200731", OptOutType="STOP")
     assert city.rows("SELECT source FROM sms_opt_outs")[0][0] == "twilio-opt-out-type"
+
+
+# --- a person at 311 -------------------------------------------------------------------------
+
+TO_311 = "To talk to a person, call 311 at (312) 555-0111 (24 hours a day, 7 days a week)."
+
+
+def handoffs(city: SmsCity) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in city.rows("SELECT * FROM handoffs ORDER BY id")]
+
+
+def account_id(city: SmsCity, account: str) -> int:
+    return int(city.rows("SELECT id FROM accounts WHERE account_number = :n", n=account)[0][0])
+
+
+def agent_reply(reference: int) -> str:
+    return (f"{TO_311} Give the agent reference {reference} so they can pick up where you "
+            "left off.")
+
+
+@pytest.mark.parametrize("word", ["AGENT", "agent.", " Person! ", "human", "Operator?",
+                                  "representative"])
+def test_agent_with_the_bot_down_records_a_handoff_and_names_311(city: SmsCity,
+                                                                word: str) -> None:
+    texted = city.text(word)
+    [handoff] = handoffs(city)
+    assert handoff["channel"] == "sms" and handoff["reason"] == "asked_for_agent"
+    assert handoff["status"] == "open" and not handoff["verified"]
+    assert handoff["caller"] == DANA_PHONE and handoff["session_key"] == DANA_PHONE
+    assert handoff["account_id"] is None and handoff["masked_account"] is None
+    assert handoff["intent"] == "" and handoff["last_step"] == "text"
+    assert handoff["summary"] == ("Texter, not verified, had not chosen a task yet and asked "
+                                  "for an agent.")
+    assert texted.status == 200
+    assert texted.replies == [agent_reply(handoff["id"])]
+    assert len(texted.replies[0]) <= 320
+
+
+def test_agent_is_payline_s_own_even_when_the_bot_is_up(bot_city: SmsCity,
+                                                        rasa: StubRasa) -> None:
+    texted = bot_city.text("Agent")
+    [handoff] = handoffs(bot_city)
+    assert texted.replies == [agent_reply(handoff["id"])]
+    assert rasa.messages == []
+
+
+def test_agent_after_verifying_hands_off_the_verified_account(
+        city: SmsCity, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    assert verify(city).startswith("Account ending 0731")
+    texted = city.text("AGENT")
+    [handoff] = handoffs(city)
+    assert handoff["verified"] and handoff["account_id"] == account_id(city, DANA)
+    assert handoff["masked_account"] == "******0731" and handoff["intent"] == "balance"
+    assert handoff["summary"] == ("Texter, verified on the account ending 0731, was checking "
+                                  "the balance and asked for an agent.")
+    assert texted.replies == [agent_reply(handoff["id"])]
+    assert "0104200731" not in caplog.text and "5550101" not in caplog.text
+
+
+def test_agent_while_paying_says_the_texter_was_paying(city: SmsCity) -> None:
+    assert "Reply YES" in offer(city)
+    city.text("agent")
+    [handoff] = handoffs(city)
+    assert handoff["verified"] and handoff["intent"] == "pay_now"
+    assert "was paying now" in handoff["summary"]
+    assert city.payments(DANA) == []
+
+
+def test_agent_halfway_through_verifying_passes_on_the_account_tried(city: SmsCity) -> None:
+    city.text("BAL")
+    assert "street number" in city.text("0104200731").text
+    city.text("PERSON")
+    [handoff] = handoffs(city)
+    assert not handoff["verified"] and handoff["account_id"] is None
+    assert handoff["masked_account"] == "******0731" and handoff["intent"] == "balance"
+    assert handoff["summary"] == ("Texter, not verified, tried the account ending 0731, was "
+                                  "checking the balance and asked for an agent.")
+
+
+@pytest.mark.parametrize("words", ["can I talk to a real person",
+                                   "quiero hablar con una persona"])
+def test_asking_for_a_person_in_words_with_the_bot_down_hands_off(city: SmsCity,
+                                                                  words: str) -> None:
+    texted = city.text(words)
+    [handoff] = handoffs(city)
+    assert handoff["channel"] == "sms" and handoff["reason"] == "asked_for_agent"
+    assert handoff["caller"] == DANA_PHONE and not handoff["verified"]
+    assert texted.replies == [agent_reply(handoff["id"])]
+    assert "can't chat right now" not in texted.text
+
+
+def test_asking_for_a_person_after_a_failed_verification_keeps_the_context(
+        city: SmsCity) -> None:
+    city.text("PAY")
+    assert "couldn't verify" in city.text("0104200731 9999").text
+    city.text("can I talk to someone?")  # the bot is down: Payline hands off
+    [handoff] = handoffs(city)
+    assert not handoff["verified"] and handoff["masked_account"] == "******0731"
+    assert handoff["intent"] == "pay_now"
+
+
+def test_asking_for_a_person_in_words_with_the_bot_up_goes_to_the_bot(
+        bot_city: SmsCity, rasa: StubRasa) -> None:
+    texted = bot_city.text("can I talk to a real person")
+    assert texted.text == "You said: can I talk to a real person"
+    assert rasa.messages == ["can I talk to a real person"]
+    assert handoffs(bot_city) == []
+
+
+def test_agent_twice_is_one_handoff_with_the_same_reference(city: SmsCity) -> None:
+    first = city.text("AGENT")
+    city.clock.advance(minutes=5)
+    second = city.text("agent")
+    city.clock.advance(minutes=4)
+    third = city.text("can I talk to a real person")
+    [handoff] = handoffs(city)
+    assert first.replies == second.replies == third.replies == [agent_reply(handoff["id"])]
+
+
+def test_an_opted_out_number_asking_for_an_agent_gets_nothing(city: SmsCity) -> None:
+    city.text("STOP")
+    assert city.text("AGENT").replies == []
+    assert city.text("can I talk to a real person").replies == []
+    assert handoffs(city) == []
+
+
+def test_a_handoff_that_cannot_be_recorded_still_gives_311(
+        city: SmsCity, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"insert failed for {DANA_PHONE} and {DANA}")
+
+    monkeypatch.setattr(type(city.container), "handoff_service", broken)
+    verify(city)
+    texted = city.text("AGENT")
+    assert texted.status == 200 and texted.replies == [TO_311]
+    assert "RuntimeError" in caplog.text
+    assert "5550101" not in caplog.text and "0104200731" not in caplog.text
+    assert handoffs(city) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -26,38 +26,16 @@ from domain.model import (
     Channel,
     LinkPurpose,
     MethodKind,
-    OneTimeLink,
     PaymentStatus,
 )
 from domain.money import Money
-from domain.ports import BankDetails, CardDetails, LinkStore, TokenizedMethod
+from domain.ports import BankDetails, CardDetails, TokenizedMethod
 from domain.services.links import LinkService, hash_token
 from domain.services.pay_links import PayLinkService, idempotency_key
-from tests.fakes import FakeGateway
+from tests.fakes import FakeGateway, FakeLinkStore
 
 CHAT = Actor.resident(Channel.CHAT, "chat-1")
 FEE = Money.of("1.25")
-
-
-class FakeLinkStore(LinkStore):
-    def __init__(self) -> None:
-        self.links: list[OneTimeLink] = []
-        self._ids = itertools.count(1)
-
-    def add(self, link: OneTimeLink) -> OneTimeLink:
-        link.id = next(self._ids)
-        self.links.append(link)
-        return link
-
-    def by_hash(self, token_hash: str) -> OneTimeLink | None:
-        return next((link for link in self.links if link.token_hash == token_hash), None)
-
-    def use(self, link_id: int, at: datetime) -> bool:
-        link = next(link for link in self.links if link.id == link_id)
-        if link.used_at is not None:
-            return False
-        link.used_at = at
-        return True
 
 
 class ProcessorGateway(FakeGateway):

@@ -19,7 +19,9 @@ def test_opt_out_words(text: str) -> None:
     ("START", Keyword.OPT_IN), ("unstop", Keyword.OPT_IN), ("yes", Keyword.YES),
     ("Y", Keyword.YES), ("no.", Keyword.NO), ("HELP", Keyword.HELP), ("info", Keyword.HELP),
     ("bal", Keyword.BALANCE), ("Balance", Keyword.BALANCE), ("PAY", Keyword.PAY),
-    ("link", Keyword.LINK),
+    ("link", Keyword.LINK), ("AGENT", Keyword.AGENT), ("agent.", Keyword.AGENT),
+    (" Person! ", Keyword.AGENT), ("human", Keyword.AGENT), ("Operator?", Keyword.AGENT),
+    ("REPRESENTATIVE", Keyword.AGENT), ("'agent'", Keyword.AGENT),
 ])
 def test_shortcuts(text: str, keyword: Keyword) -> None:
     assert keyword_of(text) == keyword
@@ -27,7 +29,8 @@ def test_shortcuts(text: str, keyword: Keyword) -> None:
 
 @pytest.mark.parametrize("text", ["stop my payment", "cancel my scheduled payment",
                                   "pay my bill", "yes please pay", "help me", "", "   ", "😀",
-                                  "S T O P", "stopp", "paying"])
+                                  "S T O P", "stopp", "paying", "agent please",
+                                  "talk to a person", "agents", "a human"])
 def test_sentences_are_not_keywords(text: str) -> None:
     assert keyword_of(text) is None
 

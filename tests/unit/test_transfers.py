@@ -3,7 +3,6 @@ bound to the call (domain/services/transfers.py), with in-memory fakes."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 from datetime import datetime
 
@@ -23,9 +22,8 @@ from domain.model import (
     Handoff,
     HandoffStatus,
     LinkPurpose,
-    OneTimeLink,
 )
-from domain.ports import CallControl, HandoffLog, LinkStore
+from domain.ports import CallControl, HandoffLog
 from domain.services.handoffs import HandoffRequest, HandoffService
 from domain.services.links import LinkService
 from domain.services.transfers import (
@@ -34,33 +32,12 @@ from domain.services.transfers import (
     TransferService,
     TransferTicket,
 )
-from tests.fakes import FakeClock, FakeUnitOfWork
+from tests.fakes import FakeClock, FakeLinkStore, FakeUnitOfWork
 
 AGENT = Actor.agent("r.alvarez")
 SID = "CA" + "0123456789abcdef" * 2
 OTHER_SID = "CA" + "fedcba9876543210" * 2
 ENTRY = "https://payline.example.org/voice/transferred?ticket="
-
-
-class MemoryLinks(LinkStore):
-    def __init__(self) -> None:
-        self.links: list[OneTimeLink] = []
-        self._ids = itertools.count(1)
-
-    def add(self, link: OneTimeLink) -> OneTimeLink:
-        link.id = next(self._ids)
-        self.links.append(link)
-        return link
-
-    def by_hash(self, token_hash: str) -> OneTimeLink | None:
-        return next((link for link in self.links if link.token_hash == token_hash), None)
-
-    def use(self, link_id: int, at: datetime) -> bool:
-        link = next(link for link in self.links if link.id == link_id)
-        if link.used_at is not None:
-            return False
-        link.used_at = at
-        return True
 
 
 class MemoryHandoffs(HandoffLog):
@@ -118,7 +95,7 @@ class World:
         self.clock = clock
         self.uow = uow
         self.account = account
-        self.links = MemoryLinks()
+        self.links = FakeLinkStore()
         self.calls = FakeCalls()
         self.log = MemoryHandoffs()
         self.handoffs = HandoffService(self.log, clock)
