@@ -49,11 +49,14 @@ RASA_INPUTS := chatbot/config.yml chatbot/domain.yml $(wildcard chatbot/data/*.y
 # Two CPU cores: more TensorFlow threads than cores only adds contention.
 RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=2 \
 	TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Training is repeatable only with a fixed hash seed: the featurizers' vocabulary order
+# follows set iteration, which Python randomizes per process (docs/nlu-report.md).
+TRAIN_ENV := PYTHONHASHSEED=0
 
 $(MODEL): $(RASA_STAMP) $(RASA_INPUTS)
 	@mkdir -p var/models
 	@echo "==> training the chatbot model (about 5 minutes on 2 cores the first time)"
-	$(RASA_ENV) $(RASA_VENV)/bin/rasa train --config chatbot/config.yml \
+	$(RASA_ENV) $(TRAIN_ENV) $(RASA_VENV)/bin/rasa train --config chatbot/config.yml \
 		--domain chatbot/domain.yml --data data/nlu chatbot/data \
 		--out var/models --fixed-model-name payline
 	@touch $@

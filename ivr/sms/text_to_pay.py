@@ -193,7 +193,7 @@ class TextToPay:
             account_number = (self.container.balance_service().summary(
                 self._account_id()).account_number if verified else self._data.get("tried"))
             handoff = self.container.handoff_service().record(HandoffRequest(
-                channel=Channel.SMS, session_key=self.phone, reason="asked_for_agent",
+                channel=Channel.SMS, session_key=f"sms:{self.phone}", reason="asked_for_agent",
                 verified=verified, last_step=self.session.step or "text",
                 intent=_HANDOFF_INTENTS.get(task, ""), language=self.session.language,
                 caller=self.phone, account_id=self.session.account_id if verified else None,
