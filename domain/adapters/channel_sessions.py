@@ -69,9 +69,20 @@ class ChannelSession:
         return self.account_id is not None and self.verified_at is not None
 
 
+def live_session(channel: str, session_key: str) -> sa.Select[Any]:
+    """The id of the session if it has not ended (a call still connected)."""
+    return sa.select(channel_sessions.c.id).where(
+        channel_sessions.c.channel == channel, channel_sessions.c.session_key == session_key,
+        channel_sessions.c.ended_at.is_(None))
+
+
 class SqlChannelSessionStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def is_live(self, channel: str, session_key: str) -> bool:
+        with self._engine.connect() as conn:
+            return conn.execute(live_session(channel, session_key)).first() is not None
 
     def load(self, channel: str, session_key: str) -> ChannelSession | None:
         with self._engine.connect() as conn:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from domain.adapters.channel_sessions import channel_sessions
+from domain.adapters.channel_sessions import live_session
 from domain.adapters.database import SQLITE_BEGIN_OPTION
 from domain.adapters.metadata import metadata
 from domain.adapters.orm import UtcDateTime
@@ -47,11 +47,7 @@ class SandboxCallControl(CallControl):
         # Read then write: on SQLite take the write lock first, or two writers deadlock.
         writer = self._engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         with writer.begin() as conn:
-            live = conn.execute(sa.select(channel_sessions.c.id).where(
-                channel_sessions.c.channel == VOICE,
-                channel_sessions.c.session_key == call_sid,
-                channel_sessions.c.ended_at.is_(None))).first()
-            if live is None:
+            if conn.execute(live_session(VOICE, call_sid)).first() is None:
                 raise CallNotLive()
             conn.execute(sandbox_call_redirects.insert().values(
                 call_sid=call_sid, url=url, method="POST", requested_at=self._clock.now()))

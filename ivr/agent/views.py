@@ -27,7 +27,7 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from domain.adapters.wiring import Container
 from domain.errors import DomainError, LoginThrottled
@@ -96,7 +96,7 @@ def _too_large(_: RequestEntityTooLarge) -> tuple[str, int]:
 
 @agent.errorhandler(Exception)
 def _unexpected(error: Exception) -> Any:
-    if hasattr(error, "code") and hasattr(error, "description"):
+    if isinstance(error, HTTPException):
         return error  # 404s and other HTTP errors keep their own answer
     log.error("agent console failed on %s: %s", request.endpoint, type(error).__name__)
     return render_template("agent/problem.html", message="Something went wrong on our side. "
@@ -364,8 +364,7 @@ def _describe(handoff: Handoff) -> dict[str, str]:
 def _call_live(handoff: Handoff) -> bool:
     if handoff.channel != Channel.VOICE:
         return False
-    session = _container().channel_sessions().load("voice", handoff.session_key)
-    return session is not None and session.ended_at is None
+    return _container().channel_sessions().is_live("voice", handoff.session_key)
 
 
 def _transfer_call_sid(handoff: Handoff | None) -> str:
