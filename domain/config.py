@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,6 +38,21 @@ DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 CALL_CONTROL_SANDBOX = "sandbox"
 CALL_CONTROL_TWILIO = "twilio"
 CALL_CONTROLS = (CALL_CONTROL_SANDBOX, CALL_CONTROL_TWILIO)
+# PAYLINE_ENV: development (the embedded defaults) or production (no development secret is
+# accepted). An https PAYLINE_PUBLIC_URL means real residents can reach this deployment, so it
+# implies production whatever PAYLINE_ENV says.
+ENV_DEVELOPMENT = "development"
+ENV_PRODUCTION = "production"
+ENVIRONMENTS = (ENV_DEVELOPMENT, ENV_PRODUCTION)
+
+
+def production_mode(env: Mapping[str, str]) -> bool:
+    """Whether this process runs in production mode (PAYLINE_ENV, or an https public URL)."""
+    name = env.get("PAYLINE_ENV", "").strip().lower() or ENV_DEVELOPMENT
+    if name not in ENVIRONMENTS:
+        raise ValueError(f"PAYLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
+    public_url = env.get("PAYLINE_PUBLIC_URL", "").strip().lower()
+    return name == ENV_PRODUCTION or public_url.startswith("https://")
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,7 @@ class Settings:
     # When 311 answers: told to residents who ask for a person in chat or by text.
     hours_311: str = "24 hours a day, 7 days a week"
     call_control: str = CALL_CONTROL_SANDBOX  # PAYLINE_CALL_CONTROL
+    production: bool = False  # production_mode(): PAYLINE_ENV or an https public URL
 
     def __post_init__(self) -> None:
         # Checked at startup: an agent's first transfer must not be what finds a bad setting.
@@ -252,6 +269,7 @@ class Settings:
             hours_311=env.get("PAYLINE_311_HOURS", "24 hours a day, 7 days a week"),
             call_control=(env.get("PAYLINE_CALL_CONTROL", "").strip().lower()
                           or CALL_CONTROL_SANDBOX),
+            production=production_mode(env),
             agents=AgentPolicy(
                 idle_minutes=_whole_number(env, "PAYLINE_AGENT_IDLE_MINUTES", 15, 1, 24 * 60),
                 max_session_hours=_whole_number(env, "PAYLINE_AGENT_SESSION_HOURS", 12, 1, 72),
