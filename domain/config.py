@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import InvalidPhoneNumber
+from domain.hashing import derive_key
 from domain.money import Money
 from domain.phone import normalize_phone
 
@@ -24,6 +25,7 @@ DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 # PAYLINE_VAULT_KEY (a Fernet key: `python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"`).
 DEV_VAULT_KEY = "cGF5bGluZS1sb2NhbC1kZXYtdmF1bHQta2V5LTAwMDA="
+REFERENCE_KEY_PURPOSE = "verification-attempts.account-ref"
 
 # Where outbound texts go: the local outbox table, or Twilio's Messages API.
 SMS_OUTBOX = "outbox"
@@ -73,6 +75,17 @@ class VerificationPolicy:
     max_account_failures: int = 3  # then the account locks for self-service (seed FAQ)
     max_requester_failures: int = 5  # per session or caller, any accounts, per window
     requester_window_minutes: int = 60
+    # Calls without caller ID (withheld, anonymous, a SIP client) share one bucket. Roomier
+    # than one caller's, since every such resident is in it, yet a few anonymous calls fill
+    # it; the short window means an attacker who fills it blocks those residents only while
+    # he keeps failing, and self-service is back minutes after he stops.
+    max_withheld_failures: int = 10
+    withheld_window_minutes: int = 15
+    # Keys the hash of the account numbers residents try (domain/hashing.py); every process
+    # of one deployment must use the same key. Settings.from_env derives it from the vault
+    # key, a secret production already requires.
+    reference_key: bytes = field(default=derive_key(DEV_VAULT_KEY, REFERENCE_KEY_PURPOSE),
+                                 repr=False)
 
 
 @dataclass(frozen=True)
@@ -236,7 +249,8 @@ class Settings:
             city_name=env.get("PAYLINE_CITY_NAME", "the City of Riverton"),
             phone_311=env.get("PAYLINE_311_NUMBER", "+13125550111"),
             payments=payments,
-            verification=VerificationPolicy(),
+            verification=VerificationPolicy(reference_key=derive_key(
+                env.get("PAYLINE_VAULT_KEY", DEV_VAULT_KEY), REFERENCE_KEY_PURPOSE)),
             var_dir=var_dir,
             ach=AchSettings(
                 company_name=env.get("PAYLINE_ACH_COMPANY_NAME", "CITY OF RIVERTON"),

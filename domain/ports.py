@@ -257,10 +257,16 @@ class VerificationAttemptRepository(abc.ABC):
     def add(self, attempt: VerificationAttempt) -> None: ...
 
     @abc.abstractmethod
-    def failures_since(self, since: datetime, *, session_key: str, caller: str | None,
-                       account_ref: str | None = None) -> int:
-        """Failed attempts since `since` by this session or this caller (optionally on one
-        account reference)."""
+    def failures_since(self, since: datetime, *, session_key: str | None = None,
+                       caller: str | None = None, account_ref: str | None = None) -> int:
+        """Failed attempts since `since` by this session or this caller (give either or both;
+        neither means anyone), optionally on one account reference."""
+
+    @abc.abstractmethod
+    def count_unknown_failure(self, account_ref: str, at: datetime) -> int:
+        """One more failed verification on a reference that matches no account; returns how
+        many it has had in all. Atomic per reference, as an account row locked FOR UPDATE
+        is, so parallel tries on an unknown number count exactly as on a real one."""
 
 
 class IdempotencyRepository(abc.ABC):

@@ -71,6 +71,7 @@ class _Store:
         self.payments: list[Payment] = []
         self.audit: list[AuditEvent] = []
         self.attempts: list[VerificationAttempt] = []
+        self.unknown_failures: list[str] = []  # one account reference per failure
         self.idempotency: list[IdempotencyRecord] = []
         self.ach_files: list[AchFile] = []
         self.autopay: list[AutopayEnrollment] = []
@@ -213,12 +214,19 @@ class FakeAttempts(VerificationAttemptRepository):
     def add(self, attempt: VerificationAttempt) -> None:
         self.s.attempts.append(attempt)
 
-    def failures_since(self, since: datetime, *, session_key: str, caller: str | None,
-                       account_ref: str | None = None) -> int:
+    def failures_since(self, since: datetime, *, session_key: str | None = None,
+                       caller: str | None = None, account_ref: str | None = None) -> int:
+        def by_them(a: VerificationAttempt) -> bool:
+            if session_key is None and not caller:
+                return True
+            return a.session_key == session_key or bool(caller and a.caller == caller)
         return sum(1 for a in self.s.attempts
-                   if not a.succeeded and a.at >= since
-                   and (a.session_key == session_key or (caller and a.caller == caller))
+                   if not a.succeeded and a.at >= since and by_them(a)
                    and (account_ref is None or a.account_ref == account_ref))
+
+    def count_unknown_failure(self, account_ref: str, at: datetime) -> int:
+        self.s.unknown_failures.append(account_ref)
+        return self.s.unknown_failures.count(account_ref)
 
 
 class FakeIdempotency(IdempotencyRepository):

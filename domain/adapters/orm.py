@@ -301,6 +301,18 @@ verification_attempts_table = Table(
     Index("ix_verification_attempts_account_ref_at", "account_ref", "at"),
 )
 
+# Failures on account references that match no account, counted like an account's own
+# failed_verifications (across every channel and session), so an unknown number "locks" on
+# the same attempt a real one does. The reference is the keyed hash, never the digits.
+unknown_account_refs_table = Table(
+    "unknown_account_refs",
+    metadata,
+    Column("account_ref", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_failed_at", UtcDateTime(), nullable=False),
+    Column("last_failed_at", UtcDateTime(), nullable=False),
+)
+
 ach_files_table = Table(
     "ach_files",
     metadata,
@@ -443,6 +455,7 @@ payment_methods = payment_methods_table
 payments = payments_table
 audit_events = audit_events_table
 verification_attempts = verification_attempts_table
+unknown_account_refs = unknown_account_refs_table
 idempotency_records = idempotency_records_table
 ach_files = ach_files_table
 autopay_enrollments = autopay_enrollments_table

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, Table, exists, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain import ports
@@ -27,6 +28,7 @@ from domain.adapters.orm import (
     customers_table,
     idempotency_records_table,
     payments_table,
+    unknown_account_refs_table,
     verification_attempts_table,
 )
 from domain.model import (
@@ -317,19 +319,38 @@ class SqlAlchemyVerificationAttemptRepository(ports.VerificationAttemptRepositor
     def add(self, attempt: VerificationAttempt) -> None:
         self.session.add(attempt)
 
-    def failures_since(self, since: datetime, *, session_key: str, caller: str | None,
-                       account_ref: str | None = None) -> int:
-        who = verification_attempts_table.c.session_key == session_key
-        if caller:
-            who = or_(who, verification_attempts_table.c.caller == caller)
+    def failures_since(self, since: datetime, *, session_key: str | None = None,
+                       caller: str | None = None, account_ref: str | None = None) -> int:
+        table = verification_attempts_table
         stmt = (select(func.count())
-                .select_from(verification_attempts_table)
-                .where(verification_attempts_table.c.succeeded.is_(False),
-                       verification_attempts_table.c.at >= since,
-                       who))
+                .select_from(table)
+                .where(table.c.succeeded.is_(False), table.c.at >= since))
+        who = [table.c.session_key == session_key] if session_key is not None else []
+        if caller:
+            who.append(table.c.caller == caller)
+        if who:
+            stmt = stmt.where(or_(*who))
         if account_ref is not None:
-            stmt = stmt.where(verification_attempts_table.c.account_ref == account_ref)
+            stmt = stmt.where(table.c.account_ref == account_ref)
         return int(self.session.scalar(stmt) or 0)
+
+    def count_unknown_failure(self, account_ref: str, at: datetime) -> int:
+        # One upsert: PostgreSQL holds the row lock until commit, so concurrent tries on one
+        # reference queue up and each sees the count including its own failure.
+        table = unknown_account_refs_table
+        dialect = self.session.get_bind().dialect.name
+        # Both dialects' insert() have the same on_conflict_do_update().
+        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if insert is None:  # pragma: no cover - only the two supported databases
+            raise NotImplementedError(f"no upsert for {dialect}")
+        stmt = (insert(table)
+                .values(account_ref=account_ref, failures=1, first_failed_at=at,
+                        last_failed_at=at)
+                .on_conflict_do_update(index_elements=[table.c.account_ref],
+                                       set_={"failures": table.c.failures + 1,
+                                             "last_failed_at": at})
+                .returning(table.c.failures))
+        return int(self.session.execute(stmt).scalar_one())
 
 
 class SqlAlchemyIdempotencyRepository(ports.IdempotencyRepository):
