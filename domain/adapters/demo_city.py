@@ -303,8 +303,9 @@ PERSONAS: tuple[Persona, ...] = (
             bill_numbers=("610030", "610031", "610032")),
     Persona("landlord", "Miguel Torres", AccountKind.UTILITY, "8807120043", "100110",
             "1500", "8122", "+13125550110", "miguel.torres@example.com", "en",
-            "Two utility accounts on one phone (1500 and 1502 Main St): caller ID offers both; "
-            "$64.10 due on this one, the other (8807120051) is paid up.",
+            "Two utility accounts on one phone (1500 and 1502 Main St): calling from it, his SSN "
+            "last 4 verifies both, then he picks one; $64.10 due on this one, the other "
+            "(8807120051) is paid up.",
             other_accounts=("8807120051",)),
 )
 
@@ -350,9 +351,10 @@ def persona_document() -> str:
         "relative to the day of seeding, so the balances below are always current. Utility "
         "accounts are identified by account number plus the service street number or the "
         "last 4 of the SSN/Tax ID; general-billing (Munis) customers by customer ID plus one "
-        "bill number. Phone numbers are fictional (555-01xx); text or call from one to be "
-        "offered its accounts. Card and bank numbers for paying are the sandbox processor's "
-        "test numbers (see domain/adapters/sandbox_processor.py).\n\n"
+        "bill number. Phone numbers are fictional (555-01xx); call from one to be offered the "
+        "caller-ID shortcut, which takes only the SSN/Tax ID last 4. Card and bank numbers "
+        "for paying are the sandbox processor's test numbers (see "
+        "domain/adapters/sandbox_processor.py).\n\n"
         + persona_table_markdown()
         + "\n" + demo_agents_markdown()
     )

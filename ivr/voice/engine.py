@@ -20,7 +20,6 @@ from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionSt
 from domain.adapters.wiring import Container
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Actor, Channel
-from domain.phone import normalize_phone
 from domain.ports import ConcurrencyConflict
 from domain.services.handoffs import HandoffRequest
 from domain.services.links import hash_token
@@ -29,6 +28,7 @@ from domain.services.transfers import TransferTicket
 from ivr.config import ChannelSettings
 from ivr.nlu import IntentClassifier
 from ivr.voice import twiml
+from ivr.voice.caller_id import caller_id
 from ivr.voice.flow import (
     ENTRY,
     MENU,
@@ -411,10 +411,9 @@ def _call_sid(params: Mapping[str, str]) -> str | None:
 
 
 def _caller(text: str) -> str | None:
-    try:
-        return normalize_phone(text) if text else None
-    except DomainError:
-        return None  # withheld, "anonymous", a SIP client: no caller ID to offer
+    # None for a withheld caller ID: nothing to offer or text; the identity service counts
+    # such calls in its shared withheld bucket (Requester.throttle_caller).
+    return caller_id(text)
 
 
 def _int(text: str) -> int:

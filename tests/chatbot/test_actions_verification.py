@@ -305,13 +305,37 @@ def test_locked_account_with_the_right_factor_is_locked(city: City, form: str) -
     assert "verified_account_id" not in result.slots
 
 
-def test_locked_account_with_a_wrong_factor_reveals_nothing(city: City) -> None:
-    conversation = Conversation("pay_form")
-    conversation.start()
-    conversation.say(VICTOR)
-    result = conversation.say("46")
-    assert result.outcome is None
-    assert result.text == verification.FAILED
+def test_locked_account_answers_a_wrong_factor_as_it_answers_the_right_one(city: City) -> None:
+    """Issue 14 §2: were only the right answer told "locked", the lock-out would be an oracle
+    for guessing the factor."""
+    results = []
+    for sender, factor in (("right", "45"), ("wrong", "46"), ("right-ssn", "ssn 6650"),
+                           ("wrong-ssn", "ssn 6651")):
+        conversation = Conversation("pay_form", sender=sender)
+        conversation.start()
+        conversation.say(VICTOR)
+        result = conversation.say(factor)
+        results.append((result.outcome, result.text, result.requested))
+        assert "verified_account_id" not in result.slots
+    assert results == [("locked", results[0][1], None)] * 4
+    assert [a["succeeded"] for a in city.attempts()] == [False] * 4
+    assert city.failures(VICTOR) == 3 + 4  # every try on the locked account is counted
+
+
+def test_an_unknown_number_locks_like_a_real_one_across_chat_sessions(city: City) -> None:
+    outcomes = {}
+    for number in (AISHA, "6604389999"):
+        seen = []
+        for session in range(4):
+            conversation = Conversation("balance_form", sender=f"{number}-{session}")
+            conversation.start()
+            conversation.say(number)
+            seen.append(conversation.say("999").outcome)
+        outcomes[number] = seen
+    assert outcomes[AISHA] == outcomes["6604389999"] == [None, None, "locked", "locked"]
+    # What was tried is stored as a keyed hash, never as the digits.
+    assert not any("6604389999" in a["account_ref"] or AISHA in a["account_ref"]
+                   for a in city.attempts())
 
 
 def test_spraying_accounts_is_throttled(city: City) -> None:

@@ -56,10 +56,12 @@ def test_balance_is_read_after_verification(city: VoiceCity) -> None:
     assert call.ended_by == "caller-hangup"
 
 
-def test_caller_id_offers_the_account_but_still_asks_for_the_factor(city: VoiceCity) -> None:
-    call = city.call(["1", "1", "1", "2", "4821", "hangup"], caller=DANA_PHONE)
-    assert "For the account ending in 0 7 3 1, press 1" in call.said
-    assert "last 4 digits of the Social Security" in call.said
+def test_caller_id_offers_a_shortcut_that_still_asks_for_the_ssn_last4(city: VoiceCity) -> None:
+    call = city.call(["1", "1", "1", "4821", "hangup"], caller=DANA_PHONE)
+    offer = call.said.split("Please enter the last 4 digits")[0]
+    assert "The phone number you're calling from is on file" in offer
+    assert "0 7 3 1" not in offer and "ending in" not in offer  # nothing said before proof
+    assert "ending in 0 7 3 1 is verified" in call.said
     assert "total balance due" in call.said
 
 
@@ -233,7 +235,8 @@ def test_unenroll_from_paperless(city: VoiceCity) -> None:
 
 def test_no_email_on_file_texts_a_link_to_finish(city: VoiceCity) -> None:
     caller = "+13125550102"
-    call = city.call(["2", "5", "1", "1", "507#", "1", "hangup"], caller=caller)  # her phone
+    # Her phone is on file: 1 takes the caller-ID shortcut, verified by her SSN last 4.
+    call = city.call(["2", "5", "1", "3390", "1", "hangup"], caller=caller)
     assert "Le enviamos un mensaje de texto con un enlace" in call.said
     (text,) = [m for m in city.outbox(caller) if m.kind == "paperless.link"]
     assert "/paperless/" in text.body and "minutos" in text.body

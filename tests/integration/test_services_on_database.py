@@ -67,8 +67,11 @@ def test_lockout_persists_across_channels_and_agent_unlocks(city, uow_factory):
     verified = identity.verify_account("0012345678", FactorKind.SSN_LAST4, "6789",
                                        Requester(Channel.WEB, "s-web-2"))
     assert verified.account_id == city["account_id"]
-    actions = [e.action for e in city["accounts"].audit_trail(city["account_id"])]
-    assert actions[:2] == ["account.unlocked", "account.locked"]
+    trail = city["accounts"].audit_trail(city["account_id"])
+    # Newest first: the right answer tried while locked is on the trail too (issue 14 §2).
+    assert [e.action for e in trail[:3]] == ["account.unlocked", "verification.failed",
+                                             "account.locked"]
+    assert trail[1].detail.endswith("while locked")
 
 
 def test_pay_schedule_cancel_and_receipts(city):

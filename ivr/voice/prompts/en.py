@@ -34,9 +34,13 @@ PROMPTS: dict[str, str] = {
         "We couldn't complete the transfer from the agent, but you can continue here."),
     # --- identification -------------------------------------------------------------------
     "id_intro": "First, let's find your account.",
+    # The caller-ID shortcut names no account before the SSN/Tax ID last 4 has matched.
+    "id_hint": (
+        "The phone number you're calling from is on file with us. To verify with the last 4 "
+        "digits of the account holder's Social Security or Tax ID number, press 1. To enter "
+        "an account number instead, press 2."),
+    "id_hint_choose": "That matches more than one account.",
     "id_hint_one": "For the account ending in {last4}, press {digit}.",
-    "id_hint_intro": "I found accounts linked to the phone number you're calling from.",
-    "id_hint_other": "To use a different account, press {digit}.",
     "id_how": (
         "If you have a utility account number, press 1. To pay a general bill with a "
         "customer ID and bill number, press 2."),

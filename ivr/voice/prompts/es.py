@@ -35,9 +35,14 @@ PROMPTS: dict[str, str] = {
         "No pudimos completar la transferencia del agente, pero puede continuar aquí."),
     # --- identificación -----------------------------------------------------------------
     "id_intro": "Primero, busquemos su cuenta.",
+    # El atajo del identificador de llamadas no nombra ninguna cuenta antes de que coincidan
+    # los últimos 4 del Seguro Social o número de identificación fiscal.
+    "id_hint": (
+        "El número desde el que llama está registrado con nosotros. Para verificar con los "
+        "últimos 4 dígitos del Seguro Social o número de identificación fiscal del titular de "
+        "la cuenta, oprima 1. Para marcar un número de cuenta, oprima 2."),
+    "id_hint_choose": "Eso coincide con más de una cuenta.",
     "id_hint_one": "Para la cuenta que termina en {last4}, oprima {digit}.",
-    "id_hint_intro": "Encontré cuentas vinculadas al número desde el que llama.",
-    "id_hint_other": "Para usar otra cuenta, oprima {digit}.",
     "id_how": (
         "Si tiene un número de cuenta de servicios, oprima 1. Para pagar una factura general "
         "con un número de cliente y un número de factura, oprima 2."),

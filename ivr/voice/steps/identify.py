@@ -1,7 +1,9 @@
 """Identification before any account data (DESIGN §4): account number + street number or
-SSN/Tax ID last 4, or customer ID + bill number. A caller-ID match is offered, never trusted:
-the factor is always asked. Failures get one generic message; the domain counts them and
-locks the account on the third, across every channel."""
+SSN/Tax ID last 4, or customer ID + bill number. A caller ID on file is offered as a shortcut
+that names no account and needs the SSN/Tax ID last 4 (never the public street number); only
+once that matched does the caller hear the accounts it matched, to choose one. Failures get
+one generic message; the domain counts them and locks the account on the third, across
+every channel."""
 
 from __future__ import annotations
 
@@ -26,19 +28,19 @@ from ivr.voice.flow import (
 )
 from ivr.voice.speech import Characters, Line
 
-MAX_HINTS = 3
+CHOICES = "id_choices"  # the accounts the caller-ID shortcut verified, when several
 
 
-def _verified(turn: Turn, verified: VerifiedAccount) -> Outcome:
+def _verified(turn: Turn, account_id: int, account_number: str) -> Outcome:
     session = turn.session
-    session.account_id = verified.account_id
+    session.account_id = account_id
     session.verified_at = turn.container.clock.now()
-    turn.data["account_number"] = verified.account_number
+    turn.data["account_number"] = account_number
     target = str(turn.data.pop("after_identify", "menu"))
-    return goto(target, Line.of("id_verified", last4=Characters(verified.account_number[-4:])))
+    return goto(target, Line.of("id_verified", last4=Characters(account_number[-4:])))
 
 
-def _check(turn: Turn, verify: Callable[[Requester], VerifiedAccount],
+def _check(turn: Turn, verify: Callable[[Requester], list[VerifiedAccount]],
            invalid_prompt: str) -> Outcome:
     """Run one verification and say what came of it (the domain counts the failures)."""
     try:
@@ -49,41 +51,81 @@ def _check(turn: Turn, verify: Callable[[Requester], VerifiedAccount],
         return goto("identify", Line.of("id_failed"))
     except AccountLocked:
         return Transfer("locked_out", (Line.of("id_locked"),))
-    return _verified(turn, verified)
+    if len(verified) == 1:
+        return _verified(turn, verified[0].account_id, verified[0].account_number)
+    turn.data[CHOICES] = [[v.account_id, v.account_number] for v in verified]
+    return goto("id_choose")
 
 
 @register
 class Identify(Step):
-    """Offer the accounts whose phone on file matches the caller ID, if any."""
+    """Offer the caller-ID shortcut when the calling phone is on file; else the usual way."""
 
     name = "identify"
     needs_account = False
 
     def ask(self, turn: Turn) -> Ask | Outcome:
-        hints = turn.data.get("hints")
-        if hints is None:
-            found = (turn.container.identity_service().accounts_for_caller(turn.session.caller)
-                     if turn.session.caller else [])
-            hints = [hint.account_number for hint in found[:MAX_HINTS]]
-            turn.data["hints"] = hints
-        if not hints:
+        turn.data.pop(CHOICES, None)
+        if not turn.container.identity_service().can_verify_by_caller(turn.session.caller):
             return goto("id_how", Line.of("id_intro"))
-        lines = [Line.of("id_intro"), Line.of("id_hint_intro")]
-        lines += [Line.of("id_hint_one", last4=Characters(number[-4:]), digit=index)
-                  for index, number in enumerate(hints, start=1)]
-        lines.append(Line.of("id_hint_other", digit=len(hints) + 1))
-        return ask(*lines)
+        return ask(Line.of("id_intro"), Line.of("id_hint"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        hints: list[str] = turn.data.get("hints") or []
-        if heard.digits.isdigit() and len(heard.digits) == 1:
-            choice = int(heard.digits)
-            if 1 <= choice <= len(hints):
-                turn.data["account_number"] = hints[choice - 1]
-                return goto("id_factor_kind")
-            if choice == len(hints) + 1:
-                return goto("id_how")
+        if heard.digits == "1":
+            return goto("id_hint_last4")
+        if heard.digits == "2":
+            return goto("id_how")
         return retry(Line.of("not_understood"))
+
+
+@register
+class CallerLast4(Step):
+    """The caller-ID shortcut: the holder's SSN/Tax ID last 4, checked against the accounts
+    with this phone on file."""
+
+    name = "id_hint_last4"
+    kind = ENTRY
+    back = "identify"
+    needs_account = False
+
+    def ask(self, turn: Turn) -> Ask:
+        return entry(Line.of("id_last4"), num_digits=4)
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        return _check(turn, lambda requester: turn.container.identity_service().verify_by_caller(
+            heard.digits.rstrip("#"), requester), "id_last4_invalid")
+
+
+@register
+class ChooseVerifiedAccount(Step):
+    """The SSN/Tax ID last 4 matched several accounts (one holder's): now they may be named."""
+
+    name = "id_choose"
+    back = "identify"
+    needs_account = False
+
+    def ask(self, turn: Turn) -> Ask | Outcome:
+        choices = _choices(turn)
+        if not choices:
+            return goto("identify")
+        return ask(Line.of("id_hint_choose"), *(
+            Line.of("id_hint_one", last4=Characters(number[-4:]), digit=index)
+            for index, (_, number) in enumerate(choices, start=1)))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        choices = _choices(turn)
+        if heard.digits.isdigit() and 1 <= int(heard.digits) <= len(choices):
+            account_id, number = choices[int(heard.digits) - 1]
+            turn.data.pop(CHOICES, None)
+            return _verified(turn, account_id, number)
+        return retry(Line.of("not_understood"))
+
+
+def _choices(turn: Turn) -> list[tuple[int, str]]:
+    stored = turn.data.get(CHOICES)
+    if not isinstance(stored, list):
+        return []
+    return [(int(account_id), str(number)) for account_id, number in stored]
 
 
 @register
@@ -160,8 +202,8 @@ class Factor(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         kind = FactorKind(turn.data.get("factor_kind", FactorKind.STREET_NUMBER))
         number = str(turn.data.get("account_number", ""))
-        return _check(turn, lambda requester: turn.container.identity_service().verify_account(
-            number, kind, heard.digits.rstrip("#"), requester),
+        return _check(turn, lambda requester: [turn.container.identity_service().verify_account(
+            number, kind, heard.digits.rstrip("#"), requester)],
             "id_last4_invalid" if kind == FactorKind.SSN_LAST4 else "id_street_invalid")
 
 
@@ -185,6 +227,6 @@ class BillNumber(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         customer = str(turn.data.get("customer_id", ""))
-        return _check(turn, lambda requester: turn.container.identity_service()
-                      .verify_general_billing(customer, heard.digits.rstrip("#"), requester),
+        return _check(turn, lambda requester: [turn.container.identity_service()
+                      .verify_general_billing(customer, heard.digits.rstrip("#"), requester)],
                       "id_bill_invalid")
