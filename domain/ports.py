@@ -391,6 +391,15 @@ class SmsConsent(abc.ABC):
     def opt_in(self, phone: str, at: datetime, source: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class RecordedAttempt:
+    """A sign-in attempt just recorded (as a failure) and the failures before it."""
+
+    id: int
+    username_failures: list[datetime]  # newest first, since the username's last success
+    address_failures: list[datetime]  # newest first, any usernames
+
+
 class AgentStore(abc.ABC):
     """311 agents, their console sessions and sign-in attempts (short transactions of their
     own). Usernames are already normalized (lower-case) when they reach the store; sessions
@@ -445,6 +454,23 @@ class AgentStore(abc.ABC):
     @abc.abstractmethod
     def add_login_attempt(self, username: str, remote_addr: str, at: datetime,
                           succeeded: bool) -> None: ...
+
+    @abc.abstractmethod
+    def record_login_attempt(self, username: str, remote_addr: str, at: datetime, *,
+                             since: datetime, username_limit: int,
+                             address_limit: int) -> RecordedAttempt:
+        """Record a sign-in attempt as a failure, committed before this returns, with the
+        failures after `since` recorded before it (at most the limit of each). Attempts for
+        one username, or from one address, take turns: each one counts every attempt
+        recorded before it, so parallel attempts cannot all see the same count."""
+
+    @abc.abstractmethod
+    def mark_login_attempts_succeeded(self, attempt_ids: Sequence[int]) -> None:
+        """These attempts (recorded as failures while they were checked) succeeded."""
+
+    @abc.abstractmethod
+    def remove_login_attempt(self, attempt_id: int) -> None:
+        """Forget an attempt refused unchecked (throttled): it was no guess."""
 
     @abc.abstractmethod
     def username_failures(self, username: str, since: datetime, limit: int) -> list[datetime]:

@@ -4,16 +4,18 @@ scrypt hashes (domain/passwords.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from domain.adapters.database import SQLITE_BEGIN_OPTION
 from domain.adapters.metadata import metadata
 from domain.adapters.orm import UtcDateTime
 from domain.model import Agent, AgentRole, AgentSession
-from domain.ports import AgentStore
+from domain.ports import AgentStore, RecordedAttempt
 
 agents = sa.Table(
     "agents",
@@ -51,6 +53,9 @@ agent_login_attempts = sa.Table(
     sa.Column("succeeded", sa.Boolean, nullable=False),
 )
 
+
+# pg_advisory_xact_lock's first key: the sign-in throttle's own class of locks.
+_LOGIN_LOCK_CLASS = 0x61676E74  # "agnt"
 
 _AGENT_FIELDS = ("username", "display_name", "password_hash", "active", "created_at",
                  "password_changed_at", "last_login_at")
@@ -161,29 +166,76 @@ class SqlAgentStore(AgentStore):
                 username=username[:40], remote_addr=remote_addr[:45], at=at,
                 succeeded=succeeded))
 
+    def record_login_attempt(self, username: str, remote_addr: str, at: datetime, *,
+                             since: datetime, username_limit: int,
+                             address_limit: int) -> RecordedAttempt:
+        # One transaction that first takes this username's and this address's turn:
+        # PostgreSQL advisory locks (always the username's first, so two attempts never wait
+        # for each other crosswise), SQLite's write lock (BEGIN IMMEDIATE). Both are held to
+        # the commit, so the next attempt's count (a new statement, a new snapshot under READ
+        # COMMITTED) sees this one's row.
+        attempts = agent_login_attempts
+        writer = self._engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        with writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                for key in (f"user:{username[:40]}", f"addr:{remote_addr[:45]}"):
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:class, hashtext(:key))"),
+                                 {"class": _LOGIN_LOCK_CLASS, "key": key})
+            by_user = self._times(conn, self._username_failures(username, since), username_limit)
+            by_address = self._times(conn, self._address_failures(remote_addr, since),
+                                     address_limit)
+            attempt_id = int(conn.execute(attempts.insert().values(
+                username=username[:40], remote_addr=remote_addr[:45], at=at, succeeded=False)
+                .returning(attempts.c.id)).scalar_one())
+        return RecordedAttempt(id=attempt_id, username_failures=by_user,
+                               address_failures=by_address)
+
+    def mark_login_attempts_succeeded(self, attempt_ids: Sequence[int]) -> None:
+        if attempt_ids:
+            with self._engine.begin() as conn:
+                conn.execute(agent_login_attempts.update()
+                             .where(agent_login_attempts.c.id.in_(list(attempt_ids)))
+                             .values(succeeded=True))
+
+    def remove_login_attempt(self, attempt_id: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(agent_login_attempts.delete()
+                         .where(agent_login_attempts.c.id == attempt_id,
+                                agent_login_attempts.c.succeeded.is_(False)))
+
     def username_failures(self, username: str, since: datetime, limit: int) -> list[datetime]:
+        with self._engine.connect() as conn:
+            return self._times(conn, self._username_failures(username, since), limit)
+
+    def address_failures(self, remote_addr: str, since: datetime,
+                         limit: int) -> list[datetime]:
+        with self._engine.connect() as conn:
+            return self._times(conn, self._address_failures(remote_addr, since), limit)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _username_failures(username: str, since: datetime) -> sa.Select[Any]:
         attempts = agent_login_attempts
         last_success = (sa.select(sa.func.max(attempts.c.id))
                         .where(attempts.c.username == username, attempts.c.succeeded.is_(True))
                         .scalar_subquery())
-        return self._times(sa.select(attempts.c.at).where(
+        return sa.select(attempts.c.at).where(
             attempts.c.username == username, attempts.c.succeeded.is_(False),
-            attempts.c.at > since, attempts.c.id > sa.func.coalesce(last_success, 0)), limit)
+            attempts.c.at > since, attempts.c.id > sa.func.coalesce(last_success, 0))
 
-    def address_failures(self, remote_addr: str, since: datetime,
-                         limit: int) -> list[datetime]:
+    @staticmethod
+    def _address_failures(remote_addr: str, since: datetime) -> sa.Select[Any]:
         attempts = agent_login_attempts
-        return self._times(sa.select(attempts.c.at).where(
+        return sa.select(attempts.c.at).where(
             attempts.c.remote_addr == remote_addr, attempts.c.succeeded.is_(False),
-            attempts.c.at > since), limit)
+            attempts.c.at > since)
 
-    # --- helpers ------------------------------------------------------------------------
-
-    def _times(self, query: sa.Select[Any], limit: int) -> list[datetime]:
+    @staticmethod
+    def _times(conn: Connection, query: sa.Select[Any], limit: int) -> list[datetime]:
         query = query.order_by(agent_login_attempts.c.at.desc(),
                                agent_login_attempts.c.id.desc()).limit(max(1, limit))
-        with self._engine.connect() as conn:
-            return list(conn.execute(query).scalars())
+        return list(conn.execute(query).scalars())
 
     def _one_agent(self, query: sa.Select[Any]) -> Agent | None:
         with self._engine.connect() as conn:

@@ -6,9 +6,11 @@
   that window), after `max_session_hours` in any case (a shift), and when the agent's
   password changes or the agent is deactivated.
 - Sign-in is throttled per username (failures since its last successful sign-in) and per
-  address (any usernames) within a window, checked before the password, so a right password
-  does not help while throttled. Unknown usernames, wrong passwords and deactivated agents
-  get one and the same message, after the same scrypt work.
+  address (any usernames) within a window. Each attempt is recorded as a failure before it is
+  counted and before the password is checked (see _count_attempt), so a right password does
+  not help while throttled and parallel guesses cannot slip past the limit. Unknown
+  usernames, wrong passwords and deactivated agents get one and the same message, after the
+  same scrypt work.
 - Every event goes to the audit trail (channel "agent"); no password, nothing typed in the
   password field and no token ever does.
 - Managing agents (add, set a password, deactivate) takes a system operator (the CLI) or an
@@ -124,21 +126,18 @@ class AgentAuthService:
         address = _address(remote_addr)
         typed = password if isinstance(password, str) else ""
         agent = self._store.by_username(name) if name is not None else None
-        retry = self._throttled(name, address, now)
-        if retry is not None:
-            minutes, why = retry
-            self._sign_in_failed(agent, f"throttled ({why}) from {address}")
-            raise LoginThrottled(minutes)
-        # The same scrypt work whether or not the agent exists: no timing oracle.
+        attempt = self._count_attempt(agent, name, address, now)
+        # The same scrypt work whether or not the agent exists: no timing oracle. A password
+        # longer than any an agent can have is never cut down to one that matches.
+        too_long = len(typed) > MAX_PASSWORD_LENGTH
         stored = agent.password_hash if agent is not None else _dummy_hash()
-        matches = verify_password(typed if len(typed) <= MAX_PASSWORD_LENGTH else "", stored)
-        if agent is None or not matches or not agent.active or len(typed) > MAX_PASSWORD_LENGTH:
+        matches = verify_password("" if too_long else typed, stored)
+        if agent is None or not matches or not agent.active or too_long:
             why = ("unknown username" if agent is None else
                    "deactivated agent" if not agent.active else "wrong password")
-            self._store.add_login_attempt(name or _INVALID_USERNAME, address, now, False)
-            self._sign_in_failed(agent, f"{why} from {address}")
+            self._sign_in_failed(agent, f"{why} from {address}")  # the attempt stays a failure
             raise LoginFailed()
-        self._store.add_login_attempt(agent.username, address, now, True)
+        self._store.mark_login_attempts_succeeded([attempt])
         self._store.record_login(_id(agent), now)
         token = secrets.token_urlsafe(32)
         session_id = self._store.add_session(hash_token(token), _id(agent), now, address)
@@ -182,25 +181,41 @@ class AgentAuthService:
             return None
         return self._store.open_session(hash_token(token))
 
-    def _throttled(self, name: str | None, address: str,
-                   now: datetime) -> tuple[int, str] | None:
-        """(minutes until a sign-in is allowed again, why) while throttled, else None."""
+    def _count_attempt(self, agent: Agent | None, name: str | None, address: str,
+                       now: datetime) -> int:
+        """Record this attempt as a failure and refuse it (LoginThrottled) if the failures
+        before it already reach a limit; returns the attempt's id. Only then may the caller
+        check a password or code, and mark the attempt succeeded if it is right.
+
+        Why a burst of parallel guesses cannot get past a limit of L: the store records an
+        attempt and counts the ones before it in one turn per username and per address
+        (AgentStore.record_login_attempt), so parallel attempts are counted one after the
+        other and the k-th sees the k-1 before it. An attempt that goes on to be checked is
+        never removed, so exactly the first L are checked and every later one is refused
+        until they leave the window. A throttled attempt removes its row afterwards (it was
+        no guess, so retrying while throttled does not extend the pause).
+        """
         window = timedelta(minutes=self._policy.failure_window_minutes)
-        since = now - window
         per_username = self._policy.max_failures_per_username
         per_address = self._policy.max_failures_per_address
-        checks = [(self._store.address_failures(address, since, per_address), per_address,
-                   "address")]
-        if name is not None:
-            checks.append((self._store.username_failures(name, since, per_username),
-                           per_username, "username"))
+        recorded = self._store.record_login_attempt(
+            name or _INVALID_USERNAME, address, now, since=now - window,
+            username_limit=per_username, address_limit=per_address)
+        checks = [(recorded.address_failures, per_address, "address")]
+        if name is not None:  # an impossible username counts for its address only
+            checks.append((recorded.username_failures, per_username, "username"))
         waits = []
         for times, limit, why in checks:
             if len(times) >= limit:
                 # Allowed again once the limit-th newest failure has left the window.
                 seconds = (times[limit - 1] + window - now).total_seconds()
                 waits.append((max(1, math.ceil(seconds / 60)), why))
-        return max(waits) if waits else None
+        if waits:
+            self._store.remove_login_attempt(recorded.id)
+            minutes, why = max(waits)
+            self._sign_in_failed(agent, f"throttled ({why}) from {address}")
+            raise LoginThrottled(minutes)
+        return recorded.id
 
     def _check_password(self, password: object, username: str) -> None:
         minimum = self._policy.min_password_length

@@ -8,7 +8,8 @@ stored with hashes computed once per run, and throttle tests use small limits.""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -36,6 +37,7 @@ from domain.errors import (
 )
 from domain.model import Actor, Agent, AgentRole, Channel
 from domain.passwords import hash_password, verify_password
+from domain.services import agent_auth
 from domain.services.agent_auth import AgentAuthService
 from domain.services.links import hash_token
 
@@ -556,6 +558,26 @@ def test_store_on_each_database(database_url: str) -> None:
         assert len(store.address_failures("2.2.2.2", since, 10)) == 3
         assert store.address_failures("1.1.1.1", since, 10) == [now]
         assert store.address_failures("9.9.9.9", since, 10) == []
+
+        # Recording an attempt: a failure, counted with the ones before it.
+        later = now + timedelta(minutes=5)
+        recorded = store.record_login_attempt("r.alvarez", "2.2.2.2", later, since=since,
+                                              username_limit=10, address_limit=2)
+        assert recorded.username_failures == [now + timedelta(minutes=4),
+                                              now + timedelta(minutes=2)]
+        assert recorded.address_failures == [now + timedelta(minutes=4),
+                                             now + timedelta(minutes=3)]
+        assert store.username_failures("r.alvarez", since, 10)[0] == later
+        store.mark_login_attempts_succeeded([recorded.id])
+        assert store.username_failures("r.alvarez", since, 10) == []
+        store.remove_login_attempt(recorded.id)  # a success is never removed
+        refused = store.record_login_attempt("ghost", "3.3.3.3", later, since=since,
+                                             username_limit=5, address_limit=5)
+        assert refused.username_failures == [now + timedelta(minutes=3)]
+        assert refused.address_failures == []
+        store.remove_login_attempt(refused.id)
+        assert store.address_failures("3.3.3.3", since, 10) == []
+        assert len(store.address_failures("2.2.2.2", since, 10)) == 3
     finally:
         console.container.dispose()
 
@@ -592,3 +614,103 @@ def test_demo_agents_never_overwrite_an_existing_agent(console: Console) -> None
     assert seed_demo_agents(console.engine, START) == []
     rosa = console.store.by_username("r.alvarez")
     assert rosa is not None and verify_password(ROSA_PASSWORD, rosa.password_hash)
+
+
+# --- a burst of parallel guesses (PostgreSQL: real concurrency) -------------------------------
+
+
+class CountingScrypt:
+    """Wraps the real verify_password to count how often scrypt runs; `started(n)` is set
+    once n verifications have begun. Nothing is faked: every call runs real scrypt."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+        self.started = threading.Event()
+        self._n = n
+        real = agent_auth.verify_password
+
+        def counting(password: str, stored: str) -> bool:
+            with self._lock:
+                self.calls += 1
+                if self.calls >= self._n:
+                    self.started.set()
+            return real(password, stored)
+
+        monkeypatch.setattr(agent_auth, "verify_password", counting)
+
+
+def _burst(attempts: list[Callable[[], object]]) -> list[BaseException | None]:
+    """Run every attempt in a thread of its own, all released at once; each one's error."""
+    barrier = threading.Barrier(len(attempts))
+    results: list[BaseException | None] = [None] * len(attempts)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            attempts[i]()
+        except BaseException as exc:  # collected for the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+@pytest.fixture
+def any_console(database_url: str) -> Iterator[Console]:
+    """A console on each database (PostgreSQL for real concurrency; SQLite too)."""
+    yield from _console(database_url, migrate=False)
+
+
+def test_parallel_guesses_cannot_get_past_the_username_limit(
+        any_console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    console = any_console
+    scrypt = CountingScrypt(monkeypatch, n=5)
+    service = console.with_policy(AgentPolicy(max_failures_per_username=5))
+    right: dict[str, BaseException | None] = {}
+
+    def right_password_inside_the_burst() -> None:
+        # Starts once 5 guesses are being checked, while the rest are still arriving.
+        assert scrypt.started.wait(timeout=60)
+        try:
+            service.log_in("r.alvarez", ROSA_PASSWORD, "10.7.7.7")
+        except BaseException as exc:
+            right["error"] = exc
+
+    inside = threading.Thread(target=right_password_inside_the_burst)
+    inside.start()
+    results = _burst([lambda: service.log_in("r.alvarez", WRONG, ADDRESS)] * 15)
+    inside.join(timeout=60)
+
+    # Attempts take turns to be counted: exactly the first 5 guesses ran scrypt, and the
+    # right password was refused before it.
+    assert scrypt.calls == 5
+    failed = [r for r in results if isinstance(r, LoginFailed)]
+    throttled = [r for r in results if isinstance(r, LoginThrottled)]
+    assert (len(failed), len(throttled)) == (5, 10)
+    assert isinstance(right.get("error"), LoginThrottled)
+    with pytest.raises(LoginThrottled):  # right after the burst
+        service.log_in("r.alvarez", ROSA_PASSWORD, "10.7.7.8")
+    assert console.rows(agent_sessions) == []
+    # Throttled attempts left no row: only the guesses that were checked count.
+    assert len(console.rows(agent_login_attempts)) == len(failed)
+
+
+def test_parallel_guesses_cannot_get_past_the_address_limit(
+        any_console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    console = any_console
+    scrypt = CountingScrypt(monkeypatch, n=5)
+    service = console.with_policy(AgentPolicy(max_failures_per_address=5))
+    results = _burst([lambda i=i: service.log_in(f"made.up.{i}", WRONG, ADDRESS)
+                      for i in range(20)])
+    assert scrypt.calls == 5
+    assert sum(isinstance(r, LoginFailed) for r in results) == 5
+    assert sum(isinstance(r, LoginThrottled) for r in results) == 15
+    with pytest.raises(LoginThrottled):
+        service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+    service.log_in("m.chen", MARCUS_PASSWORD, "10.1.2.99")  # another address is not locked
