@@ -26,12 +26,13 @@ class AgentDesk:
         self.client = self.app.test_client()
 
     def sign_in(self, username: str = AGENT[0], password: str = AGENT[1],
-                remote_addr: str = "10.0.0.7") -> TestResponse:
+                remote_addr: str = "10.0.0.7",
+                headers: dict[str, str] | None = None) -> TestResponse:
         page = self.client.get("/agent/login")
         return self._keep(self.client.post(
             "/agent/login", data={"csrf_token": csrf_of(page), "username": username,
                                   "password": password},
-            environ_base={"REMOTE_ADDR": remote_addr}))
+            environ_base={"REMOTE_ADDR": remote_addr}, headers=headers))
 
     def get(self, path: str) -> TestResponse:
         return self._keep(self.client.get(path))

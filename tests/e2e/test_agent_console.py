@@ -11,6 +11,7 @@ import pytest
 
 from domain.adapters.clock import FixedClock
 from ivr.phone_simulator import FlaskTransport, PhoneCall
+from ivr.twilio_signature import sign
 from tests.e2e.agent_support import AGENT, SUPERVISOR, AgentDesk, csrf_of, text_of
 from tests.e2e.test_voice_calls import identify, pay_now
 from tests.e2e.voice_support import APPROVED_CARD, DANA, VICTOR, VoiceCity, voice_city
@@ -366,3 +367,69 @@ def test_only_supervisors_see_agent_activity(city: VoiceCity, desk: AgentDesk) -
     assert "agent:r.alvarez" in text and "account.viewed_by_agent" in text
     assert "Agent activity" in text_of(boss.get("/agent"))
 
+
+
+# --- behind a reverse proxy ---------------------------------------------------------------------
+
+PROXY = "10.0.0.2"  # the city's load balancer, as the app sees it
+ATTACKER = "198.51.100.66"
+PUBLIC = "https://pay.riverton.example.gov"
+
+
+def login_attempt_addresses(city: VoiceCity) -> set[str]:
+    return {r.remote_addr for r in city.rows("SELECT remote_addr FROM agent_login_attempts")}
+
+
+def test_behind_a_trusted_proxy_an_attacker_locks_only_their_own_address(
+        tmp_path: Path) -> None:
+    for city in voice_city(tmp_path, PAYLINE_TRUSTED_PROXIES="1", PAYLINE_PUBLIC_URL=PUBLIC):
+        attacker = AgentDesk(city.app)
+        for i in range(20):
+            # The attacker forges an address of their own; the proxy appends the real one.
+            forged = {"X-Forwarded-For": f"10.9.9.{i}, {ATTACKER}",
+                      "X-Forwarded-Proto": "https"}
+            assert attacker.sign_in(f"made.up.{i}", "not-a-password-at-all", PROXY,
+                                    forged).status_code == 401
+        refused = attacker.sign_in(*AGENT, PROXY, {"X-Forwarded-For": ATTACKER})
+        assert refused.status_code == 429
+        assert login_attempt_addresses(city) == {ATTACKER}
+        # Every other agent comes through the same proxy, from their own desk.
+        rosa = AgentDesk(city.app)
+        done = rosa.sign_in(*AGENT, PROXY, {"X-Forwarded-For": "203.0.113.20",
+                                            "X-Forwarded-Proto": "https"})
+        assert done.status_code == 302
+        cookie = done.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        (session,) = city.rows("SELECT remote_addr FROM agent_sessions")
+        assert session.remote_addr == "203.0.113.20"
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_is_ignored(city: VoiceCity) -> None:
+    attacker = AgentDesk(city.app)
+    for i in range(20):
+        assert attacker.sign_in(f"made.up.{i}", "not-a-password-at-all", ATTACKER,
+                                {"X-Forwarded-For": f"203.0.113.{i}"}).status_code == 401
+    # A new forged address is no fresh budget: the throttle keys on the real peer.
+    refused = attacker.sign_in(*AGENT, ATTACKER, {"X-Forwarded-For": "203.0.113.200"})
+    assert refused.status_code == 429
+    assert login_attempt_addresses(city) == {ATTACKER}
+    # Nor can a forged header put an agent's own address into the throttle.
+    assert AgentDesk(city.app).sign_in(*AGENT, "10.0.0.7").status_code == 302
+
+
+def test_twilio_signatures_still_check_behind_the_trusted_proxy(tmp_path: Path) -> None:
+    for city in voice_city(tmp_path, PAYLINE_TRUSTED_PROXIES="1", PAYLINE_PUBLIC_URL=PUBLIC):
+        channels = city.app.extensions["payline.channels"]
+        params = {"CallSid": "CA" + "ab" * 16, "From": "+13125550199"}
+        proxied = {"X-Forwarded-For": "54.172.60.1", "X-Forwarded-Proto": "https",
+                   "X-Forwarded-Host": "evil.example", "Host": "payline-web:5000"}
+        client = city.app.test_client()
+        signed = sign(PUBLIC + "/voice/incoming", params, channels.twilio_auth_token)
+        ok = client.post("/voice/incoming", data=params,
+                         headers={**proxied, "X-Twilio-Signature": signed})
+        assert ok.status_code == 200
+        # Signed for the host an attacker forwarded: refused (the public URL is the truth).
+        forged = sign("https://evil.example/voice/incoming", params,
+                      channels.twilio_auth_token)
+        assert client.post("/voice/incoming", data=params,
+                           headers={**proxied, "X-Twilio-Signature": forged}).status_code == 403

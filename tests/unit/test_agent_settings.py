@@ -9,6 +9,7 @@ import pytest
 from domain.config import AgentPolicy, Settings
 from domain.errors import LoginFailed, LoginThrottled
 from domain.model import Agent, AgentRole
+from ivr.config import ChannelSettings
 from tests.unit.conftest import CHICAGO
 
 
@@ -62,3 +63,14 @@ def test_agent_model() -> None:
     assert agent.is_supervisor and agent.active and agent.last_login_at is None
     assert str(agent.actor) == "agent:m.chen"
     assert "secret-hash" not in repr(agent)
+
+
+def test_trusted_proxies_default_to_none() -> None:
+    assert ChannelSettings.from_env({}).trusted_proxies == 0
+    assert ChannelSettings.from_env({"PAYLINE_TRUSTED_PROXIES": " 2 "}).trusted_proxies == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.0", "6", "²", "1 2"])
+def test_trusted_proxies_must_be_a_small_whole_number(value: str) -> None:
+    with pytest.raises(ValueError, match="PAYLINE_TRUSTED_PROXIES"):
+        ChannelSettings.from_env({"PAYLINE_TRUSTED_PROXIES": value})
