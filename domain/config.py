@@ -75,6 +75,10 @@ class VerificationPolicy:
     requester_window_minutes: int = 60
 
 
+# PCI DSS 4.0 requirement 8.3.6: passwords of at least 12 characters. No setting goes lower.
+MIN_AGENT_PASSWORD_LENGTH = 12
+
+
 @dataclass(frozen=True)
 class AgentPolicy:
     """311 console sign-in: session lifetimes and the login throttle."""
@@ -84,7 +88,7 @@ class AgentPolicy:
     max_failures_per_username: int = 5
     max_failures_per_address: int = 20
     failure_window_minutes: int = 15
-    min_password_length: int = 12
+    min_password_length: int = MIN_AGENT_PASSWORD_LENGTH
 
     def __post_init__(self) -> None:
         for name in ("idle_minutes", "max_session_hours", "max_failures_per_username",
@@ -94,6 +98,10 @@ class AgentPolicy:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"AgentPolicy.{name} must be a whole number of at least 1, "
                                  f"not {value!r}")
+        if self.min_password_length < MIN_AGENT_PASSWORD_LENGTH:
+            raise ValueError("AgentPolicy.min_password_length must be at least "
+                             f"{MIN_AGENT_PASSWORD_LENGTH} (PCI DSS 8.3.6), not "
+                             f"{self.min_password_length}")
 
 
 def _whole_number(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:

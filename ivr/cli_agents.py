@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from domain.config import MIN_AGENT_PASSWORD_LENGTH
 from domain.model import Actor, AgentRole
-from domain.services.agent_auth import normalize_username
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH, normalize_username
 from ivr.cli_support import CliError, friendly_errors, open_container
 
 _STDIN_HELP = ("Read the password from the first line of standard input (for "
@@ -114,7 +115,9 @@ def _read_password(from_stdin: bool) -> str:
         if not typed:
             raise CliError("--password-stdin: standard input has no password on its first line.")
         return typed
-    prompted: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    prompted: str = click.prompt(
+        f"Password ({MIN_AGENT_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters)",
+        hide_input=True, confirmation_prompt=True)
     return prompted
 
 

@@ -35,8 +35,12 @@ from domain.passwords import hash_password, verify_password
 from domain.ports import AgentStore, Clock, UnitOfWork
 from domain.services.links import hash_token
 
-USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
+MAX_USERNAME_LENGTH = 40
+USERNAME = re.compile(rf"[a-z0-9._-]{{3,{MAX_USERNAME_LENGTH}}}")
 MAX_DISPLAY_NAME = 80
+# The longest password an agent may have: one limit for setting it (the CLI, the service) and
+# for typing it (the sign-in form's maxlength). Longer is refused, never cut short. The least
+# is AgentPolicy.min_password_length (12, PCI DSS 4.0 8.3.6).
 MAX_PASSWORD_LENGTH = 256
 _MAX_TOKEN = 100
 _MAX_ADDRESS = 45
@@ -53,7 +57,7 @@ def normalize_username(text: object) -> str | None:
         return None
     name = text.strip()
     # ASCII before lower-casing: "\u212a".lower() is "k" (the Kelvin sign).
-    if not name.isascii() or len(name) > 40:
+    if not name.isascii() or len(name) > MAX_USERNAME_LENGTH:
         return None
     name = name.lower()
     return name if USERNAME.fullmatch(name) else None

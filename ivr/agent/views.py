@@ -35,6 +35,7 @@ from domain.model import Channel, Handoff, HandoffStatus
 from domain.phone import mask_phone, national_format
 from domain.ports import ConcurrencyConflict
 from domain.services.account_lookup import SEARCH_LABELS, AccountSearch, SearchBy
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH
 from domain.services.handoffs import INTENTS, OUTCOMES, REASONS
 from domain.services.transfers import VERIFICATION_METHODS
 from ivr.agent.auth import (
@@ -121,7 +122,8 @@ def _context() -> dict[str, Any]:
     return {**page_context(_container().settings), "policy": _container().settings.agents,
             "agent": session.agent if session else None,
             "csrf_field": CSRF_FIELD, "csrf": csrf_token() if session else "",
-            "mask_phone": mask_phone}
+            "mask_phone": mask_phone, "max_username": MAX_USERNAME_LENGTH,
+            "max_password": MAX_PASSWORD_LENGTH}
 
 
 # --- signing in and out ------------------------------------------------------------------
@@ -144,8 +146,9 @@ def login_submit() -> Any:
     if not csrf_matches(LOGIN_CSRF_KEY, request.form.get(CSRF_FIELD)):
         return _login_again("This sign-in form expired. Please try again.", nxt, 400)
     try:
-        token, _ = auth_service().log_in(request.form.get("username", "")[:MAX_FIELD],
-                                         request.form.get("password", "")[:MAX_FIELD],
+        # Passed whole: the service refuses what is too long, a cut-down password could match.
+        token, _ = auth_service().log_in(request.form.get("username", ""),
+                                         request.form.get("password", ""),
                                          request.remote_addr or "unknown")
     except LoginThrottled as exc:
         return _login_again(exc.detail, nxt, 429)
@@ -159,7 +162,7 @@ def login_submit() -> Any:
 def _login_again(error: str, nxt: str, status: int) -> tuple[str, int]:
     return render_template("agent/login.html", error=error, next=nxt,
                            login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
-                           username=request.form.get("username", "")[:40]), status
+                           username=request.form.get("username", "")[:MAX_USERNAME_LENGTH]), status
 
 
 @agent.post("/logout")

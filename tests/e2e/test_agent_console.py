@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from domain.adapters.clock import FixedClock
+from domain.model import Actor
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH
 from ivr.phone_simulator import FlaskTransport, PhoneCall
 from ivr.twilio_signature import sign
 from tests.e2e.agent_support import AGENT, SUPERVISOR, AgentDesk, csrf_of, text_of
@@ -96,6 +98,17 @@ def test_a_failed_sign_in_says_the_same_thing_every_time(city: VoiceCity, userna
     assert response.status_code == 401
     assert "That username and password do not match." in text_of(response)
     assert "payline_agent=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_form_takes_the_longest_password_whole(city: VoiceCity) -> None:
+    longest = "riverton-" + "x" * (MAX_PASSWORD_LENGTH - 9)
+    city.container.agent_auth_service().set_password(AGENT[0], longest,
+                                                     Actor.system("cli:test"))
+    page = AgentDesk(city.app).get("/agent/login").get_data(as_text=True)
+    assert f'maxlength="{MAX_PASSWORD_LENGTH}"' in page
+    assert AgentDesk(city.app).sign_in(AGENT[0], longest).status_code == 302
+    # One character more is refused, never cut down to the password that matches.
+    assert AgentDesk(city.app).sign_in(AGENT[0], longest + "y").status_code == 401
 
 
 def test_a_sign_in_without_the_form_token_is_refused(city: VoiceCity) -> None:

@@ -38,7 +38,7 @@ from domain.errors import (
 from domain.model import Actor, Agent, AgentRole, Channel
 from domain.passwords import hash_password, verify_password
 from domain.services import agent_auth
-from domain.services.agent_auth import AgentAuthService
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH, AgentAuthService
 from domain.services.links import hash_token
 
 CITY_TZ = ZoneInfo("America/Chicago")
@@ -413,6 +413,22 @@ def test_weak_passwords_are_refused(console: Console) -> None:
             with pytest.raises(InvalidAgentDetails, match=why):
                 action(typed)
     assert [a.username for a in console.service.agents()] == ["m.chen", "r.alvarez"]
+
+
+def test_the_longest_password_is_kept_whole(console: Console) -> None:
+    longest = "ü" * MAX_PASSWORD_LENGTH
+    console.service.set_password("r.alvarez", longest, OPERATOR)
+    console.service.log_in("r.alvarez", longest, ADDRESS)
+    for typed in (longest + "x", longest[:-1]):  # never cut down to one that matches
+        with pytest.raises(LoginFailed):
+            console.service.log_in("r.alvarez", typed, ADDRESS)
+
+
+def test_the_demo_agents_passwords_meet_the_policy(console: Console) -> None:
+    # The demo agents are seeded without the service: their passwords must pass its rules.
+    for demo in DEMO_AGENTS:
+        assert len(demo.password) >= AgentPolicy().min_password_length
+        console.service.set_password("r.alvarez", demo.password, OPERATOR)
 
 
 def test_bad_names_roles_and_unknown_agents(console: Console) -> None:

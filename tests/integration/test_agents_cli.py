@@ -14,6 +14,7 @@ from domain.adapters.agent_store import agents
 from domain.adapters.orm import accounts_table, audit_events_table
 from domain.config import Settings
 from domain.passwords import verify_password
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH
 from ivr.cli import main
 
 Invoke = Callable[..., Result]
@@ -119,6 +120,23 @@ def test_add_errors_are_one_line(migrated: Invoke, env: dict[str, str]) -> None:
                     ).exit_code == 2
     assert [r.username for r in rows(env, agents)] == ["j.doe"]
     assert not [e for e in rows(env, audit_events_table) if PASSWORD in str(tuple(e))]
+
+
+def test_the_cli_holds_passwords_to_the_same_limits_as_the_form(migrated: Invoke,
+                                                                env: dict[str, str]) -> None:
+    longest = "p" * MAX_PASSWORD_LENGTH
+    assert "at most 256 characters" in one_line_error(migrated(
+        "agents", "add", "j.doe", "--name", "Jane Doe", "--password-stdin",
+        input=longest + "x\n"))
+    assert "at least 12 characters" in one_line_error(migrated(
+        "agents", "add", "j.doe", "--name", "Jane Doe", "--password-stdin",
+        input="eleven-char\n"))
+    prompted = migrated("agents", "add", "j.doe", "--name", "Jane Doe",
+                        input=f"{longest}\n{longest}\n")
+    assert prompted.exit_code == 0 and "(12 to 256 characters)" in prompted.output
+    (row,) = rows(env, agents)
+    assert verify_password(longest, row.password_hash)  # kept whole, not cut short
+    assert not verify_password(longest[:200], row.password_hash)
 
 
 def test_set_password_and_deactivate(migrated: Invoke, env: dict[str, str]) -> None:

@@ -46,6 +46,13 @@ def test_policy_refuses_nonsense() -> None:
         AgentPolicy(max_failures_per_username=True)
 
 
+@pytest.mark.parametrize("length", [1, 8, 11])
+def test_no_policy_allows_passwords_shorter_than_pci_dss_requires(length: int) -> None:
+    with pytest.raises(ValueError, match=r"at least 12 \(PCI DSS 8.3.6\)"):
+        AgentPolicy(min_password_length=length)
+    assert AgentPolicy(min_password_length=16).min_password_length == 16
+
+
 def test_errors_are_polite_and_generic() -> None:
     assert LoginFailed().detail == "That username and password do not match."
     throttled = LoginThrottled(11)
