@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -24,6 +24,7 @@ from domain.services.agent_auth import AgentAuthService
 
 COOKIE = "payline_agent"
 CSRF_FIELD = "csrf_token"
+_MAX_NEXT = 500
 
 View = Callable[..., Any]
 
@@ -66,12 +67,20 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console: never another site (an open redirect)."""
-    if not target:
-        return url_for("agent.home")
+    """Where to go after signing in: only a path inside the console, never another site (an
+    open redirect) and never a control character, typed or %-encoded (a CR/LF would split
+    the Location header); anything else goes to the queue."""
+    home = url_for("agent.home")
+    if not isinstance(target, str) or not target or len(target) > _MAX_NEXT:
+        return home
+    decoded = unquote(target)
+    if not (target.isascii() and target.isprintable()) or not decoded.isprintable():
+        return home  # isprintable() is False for CR, LF, NUL, DEL, U+2028, NBSP, ...
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/agent") or "\\" in target:
-        return url_for("agent.home")
+    path = unquote(parts.path)
+    if (parts.scheme or parts.netloc or not (path == "/agent" or path.startswith("/agent/"))
+            or "\\" in decoded or "//" in path or "/." in path):
+        return home
     return target
 
 

@@ -63,6 +63,10 @@ agent = Blueprint("agent", __name__, url_prefix="/agent", static_folder="../stat
 LOGIN_CSRF_KEY = "agent_login_csrf"
 MAX_BODY = 16 * 1024
 MAX_FIELD = 200
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no id, and asking the
+# database for one overflows (on SQLite above 2**63). Routes and form fields stop it first.
+MAX_ID = 2**31 - 1
+ID = f"int(min=1, max={MAX_ID})"  # the URL converter for an id in a console route
 LANGUAGES = {"en": "English", "es": "Spanish"}
 
 
@@ -186,7 +190,7 @@ def home() -> str:
                            search_labels=SEARCH_LABELS, describe=_describe)
 
 
-@agent.get("/handoffs/<int:handoff_id>")
+@agent.get(f"/handoffs/<{ID}:handoff_id>")
 @requires_agent
 def handoff(handoff_id: int) -> Any:
     found = _container().handoff_service().get(handoff_id)
@@ -199,14 +203,14 @@ def handoff(handoff_id: int) -> Any:
                            search_labels=SEARCH_LABELS)
 
 
-@agent.post("/handoffs/<int:handoff_id>/take")
+@agent.post(f"/handoffs/<{ID}:handoff_id>/take")
 @requires_agent
 def take_handoff(handoff_id: int) -> Any:
     return _act(lambda: _container().handoff_service().take(handoff_id, _actor()),
                 f"You have handoff {handoff_id}.", url_for("agent.handoff", handoff_id=handoff_id))
 
 
-@agent.post("/handoffs/<int:handoff_id>/close")
+@agent.post(f"/handoffs/<{ID}:handoff_id>/close")
 @requires_agent
 def close_handoff(handoff_id: int) -> Any:
     outcome = request.form.get("outcome", "")
@@ -219,10 +223,9 @@ def close_handoff(handoff_id: int) -> Any:
 @requires_agent
 def find_handoff() -> Any:
     """A resident who texted or chatted calls 311 and reads out their reference number."""
-    reference = _field("reference").lstrip("#")
-    if reference.isdigit() and len(reference) < 10:
-        if _container().handoff_service().get(int(reference)) is not None:
-            return redirect(url_for("agent.handoff", handoff_id=int(reference)))
+    reference = _id_param(_field("reference").lstrip("#"))
+    if reference is not None and _container().handoff_service().get(reference) is not None:
+        return redirect(url_for("agent.handoff", handoff_id=reference))
     flash("No handoff has that reference. Check the number with the resident.", "error")
     return redirect(url_for("agent.home"))
 
@@ -256,7 +259,7 @@ def _search_page(matches: list[Any], query: AccountSearch | None, error: str | N
                            handoff_id=handoff_id, search_labels=SEARCH_LABELS), status
 
 
-@agent.get("/accounts/<int:account_id>")
+@agent.get(f"/accounts/<{ID}:account_id>")
 @requires_agent
 def account(account_id: int) -> Any:
     try:
@@ -272,7 +275,7 @@ def account(account_id: int) -> Any:
         languages=LANGUAGES, describe=_describe)
 
 
-@agent.post("/accounts/<int:account_id>/unlock")
+@agent.post(f"/accounts/<{ID}:account_id>/unlock")
 @requires_agent
 def unlock(account_id: int) -> Any:
     handoff_id = _handoff_param(request.form.get("handoff"))
@@ -286,7 +289,7 @@ def unlock(account_id: int) -> Any:
                 page)
 
 
-@agent.post("/accounts/<int:account_id>/transfer")
+@agent.post(f"/accounts/<{ID}:account_id>/transfer")
 @requires_agent
 def transfer(account_id: int) -> Any:
     handoff_id = _handoff_param(request.form.get("handoff"))
@@ -341,7 +344,16 @@ def _act(action: Any, done: str, page: str, back: str | None = None) -> Any:
 
 
 def _handoff_param(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return _id_param(value)
+
+
+def _id_param(value: str | None) -> int | None:
+    """An id typed or carried in a form or query: ASCII digits only ("²".isdigit() is True,
+    but int("²") fails), within what the database holds; None for anything else."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def _waited(handoff: Handoff, now: datetime) -> str:

@@ -62,3 +62,34 @@ def text_of(response: TestResponse) -> str:
     """The page's text without tags or repeated whitespace, for assertions."""
     html = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
     return " ".join(html.replace("&#39;", "'").replace("&amp;", "&").split())
+
+
+# Ids no INTEGER column holds: PostgreSQL's is 32-bit, SQLite's overflows above 2**63.
+HUGE_IDS = (str(2**31), str(2**63), str(2**64 + 1), "9" * 40)
+
+
+def assert_huge_ids_are_refused_politely(desk: AgentDesk, account_id: int,
+                                         handoff_id: int) -> None:
+    """Every console route and form field that carries an id, with ids too large for the
+    database: a polite page (404 for a route), never a 500."""
+    for huge in HUGE_IDS:
+        for path in (f"/agent/handoffs/{huge}", f"/agent/accounts/{huge}"):
+            response = desk.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+        for path in (f"/agent/handoffs/{huge}/take", f"/agent/handoffs/{huge}/close",
+                     f"/agent/accounts/{huge}/unlock", f"/agent/accounts/{huge}/transfer"):
+            response = desk.post(path, {"outcome": "resolved", "reason": "checked"})
+            assert response.status_code == 404, (path, response.status_code)
+        page = desk.get(f"/agent/accounts/{account_id}?handoff={huge}")
+        assert page.status_code == 200
+        for path, form in (
+                ("/agent/search", {"by": "account", "account_number": "0104200731",
+                                   "handoff": huge}),
+                (f"/agent/accounts/{account_id}/unlock", {"reason": "x", "handoff": huge}),
+                (f"/agent/accounts/{account_id}/transfer", {"handoff": huge,
+                                                           "confirmed": "yes"}),
+                ("/agent/handoffs/find", {"reference": huge})):
+            response = desk.post(path, form)
+            assert response.status_code in (200, 302, 400), (path, response.status_code)
+    found = desk.post("/agent/handoffs/find", {"reference": str(handoff_id)})
+    assert found.headers["Location"] == f"/agent/handoffs/{handoff_id}"

@@ -14,7 +14,14 @@ from domain.model import Actor
 from domain.services.agent_auth import MAX_PASSWORD_LENGTH
 from ivr.phone_simulator import FlaskTransport, PhoneCall
 from ivr.twilio_signature import sign
-from tests.e2e.agent_support import AGENT, SUPERVISOR, AgentDesk, csrf_of, text_of
+from tests.e2e.agent_support import (
+    AGENT,
+    SUPERVISOR,
+    AgentDesk,
+    assert_huge_ids_are_refused_politely,
+    csrf_of,
+    text_of,
+)
 from tests.e2e.test_voice_calls import identify, pay_now
 from tests.e2e.voice_support import APPROVED_CARD, DANA, VICTOR, VoiceCity, voice_city
 
@@ -87,6 +94,38 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(city: VoiceCit
         "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
         "next": "//evil.example/agent"})
     assert response.headers["Location"] == "/agent"
+
+
+@pytest.mark.parametrize("target", [
+    "/agent\r\nSet-Cookie: payline_agent=forged", "/agent/%0d%0aSet-Cookie:%20x=1",
+    "/agent/%0D%0ALocation:%20https://evil.example", "/agent\n", "/agent\x00", "/agent\t",
+    "/agent\x7f", "/agent/%00", "/agent/%7F", "/agent/\u2028", "/agent/%E2%80%A8",
+    "/agent/%C2%A0", "/agent/../pay", "/agent/%2e%2e/pay", "//evil.example/agent",
+    "/agent//evil.example", "/\\evil.example", "/agent\\..", "https://evil.example/agent",
+    "/agentx", "/agent/" + "a" * 600, "/agent/ünïcode"])
+def test_a_hostile_next_is_never_followed_and_never_a_500(city: VoiceCity,
+                                                          target: str) -> None:
+    agent = AgentDesk(city.app)
+    page = agent.get("/agent/login")
+    response = agent.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/agent"
+    assert [v for k, v in response.headers if k == "Set-Cookie" and "forged" in v] == []
+    # Signed in already, the login page's own redirect is just as careful.
+    again = agent.client.get("/agent/login", query_string={"next": target})
+    assert again.status_code == 302 and again.headers["Location"] == "/agent"
+
+
+def test_a_plain_next_inside_the_console_is_followed(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    page = agent.get("/agent/login")
+    target = f"/agent/accounts/{account_id(city, DANA)}?handoff=3"
+    response = agent.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": target})
+    assert response.headers["Location"] == target
 
 
 @pytest.mark.parametrize(("username", "password"), [
@@ -200,6 +239,18 @@ def test_a_texter_s_reference_number_opens_their_handoff(city: VoiceCity,
         missing = desk.follow(desk.post("/agent/handoffs/find", {"reference": garbage}))
         assert "No handoff has that reference" in text_of(missing)
     assert desk.get("/agent/handoffs/99999").status_code == 404
+
+
+def test_ids_too_large_for_the_database_are_not_found(city: VoiceCity,
+                                                      desk: AgentDesk) -> None:
+    city.call(["1", "0"])
+    (handoff,) = city.rows("SELECT id FROM handoffs")
+    assert_huge_ids_are_refused_politely(desk, account_id(city, DANA), handoff.id)
+    for odd in ("²", "٣", "0", "-1", " 1"):  # digits int() cannot read, or no id
+        assert desk.post("/agent/handoffs/find", {"reference": odd}).status_code == 302
+        assert desk.get(f"/agent/accounts/{account_id(city, DANA)}?handoff={odd}"
+                        ).status_code == 200
+    assert desk.get("/agent/handoffs/0").status_code == 404
 
 
 # --- finding and viewing accounts -------------------------------------------------------------
