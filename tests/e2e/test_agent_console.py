@@ -410,6 +410,35 @@ def test_a_transfer_needs_a_verified_caller_and_a_live_call(city: VoiceCity,
                      "'call.transferred_to_self_service'") == []
 
 
+def test_another_agents_handoff_cannot_be_transferred_or_closed_but_its_account_unlocked(
+        city: VoiceCity, desk: AgentDesk) -> None:
+    """Rosa has Victor's handoff: Marcus cannot move the call or close it; unlocking is an
+    action on the account (any agent may, with a reason, audited under their own name), and
+    the handoff in the form changes nothing about that."""
+    call = city.call(["1", "1", *identify(VICTOR, "45"), "0"], caller=VICTOR_PHONE)
+    (handoff,) = city.rows("SELECT * FROM handoffs")
+    victor = account_id(city, VICTOR)
+    assert desk.post(f"/agent/handoffs/{handoff.id}/take").status_code == 302
+    marcus = AgentDesk(city.app)
+    marcus.sign_in(*SUPERVISOR)
+    marcus.post(f"/agent/accounts/{victor}/unlock",
+                {"reason": "Verified by street number", "handoff": str(handoff.id)})
+    (event,) = city.rows("SELECT actor FROM audit_events WHERE action = 'account.unlocked'")
+    assert event.actor == "agent:m.chen"
+    moved = marcus.follow(marcus.post(f"/agent/accounts/{victor}/transfer", {
+        "call_sid": call.call_sid, "verified_by": "account_and_street", "language": "en",
+        "confirmed": "yes", "handoff": str(handoff.id)}))
+    assert "r.alvarez has handoff" in text_of(moved)
+    assert city.rows("SELECT * FROM sandbox_call_redirects") == []
+    closed = marcus.follow(marcus.post(f"/agent/handoffs/{handoff.id}/close",
+                                       {"outcome": "resolved"}))
+    assert "r.alvarez has handoff" in text_of(closed)
+    (still,) = city.rows("SELECT status, taken_by FROM handoffs")
+    assert (still.status, still.taken_by) == ("taken", "r.alvarez")
+    assert [a for a, actor, _ in agent_audit(city) if actor == "agent:m.chen"
+            and a.startswith(("call.", "handoff."))] == []
+
+
 def test_a_huge_form_is_refused_politely(city: VoiceCity, desk: AgentDesk) -> None:
     response = desk.post("/agent/search", {"by": "name_address", "name": "x" * 40_000,
                                            "address": "y"})
