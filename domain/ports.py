@@ -25,6 +25,7 @@ from domain.model import (
     OneTimeLink,
     Payment,
     PaymentStatus,
+    SignInStep,
     VerificationAttempt,
 )
 from domain.money import Money
@@ -429,6 +430,37 @@ class AgentStore(abc.ABC):
     @abc.abstractmethod
     def record_login(self, agent_id: int, at: datetime) -> None:
         """Set the agent's last_login_at."""
+
+    @abc.abstractmethod
+    def enable_mfa(self, agent_id: int, sealed_secret: str, at: datetime, step: int) -> bool:
+        """Turn one-time codes on with this (sealed) secret, its first code's step used;
+        False if they were already on (nothing changed)."""
+
+    @abc.abstractmethod
+    def use_mfa_step(self, agent_id: int, step: int) -> bool:
+        """Record that the code of `step` was used, atomically; False (nothing changed) if
+        codes are off or a code of this step or a later one was already used (a replay)."""
+
+    @abc.abstractmethod
+    def reset_mfa(self, agent_id: int) -> bool:
+        """Forget the agent's one-time-code secret; False if there was none."""
+
+    @abc.abstractmethod
+    def add_sign_in_step(self, token_hash: str, agent_id: int, at: datetime,
+                         attempt_id: int | None, pending_secret: str | None,
+                         remote_addr: str | None) -> int:
+        """A sign-in (or enrolment) now waiting for a one-time code; returns its id."""
+
+    @abc.abstractmethod
+    def open_sign_in_step(self, token_hash: str) -> SignInStep | None:
+        """The waiting step with this token hash, with its agent, unless it has ended."""
+
+    @abc.abstractmethod
+    def end_sign_in_step(self, step_id: int, at: datetime) -> bool:
+        """End it once; False if it had already ended (a twin request used it first)."""
+
+    @abc.abstractmethod
+    def end_sign_in_steps_for_agent(self, agent_id: int, at: datetime) -> int: ...
 
     @abc.abstractmethod
     def add_session(self, token_hash: str, agent_id: int, at: datetime,

@@ -4,6 +4,7 @@
     payline agents list
     payline agents set-password USERNAME [--password-stdin]
     payline agents deactivate USERNAME
+    payline agents reset-mfa USERNAME
 
 A password is never an argument (it would stay in the shell history and show in `ps`): it is
 read with a hidden prompt typed twice, or with --password-stdin from the first line of
@@ -31,7 +32,8 @@ _STDIN_HELP = ("Read the password from the first line of standard input (for "
 
 @click.group("agents")
 def agents() -> None:
-    """311 console agents: add them, list them, set a password, deactivate them."""
+    """311 console agents: add them, list them, set a password, deactivate them, reset their
+    one-time codes."""
 
 
 @agents.command("add")
@@ -99,6 +101,19 @@ def agents_deactivate(username: str) -> None:
         container.agent_auth_service().deactivate(name, _actor())
     click.echo(f"{name} is deactivated: they can no longer sign in, and their console "
                "sessions have ended.")
+
+
+@agents.command("reset-mfa")
+@click.argument("username")
+@friendly_errors
+def agents_reset_mfa(username: str) -> None:
+    """Turn an agent's one-time codes off (a lost phone); their sessions end, and they set up
+    new codes at their next sign-in (required in production)."""
+    name = _check_username(username)
+    with open_container() as container:
+        container.agent_auth_service().reset_mfa(name, _actor())
+    click.echo(f"One-time codes reset for {name}: their console sessions have ended; they set "
+               "up new codes at their next sign-in.")
 
 
 def _check_username(text: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from domain.adapters.database import SQLITE_BEGIN_OPTION
 from domain.adapters.metadata import metadata
 from domain.adapters.orm import UtcDateTime
-from domain.model import Agent, AgentRole, AgentSession
+from domain.model import Agent, AgentRole, AgentSession, SignInStep
 from domain.ports import AgentStore, RecordedAttempt
 
 agents = sa.Table(
@@ -29,6 +29,9 @@ agents = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("password_changed_at", UtcDateTime(), nullable=False),
     sa.Column("last_login_at", UtcDateTime(), nullable=True),
+    sa.Column("mfa_secret", sa.String(255), nullable=True),  # sealed (Fernet)
+    sa.Column("mfa_enabled_at", UtcDateTime(), nullable=True),
+    sa.Column("mfa_last_step", sa.Integer, nullable=True),
 )
 
 agent_sessions = sa.Table(
@@ -39,6 +42,20 @@ agent_sessions = sa.Table(
     sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("ended_at", UtcDateTime(), nullable=True),
+    sa.Column("remote_addr", sa.String(45), nullable=True),
+)
+
+# A sign-in (or enrolment) waiting for its one-time code; see SignInStep.
+agent_sign_in_steps = sa.Table(
+    "agent_sign_in_steps",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("attempt_id", sa.Integer, nullable=True),
+    sa.Column("pending_secret", sa.String(255), nullable=True),  # sealed (Fernet)
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     sa.Column("remote_addr", sa.String(45), nullable=True),
 )
@@ -58,7 +75,8 @@ agent_login_attempts = sa.Table(
 _LOGIN_LOCK_CLASS = 0x61676E74  # "agnt"
 
 _AGENT_FIELDS = ("username", "display_name", "password_hash", "active", "created_at",
-                 "password_changed_at", "last_login_at")
+                 "password_changed_at", "last_login_at", "mfa_secret", "mfa_enabled_at",
+                 "mfa_last_step")
 
 
 class SqlAgentStore(AgentStore):
@@ -105,6 +123,79 @@ class SqlAgentStore(AgentStore):
         with self._engine.begin() as conn:
             conn.execute(agents.update().where(agents.c.id == agent_id)
                          .values(last_login_at=at))
+
+    # --- one-time codes (MFA) ------------------------------------------------------------
+
+    def enable_mfa(self, agent_id: int, sealed_secret: str, at: datetime, step: int) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(agents.update()
+                                  .where(agents.c.id == agent_id,
+                                         agents.c.mfa_enabled_at.is_(None))
+                                  .values(mfa_secret=sealed_secret, mfa_enabled_at=at,
+                                          mfa_last_step=step))
+            return result.rowcount == 1
+
+    def use_mfa_step(self, agent_id: int, step: int) -> bool:
+        # One conditional UPDATE: of two requests with the same code, only one moves it on.
+        with self._engine.begin() as conn:
+            result = conn.execute(agents.update()
+                                  .where(agents.c.id == agent_id,
+                                         agents.c.mfa_enabled_at.is_not(None),
+                                         sa.or_(agents.c.mfa_last_step.is_(None),
+                                                agents.c.mfa_last_step < step))
+                                  .values(mfa_last_step=step))
+            return result.rowcount == 1
+
+    def reset_mfa(self, agent_id: int) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(agents.update()
+                                  .where(agents.c.id == agent_id,
+                                         agents.c.mfa_secret.is_not(None))
+                                  .values(mfa_secret=None, mfa_enabled_at=None,
+                                          mfa_last_step=None))
+            return result.rowcount == 1
+
+    def add_sign_in_step(self, token_hash: str, agent_id: int, at: datetime,
+                         attempt_id: int | None, pending_secret: str | None,
+                         remote_addr: str | None) -> int:
+        with self._engine.begin() as conn:
+            return int(conn.execute(
+                agent_sign_in_steps.insert()
+                .values(token_hash=token_hash, agent_id=agent_id, created_at=at,
+                        attempt_id=attempt_id, pending_secret=pending_secret,
+                        remote_addr=remote_addr[:45] if remote_addr else None)
+                .returning(agent_sign_in_steps.c.id)).scalar_one())
+
+    def open_sign_in_step(self, token_hash: str) -> SignInStep | None:
+        steps = agent_sign_in_steps
+        query = (sa.select(agents, steps.c.id.label("step_id"),
+                           steps.c.created_at.label("step_created_at"),
+                           steps.c.attempt_id, steps.c.pending_secret)
+                 .join(agents, agents.c.id == steps.c.agent_id)
+                 .where(steps.c.token_hash == token_hash, steps.c.ended_at.is_(None)))
+        with self._engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        return SignInStep(id=row["step_id"], agent=_agent(row),
+                          created_at=row["step_created_at"], attempt_id=row["attempt_id"],
+                          pending_secret=row["pending_secret"])
+
+    def end_sign_in_step(self, step_id: int, at: datetime) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(agent_sign_in_steps.update()
+                                  .where(agent_sign_in_steps.c.id == step_id,
+                                         agent_sign_in_steps.c.ended_at.is_(None))
+                                  .values(ended_at=at))
+            return result.rowcount == 1
+
+    def end_sign_in_steps_for_agent(self, agent_id: int, at: datetime) -> int:
+        with self._engine.begin() as conn:
+            result = conn.execute(agent_sign_in_steps.update()
+                                  .where(agent_sign_in_steps.c.agent_id == agent_id,
+                                         agent_sign_in_steps.c.ended_at.is_(None))
+                                  .values(ended_at=at))
+            return int(result.rowcount)
 
     # --- sessions -----------------------------------------------------------------------
 

@@ -23,6 +23,9 @@ from domain.model import AgentSession
 from domain.services.agent_auth import AgentAuthService
 
 COOKIE = "payline_agent"
+# A sign-in waiting for its one-time code (or an enrolment): its token, for 10 minutes.
+STEP_COOKIE = "payline_agent_step"
+STEP_COOKIE_SECONDS = 600
 CSRF_FIELD = "csrf_token"
 _MAX_NEXT = 500
 
@@ -64,6 +67,21 @@ def set_session_cookie(response: Response, token: str) -> None:
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/agent")
+
+
+def step_token() -> str:
+    token = request.cookies.get(STEP_COOKIE, "")
+    return token if 0 < len(token) <= 100 else ""
+
+
+def set_step_cookie(response: Response, token: str) -> None:
+    response.set_cookie(STEP_COOKIE, token, httponly=True, samesite="Strict", path="/agent",
+                        max_age=STEP_COOKIE_SECONDS,
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def clear_step_cookie(response: Response) -> None:
+    response.delete_cookie(STEP_COOKIE, path="/agent")
 
 
 def safe_next(target: str | None) -> str:

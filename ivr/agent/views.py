@@ -27,21 +27,30 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from domain.adapters.wiring import Container
-from domain.errors import DomainError, LoginThrottled
+from domain.errors import CodeRejected, DomainError, LoginThrottled, SignInExpired
 from domain.model import Channel, Handoff, HandoffStatus
 from domain.phone import mask_phone, national_format
 from domain.ports import ConcurrencyConflict
 from domain.services.account_lookup import SEARCH_LABELS, AccountSearch, SearchBy
-from domain.services.agent_auth import MAX_PASSWORD_LENGTH, MAX_USERNAME_LENGTH
+from domain.services.agent_auth import (
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    MfaEnrolment,
+    PendingSignIn,
+    SecondFactorNeeded,
+)
 from domain.services.handoffs import INTENTS, OUTCOMES, REASONS
 from domain.services.transfers import VERIFICATION_METHODS
 from ivr.agent.auth import (
     CSRF_FIELD,
     auth_service,
     clear_session_cookie,
+    clear_step_cookie,
     csrf_token,
     current_session,
     requires_agent,
@@ -49,7 +58,10 @@ from ivr.agent.auth import (
     safe_next,
     session_token,
     set_session_cookie,
+    set_step_cookie,
+    step_token,
 )
+from ivr.agent.qr import qr_svg
 from ivr.config import ChannelSettings
 from ivr.voice.engine import transfer_entry_url
 from ivr.web_pages import csrf_matches, page_context, security_headers
@@ -138,7 +150,8 @@ def login() -> Any:
         return redirect(safe_next(request.args.get("next")))
     idle = _container().settings.agents.idle_minutes
     notice = (f"Your session ended ({idle} minutes without activity, or you signed out "
-              "elsewhere). Please sign in again." if request.args.get("ended") else None)
+              "elsewhere). Please sign in again." if request.args.get("ended")
+              else SignInExpired().detail if request.args.get("step") else None)
     return render_template("agent/login.html", notice=notice,
                            login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
                            next=request.args.get("next", ""))
@@ -154,12 +167,21 @@ def login_submit() -> Any:
         token, _ = auth_service().log_in(request.form.get("username", ""),
                                          request.form.get("password", ""),
                                          request.remote_addr or "unknown")
+    except SecondFactorNeeded as step:
+        response = redirect(url_for("agent.code", next=_next_or_none(nxt)))
+        set_step_cookie(response, step.challenge)
+        return response
     except LoginThrottled as exc:
         return _login_again(exc.detail, nxt, 429)
     except DomainError as exc:
         return _login_again(exc.detail, nxt, 401)
+    return _signed_in(token, nxt)
+
+
+def _signed_in(token: str, nxt: str) -> WerkzeugResponse:
     response = redirect(safe_next(nxt))
     set_session_cookie(response, token)
+    clear_step_cookie(response)
     return response
 
 
@@ -167,6 +189,112 @@ def _login_again(error: str, nxt: str, status: int) -> tuple[str, int]:
     return render_template("agent/login.html", error=error, next=nxt,
                            login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
                            username=request.form.get("username", "")[:MAX_USERNAME_LENGTH]), status
+
+
+def _next_or_none(nxt: str) -> str | None:
+    target = safe_next(nxt)
+    return target if target != url_for("agent.home") else None
+
+
+# --- the one-time code after the password --------------------------------------------------
+
+@agent.get("/login/code")
+def code() -> Any:
+    nxt = request.args.get("next", "")
+    try:
+        pending = auth_service().pending_sign_in(step_token())
+    except SignInExpired:
+        return _step_over(nxt)
+    return _code_page(pending, nxt, None, 200)
+
+
+@agent.post("/login/code")
+def code_submit() -> Any:
+    nxt = request.form.get("next", "")
+    service = auth_service()
+    try:
+        pending = service.pending_sign_in(step_token())
+        if not csrf_matches(LOGIN_CSRF_KEY, request.form.get(CSRF_FIELD)):
+            return _code_page(pending, nxt, "This form expired. Please type the code again.",
+                              400)
+        token, _ = service.complete_sign_in(step_token(), request.form.get("code", ""),
+                                            request.remote_addr or "unknown")
+    except SignInExpired:
+        return _step_over(nxt)
+    except LoginThrottled as exc:
+        return _code_page(pending, nxt, exc.detail, 429)
+    except CodeRejected as exc:
+        return _code_page(pending, nxt, exc.detail, 401)
+    return _signed_in(token, nxt)
+
+
+def _code_page(pending: PendingSignIn, nxt: str, error: str | None,
+               status: int) -> tuple[str, int]:
+    enrolment = pending.enrolment
+    return render_template(
+        "agent/code.html", pending=pending, enrolment=enrolment, error=error,
+        qr=_qr(enrolment) if enrolment else None, next=_next_or_none(nxt) or "",
+        login_csrf=login_csrf_token(LOGIN_CSRF_KEY)), status
+
+
+def _step_over(nxt: str) -> WerkzeugResponse:
+    response = redirect(url_for("agent.login", next=_next_or_none(nxt), step="over"))
+    clear_step_cookie(response)
+    return response
+
+
+def _qr(enrolment: MfaEnrolment) -> Markup:
+    return qr_svg(enrolment.uri, "QR code to scan with your authenticator app")
+
+
+# --- setting up one-time codes while signed in ---------------------------------------------
+
+@agent.get("/mfa")
+@requires_agent
+def mfa() -> str:
+    return render_template("agent/mfa.html")
+
+
+@agent.post("/mfa/start")
+@requires_agent
+def mfa_start() -> Any:
+    try:
+        challenge, _ = auth_service().start_enrolment(_actor())
+    except DomainError as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("agent.mfa"))
+    response = redirect(url_for("agent.mfa_setup"))
+    set_step_cookie(response, challenge)
+    return response
+
+
+@agent.get("/mfa/setup")
+@requires_agent
+def mfa_setup() -> Any:
+    try:
+        enrolment = auth_service().enrolment(_actor(), step_token())
+    except SignInExpired:
+        flash("That set-up took too long. Please start again.", "error")
+        return redirect(url_for("agent.mfa"))
+    return render_template("agent/mfa_setup.html", enrolment=enrolment, qr=_qr(enrolment))
+
+
+@agent.post("/mfa/setup")
+@requires_agent
+def mfa_confirm() -> Any:
+    try:
+        auth_service().confirm_enrolment(_actor(), step_token(), request.form.get("code", ""))
+    except SignInExpired:
+        flash("That set-up took too long. Please start again.", "error")
+        return redirect(url_for("agent.mfa"))
+    except CodeRejected as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("agent.mfa_setup"))
+    flash("One-time codes are on: from your next sign-in, type the code your app shows after "
+          "your password.", "success")
+    response = redirect(url_for("agent.mfa"))
+    clear_step_cookie(response)
+    return response
 
 
 @agent.post("/logout")

@@ -34,6 +34,14 @@ class AgentDesk:
                                   "password": password},
             environ_base={"REMOTE_ADDR": remote_addr}, headers=headers))
 
+    def send_code(self, code: str) -> TestResponse:
+        """Type a one-time code on the page a right password led to."""
+        page = self.client.get("/agent/login/code")
+        assert page.status_code == 200, page.status_code
+        return self._keep(self.client.post(
+            "/agent/login/code", data={"csrf_token": csrf_of(page), "code": code,
+                                       "next": next_of(page)}))
+
     def get(self, path: str) -> TestResponse:
         return self._keep(self.client.get(path))
 
@@ -56,6 +64,18 @@ def csrf_of(response: TestResponse) -> str:
     match = _CSRF.search(response.get_data(as_text=True))
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def next_of(response: TestResponse) -> str:
+    match = re.search(r'name="next" value="([^"]*)"', response.get_data(as_text=True))
+    return match.group(1) if match else ""
+
+
+def secret_on(response: TestResponse) -> str:
+    """The one-time-code key an enrolment page shows for typing by hand."""
+    match = re.search(r'id="mfa-secret">([A-Z2-7 ]+)</code>', response.get_data(as_text=True))
+    assert match, "no one-time-code key on the page"
+    return match.group(1).replace(" ", "")
 
 
 def text_of(response: TestResponse) -> str:

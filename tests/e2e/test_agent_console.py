@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from domain.adapters.clock import FixedClock
 from domain.model import Actor
 from domain.services.agent_auth import MAX_PASSWORD_LENGTH
+from domain.totp import code_at
 from ivr.phone_simulator import FlaskTransport, PhoneCall
 from ivr.twilio_signature import sign
 from tests.e2e.agent_support import (
@@ -20,6 +22,7 @@ from tests.e2e.agent_support import (
     AgentDesk,
     assert_huge_ids_are_refused_politely,
     csrf_of,
+    secret_on,
     text_of,
 )
 from tests.e2e.test_voice_calls import identify, pay_now
@@ -526,3 +529,143 @@ def test_twilio_signatures_still_check_behind_the_trusted_proxy(tmp_path: Path) 
                       channels.twilio_auth_token)
         assert client.post("/voice/incoming", data=params,
                            headers={**proxied, "X-Twilio-Signature": forged}).status_code == 403
+
+
+# --- one-time codes (MFA) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def production_city(tmp_path: Path) -> Iterator[VoiceCity]:
+    """Production mode (codes required), with a real key for the codes' secrets."""
+    yield from voice_city(tmp_path, settings_env={
+        "PAYLINE_ENV": "production", "PAYLINE_AGENT_MFA_KEY": Fernet.generate_key().decode()})
+
+
+def stored_text(city: VoiceCity) -> str:
+    return " ".join(str(tuple(r)) for table in ("agents", "agent_sign_in_steps",
+                                                 "agent_sessions", "audit_events")
+                    for r in city.rows(f"SELECT * FROM {table}"))
+
+
+def enrol_at_sign_in(city: VoiceCity, desk: AgentDesk) -> str:
+    """Rosa's first sign-in in production: returns the key she set up."""
+    assert desk.sign_in().headers["Location"] == "/agent/login/code"
+    secret = secret_on(desk.get("/agent/login/code"))
+    assert desk.send_code(code_at(secret, clock_of(city).now())).status_code == 302
+    return secret
+
+
+def test_production_requires_codes_and_an_agent_sets_them_up_at_first_sign_in(
+        production_city: VoiceCity) -> None:
+    city = production_city
+    assert city.container.settings.agents.require_mfa
+    desk = AgentDesk(city.app)
+    response = desk.sign_in()
+    # The right password alone opens nothing.
+    assert response.status_code == 302 and response.headers["Location"] == "/agent/login/code"
+    assert "payline_agent=" not in " ".join(response.headers.getlist("Set-Cookie")).replace(
+        "payline_agent_step=", "")
+    assert desk.get("/agent").headers["Location"].startswith("/agent/login")
+    page = desk.get("/agent/login/code")
+    html = page.get_data(as_text=True)
+    assert "Set up one-time codes to sign in" in text_of(page)
+    assert '<svg' in html and 'class="qr"' in html  # the QR code, inline
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "img-src" not in csp
+    assert page.headers["Cache-Control"] == "no-store"
+    secret = secret_on(page)
+    assert secret not in stored_text(city)  # sealed at rest
+
+    wrong = desk.send_code("000000")
+    assert wrong.status_code == 401 and "That code does not match" in text_of(wrong)
+    done = desk.send_code(code_at(secret, clock_of(city).now()))
+    assert done.status_code == 302 and done.headers["Location"] == "/agent"
+    cookies = " ".join(done.headers.getlist("Set-Cookie"))
+    assert "payline_agent=" in cookies and "payline_agent_step=;" in cookies  # step cleared
+    home = desk.get("/agent")
+    assert home.status_code == 200 and "no one-time codes yet" not in text_of(home)
+    assert ("agent.mfa_enabled", "agent:r.alvarez") in [a[:2] for a in agent_audit(city)]
+
+    # Next time: a code, not the QR code; the same code does not work twice.
+    desk.post("/agent/logout")
+    assert desk.sign_in().headers["Location"] == "/agent/login/code"
+    page = desk.get("/agent/login/code")
+    assert "Type your one-time code" in text_of(page) and "<svg" not in page.get_data(
+        as_text=True)
+    reused = desk.send_code(code_at(secret, clock_of(city).now()))
+    assert reused.status_code == 401 and "already used" in text_of(reused)
+    clock_of(city).advance(seconds=30)
+    assert desk.send_code(code_at(secret, clock_of(city).now())).status_code == 302
+    assert secret not in stored_text(city)
+
+
+def test_wrong_codes_pause_sign_in_like_wrong_passwords(production_city: VoiceCity) -> None:
+    city = production_city
+    desk = AgentDesk(city.app)
+    secret = enrol_at_sign_in(city, desk)
+    desk.post("/agent/logout")
+    clock_of(city).advance(minutes=1)
+    desk.sign_in()  # the password, counted until its code is right
+    for _ in range(4):
+        assert desk.send_code("123456").status_code == 401
+    throttled = desk.send_code(code_at(secret, clock_of(city).now()))
+    assert throttled.status_code == 429 and "Too many failed sign-ins" in text_of(throttled)
+    assert desk.get("/agent").headers["Location"].startswith("/agent/login")
+
+
+def test_the_code_step_keeps_next_and_ends(production_city: VoiceCity) -> None:
+    city = production_city
+    desk = AgentDesk(city.app)
+    secret = enrol_at_sign_in(city, desk)
+    desk.post("/agent/logout")
+    clock_of(city).advance(seconds=30)
+    page = desk.get("/agent/login?next=/agent/audit")
+    response = desk.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": "/agent/audit"})
+    assert response.headers["Location"] == "/agent/login/code?next=/agent/audit"
+    page = desk.get(response.headers["Location"])
+    done = desk.client.post("/agent/login/code", data={
+        "csrf_token": csrf_of(page), "code": code_at(secret, clock_of(city).now()),
+        "next": "/agent/audit\r\nSet-Cookie: x=1"})
+    assert done.headers["Location"] == "/agent"  # the hostile next is dropped
+    # A step that waited too long, or none at all, goes back to the password.
+    desk.post("/agent/logout")
+    desk.sign_in()
+    clock_of(city).advance(minutes=11)
+    over = desk.get("/agent/login/code")
+    assert over.status_code == 302 and "step=over" in over.headers["Location"]
+    assert "took too long" in text_of(desk.follow(over))
+    assert AgentDesk(city.app).get("/agent/login/code").status_code == 302
+    missing = AgentDesk(city.app).client.post("/agent/login/code", data={"code": "123456"})
+    assert missing.status_code == 302
+
+
+def test_in_development_codes_are_optional_and_set_up_from_the_console(
+        city: VoiceCity, desk: AgentDesk) -> None:
+    assert not city.container.settings.agents.require_mfa
+    home = text_of(desk.get("/agent"))
+    assert "Your sign-in has no one-time codes yet" in home
+    assert "Set up one-time codes" in text_of(desk.get("/agent/mfa"))
+    started = desk.post("/agent/mfa/start")
+    assert started.headers["Location"] == "/agent/mfa/setup"
+    page = desk.get("/agent/mfa/setup")
+    assert '<svg' in page.get_data(as_text=True)
+    secret = secret_on(page)
+    wrong = desk.follow(desk.post("/agent/mfa/setup", {"code": "000000"}))
+    assert "That code does not match" in text_of(wrong)
+    done = desk.follow(desk.post("/agent/mfa/setup",
+                                 {"code": code_at(secret, clock_of(city).now())}))
+    assert "One-time codes are on" in text_of(done)
+    again = desk.follow(desk.post("/agent/mfa/start"))
+    assert "already on" in text_of(again)
+    # From now on Rosa signs in with a code; Marcus (none) still with his password alone.
+    desk.post("/agent/logout")
+    assert desk.sign_in().headers["Location"] == "/agent/login/code"
+    clock_of(city).advance(seconds=30)
+    assert desk.send_code(code_at(secret, clock_of(city).now())).status_code == 302
+    assert AgentDesk(city.app).sign_in(*SUPERVISOR).headers["Location"] == "/agent"
+    # A forged form without the session's CSRF token changes nothing.
+    forged = AgentDesk(city.app)
+    forged.sign_in(*SUPERVISOR)
+    assert forged.post("/agent/mfa/start", csrf="forged").status_code == 400

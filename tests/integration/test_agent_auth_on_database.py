@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from domain.adapters.agent_store import SqlAgentStore, agent_login_attempts, agent_sessions
+from domain.adapters.agent_store import agents as agents_table
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
 from domain.adapters.demo_agents import DEMO_AGENTS, count_agents, seed_demo_agents
@@ -31,15 +32,23 @@ from domain.adapters.wiring import Container, build_container
 from domain.config import AgentPolicy, Settings
 from domain.errors import (
     AgentActionError,
+    CodeAlreadyUsed,
+    CodeRejected,
     InvalidAgentDetails,
     LoginFailed,
     LoginThrottled,
+    SignInExpired,
 )
 from domain.model import Actor, Agent, AgentRole, Channel
 from domain.passwords import hash_password, verify_password
 from domain.services import agent_auth
-from domain.services.agent_auth import MAX_PASSWORD_LENGTH, AgentAuthService
+from domain.services.agent_auth import (
+    MAX_PASSWORD_LENGTH,
+    AgentAuthService,
+    SecondFactorNeeded,
+)
 from domain.services.links import hash_token
+from domain.totp import SecretBox, code_at
 
 CITY_TZ = ZoneInfo("America/Chicago")
 START = datetime(2026, 11, 23, 8, 0, tzinfo=CITY_TZ)
@@ -730,3 +739,174 @@ def test_parallel_guesses_cannot_get_past_the_address_limit(
     with pytest.raises(LoginThrottled):
         service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
     service.log_in("m.chen", MARCUS_PASSWORD, "10.1.2.99")  # another address is not locked
+
+
+# --- one-time codes (MFA) -------------------------------------------------------------------
+
+REQUIRED = AgentPolicy(require_mfa=True)
+
+
+def _second_step(service: AgentAuthService, username: str = "r.alvarez",
+                 password: str = ROSA_PASSWORD) -> SecondFactorNeeded:
+    with pytest.raises(SecondFactorNeeded) as needed:
+        service.log_in(username, password, ADDRESS)
+    return needed.value
+
+
+def _enrol(console: Console, service: AgentAuthService) -> str:
+    """Rosa's first sign-in with codes required: returns the secret she set up."""
+    step = _second_step(service)
+    assert step.enrol
+    enrolment = service.pending_sign_in(step.challenge).enrolment
+    assert enrolment is not None
+    service.complete_sign_in(step.challenge, code_at(enrolment.secret, console.clock.now()),
+                             ADDRESS)
+    return enrolment.secret
+
+
+def test_required_codes_are_set_up_at_the_first_sign_in(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    step = _second_step(service)
+    assert step.enrol and console.rows(agent_sessions) == []
+    pending = service.pending_sign_in(step.challenge)
+    assert pending.agent.username == "r.alvarez" and pending.enrolment is not None
+    secret = pending.enrolment.secret
+    assert "r.alvarez" in pending.enrolment.uri and secret in pending.enrolment.uri
+    with pytest.raises(CodeRejected):
+        service.complete_sign_in(step.challenge, "000000", ADDRESS)
+    assert not console.store.by_username("r.alvarez").mfa_enabled  # type: ignore[union-attr]
+    token, session = service.complete_sign_in(step.challenge, code_at(secret, START), ADDRESS)
+    assert service.session(token) is not None and session.agent.username == "r.alvarez"
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.mfa_enabled and rosa.mfa_enabled_at == START
+    # Stored sealed, never as the secret itself.
+    assert rosa.mfa_secret is not None and secret not in rosa.mfa_secret
+    assert SecretBox(REQUIRED.mfa_key).open(rosa.mfa_secret) == secret
+    assert {e.action for e in console.audit()} >= {"agent.password_accepted",
+                                                   "agent.code_rejected", "agent.mfa_enabled",
+                                                   "agent.signed_in"}
+    # The step is used up; the next sign-in asks for a code, which works once.
+    with pytest.raises(SignInExpired):
+        service.complete_sign_in(step.challenge, code_at(secret, START), ADDRESS)
+    again = _second_step(service)
+    assert not again.enrol and service.pending_sign_in(again.challenge).enrolment is None
+    with pytest.raises(CodeAlreadyUsed):
+        service.complete_sign_in(again.challenge, code_at(secret, START), ADDRESS)
+    console.clock.advance(seconds=30)
+    service.complete_sign_in(again.challenge, code_at(secret, console.clock.now()), ADDRESS)
+    # The password's and the code's attempts succeeded; the wrong and the reused code stay
+    # failures of the address (the username's count starts again at a sign-in).
+    hour_ago = START - timedelta(hours=1)
+    assert console.store.username_failures("r.alvarez", hour_ago, 10) == []
+    assert console.store.address_failures(ADDRESS, hour_ago, 10) == [START, START]
+
+
+def test_each_sign_in_gets_a_fresh_secret_until_one_is_confirmed(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    first = service.pending_sign_in(_second_step(service).challenge).enrolment
+    second = service.pending_sign_in(_second_step(service).challenge).enrolment
+    assert first is not None and second is not None and first.secret != second.secret
+    assert all(first.secret not in str(tuple(row)) for row in console.rows(agents_table))
+
+
+def test_wrong_codes_count_in_the_sign_in_throttle(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    secret = _enrol(console, service)
+    console.clock.advance(minutes=1)
+    step = _second_step(service)  # the password: one failure until the code is right
+    for _ in range(4):
+        with pytest.raises(CodeRejected):
+            service.complete_sign_in(step.challenge, "123456", ADDRESS)
+    with pytest.raises(LoginThrottled):  # even the right code, now
+        service.complete_sign_in(step.challenge, code_at(secret, console.clock.now()),
+                                 ADDRESS)
+    with pytest.raises(LoginThrottled):
+        service.log_in("r.alvarez", ROSA_PASSWORD, "10.9.9.9")
+    console.clock.advance(minutes=16)
+    with pytest.raises(SignInExpired):  # the step waited too long
+        service.complete_sign_in(step.challenge, code_at(secret, console.clock.now()),
+                                 ADDRESS)
+    step = _second_step(service)
+    service.complete_sign_in(step.challenge, code_at(secret, console.clock.now()), ADDRESS)
+
+
+def test_a_code_step_is_refused_for_garbage_and_deactivated_agents(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    for garbage in ("", "x" * 200, "\x00", None, 42):
+        with pytest.raises(SignInExpired):
+            service.pending_sign_in(garbage)  # type: ignore[arg-type]
+        with pytest.raises(SignInExpired):
+            service.complete_sign_in(garbage, "123456", ADDRESS)  # type: ignore[arg-type]
+    step = _second_step(service)
+    service.deactivate("r.alvarez", OPERATOR)
+    with pytest.raises(SignInExpired):
+        service.pending_sign_in(step.challenge)
+    assert console.rows(agent_sessions) == []
+
+
+def test_codes_are_optional_in_development_and_always_asked_once_on(
+        console: Console) -> None:
+    service = console.service  # the development policy
+    _, session = service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    actor = session.agent.actor
+    challenge, enrolment = service.start_enrolment(actor)
+    assert service.enrolment(actor, challenge) == enrolment
+    with pytest.raises(SignInExpired):  # someone else's enrolment
+        service.enrolment(Actor.agent("m.chen"), challenge)
+    with pytest.raises(SignInExpired):  # an enrolment is no sign-in
+        service.complete_sign_in(challenge, code_at(enrolment.secret, START), ADDRESS)
+    with pytest.raises(CodeRejected):
+        service.confirm_enrolment(actor, challenge, "000000")
+    service.confirm_enrolment(actor, challenge, code_at(enrolment.secret, START))
+    with pytest.raises(AgentActionError, match="already on"):
+        service.start_enrolment(actor)
+    console.clock.advance(seconds=30)
+    step = _second_step(service)
+    assert not step.enrol
+    service.complete_sign_in(step.challenge, code_at(enrolment.secret, console.clock.now()),
+                             ADDRESS)
+    # Marcus has none: password only.
+    service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+
+
+def test_reset_mfa_takes_an_operator_or_another_supervisor(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    _enrol(console, service)
+    token, _ = service.complete_sign_in(*_code_for(console, service))
+    rosa, marcus = Actor.agent("r.alvarez"), Actor.agent("m.chen")
+    for actor in (rosa, Actor.resident(Channel.WEB)):
+        with pytest.raises(AgentActionError):
+            service.reset_mfa("r.alvarez", actor)
+    service.reset_mfa("R.Alvarez", OPERATOR)
+    assert service.session(token) is None  # her sessions ended
+    assert not console.store.by_username("r.alvarez").mfa_enabled  # type: ignore[union-attr]
+    with pytest.raises(InvalidAgentDetails, match="no one-time codes"):
+        service.reset_mfa("r.alvarez", marcus)
+    (event,) = console.audit("agent.mfa_reset")
+    assert (event.actor, event.subject) == ("system:cli:test", "r.alvarez")
+    assert _second_step(service).enrol  # she sets codes up again
+    with pytest.raises(InvalidAgentDetails, match="No agent"):
+        service.reset_mfa("ghost", OPERATOR)
+
+
+def _code_for(console: Console, service: AgentAuthService) -> tuple[str, str, str]:
+    """(challenge, the current code, address) for Rosa's next sign-in, a step later."""
+    console.clock.advance(seconds=30)
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.mfa_secret is not None
+    secret = SecretBox(REQUIRED.mfa_key).open(rosa.mfa_secret)
+    assert secret is not None
+    return _second_step(service).challenge, code_at(secret, console.clock.now()), ADDRESS
+
+
+@pytest.mark.postgres
+def test_one_code_sent_twice_at_once_signs_in_once(pg_console: Console) -> None:
+    console = pg_console
+    service = console.with_policy(REQUIRED)
+    _enrol(console, service)
+    first, code, _ = _code_for(console, service)
+    second = _second_step(service).challenge  # a second tab, the same code
+    results = _burst([lambda: service.complete_sign_in(first, code, ADDRESS),
+                      lambda: service.complete_sign_in(second, code, ADDRESS)])
+    assert sorted(type(r).__name__ for r in results) == ["CodeAlreadyUsed", "NoneType"]
+    assert len([s for s in console.rows(agent_sessions) if s.ended_at is None]) == 2  # 1 + enrol

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from domain.config import AgentPolicy, Settings
+from domain.config import DEV_AGENT_MFA_KEY, AgentPolicy, Settings
 from domain.errors import LoginFailed, LoginThrottled
 from domain.model import Agent, AgentRole
 from ivr.config import ChannelSettings
@@ -81,3 +81,23 @@ def test_trusted_proxies_default_to_none() -> None:
 def test_trusted_proxies_must_be_a_small_whole_number(value: str) -> None:
     with pytest.raises(ValueError, match="PAYLINE_TRUSTED_PROXIES"):
         ChannelSettings.from_env({"PAYLINE_TRUSTED_PROXIES": value})
+
+
+def test_codes_are_required_in_production_and_optional_in_development() -> None:
+    assert Settings.from_env({}).agents.require_mfa is False
+    assert Settings.from_env({"PAYLINE_ENV": "production"}).agents.require_mfa is True
+    public = Settings.from_env({"PAYLINE_PUBLIC_URL": "https://pay.riverton.example.gov"})
+    assert public.agents.require_mfa is True
+
+
+def test_the_codes_key_comes_from_the_environment_and_is_never_shown() -> None:
+    key = "k" * 43 + "="
+    policy = Settings.from_env({"PAYLINE_AGENT_MFA_KEY": f" {key} "}).agents
+    assert policy.mfa_key == key and key not in repr(policy)
+    assert Settings.from_env({}).agents.mfa_key == DEV_AGENT_MFA_KEY
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 44, "k" * 43 + "=" + "x", "ü" * 44])
+def test_a_bad_codes_key_stops_startup(key: str) -> None:
+    with pytest.raises(ValueError, match="PAYLINE_AGENT_MFA_KEY must be a Fernet key"):
+        Settings.from_env({"PAYLINE_AGENT_MFA_KEY": key})
