@@ -6,6 +6,7 @@ outbound SMS reads the Twilio account SID and auth token here too (NotificationS
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Mapping
@@ -88,6 +89,13 @@ class VerificationPolicy:
                                  repr=False)
 
 
+# PCI DSS 4.0 requirement 8.3.6: passwords of at least 12 characters. No setting goes lower.
+MIN_AGENT_PASSWORD_LENGTH = 12
+# Fernet key encrypting agents' one-time-code secrets, for local development and tests only;
+# production sets PAYLINE_AGENT_MFA_KEY (generated like PAYLINE_VAULT_KEY, below).
+DEV_AGENT_MFA_KEY = "cGF5bGluZS1sb2NhbC1kZXYtYWdlbnQtbWZhLWtleTA="
+
+
 @dataclass(frozen=True)
 class AgentPolicy:
     """311 console sign-in: session lifetimes and the login throttle."""
@@ -97,7 +105,11 @@ class AgentPolicy:
     max_failures_per_username: int = 5
     max_failures_per_address: int = 20
     failure_window_minutes: int = 15
-    min_password_length: int = 12
+    min_password_length: int = MIN_AGENT_PASSWORD_LENGTH
+    # A one-time code (TOTP) after the password: always for an agent who set one up; for
+    # every agent when required (production mode), so one without it sets it up at sign-in.
+    require_mfa: bool = False
+    mfa_key: str = field(default=DEV_AGENT_MFA_KEY, repr=False)  # Fernet, never logged
 
     def __post_init__(self) -> None:
         for name in ("idle_minutes", "max_session_hours", "max_failures_per_username",
@@ -107,6 +119,21 @@ class AgentPolicy:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"AgentPolicy.{name} must be a whole number of at least 1, "
                                  f"not {value!r}")
+        if not _is_fernet_key(self.mfa_key):
+            raise ValueError("PAYLINE_AGENT_MFA_KEY must be a Fernet key (32 bytes, url-safe "
+                             "base64, 44 characters)")
+        if self.min_password_length < MIN_AGENT_PASSWORD_LENGTH:
+            raise ValueError("AgentPolicy.min_password_length must be at least "
+                             f"{MIN_AGENT_PASSWORD_LENGTH} (PCI DSS 8.3.6), not "
+                             f"{self.min_password_length}")
+
+
+def _is_fernet_key(key: object) -> bool:
+    try:
+        return (isinstance(key, str) and len(key) == 44
+                and len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32)
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def _whole_number(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -287,5 +314,7 @@ class Settings:
             agents=AgentPolicy(
                 idle_minutes=_whole_number(env, "PAYLINE_AGENT_IDLE_MINUTES", 15, 1, 24 * 60),
                 max_session_hours=_whole_number(env, "PAYLINE_AGENT_SESSION_HOURS", 12, 1, 72),
+                require_mfa=production_mode(env),
+                mfa_key=env.get("PAYLINE_AGENT_MFA_KEY", "").strip() or DEV_AGENT_MFA_KEY,
             ),
         )

@@ -167,6 +167,25 @@ class LoginThrottled(DomainError):
         self.message = text
 
 
+class CodeRejected(DomainError):
+    """A one-time code that is not the agent's current one (or is not a code at all)."""
+
+    message = ("That code does not match. Type the 6-digit code your authenticator app shows "
+               "now (check that your phone's clock is right).")
+
+
+class CodeAlreadyUsed(CodeRejected):
+    """The code was right, but it was already used: a code works once."""
+
+    message = "That code was already used. Wait for the next code in your app and type it."
+
+
+class SignInExpired(DomainError):
+    """The sign-in (or enrolment) waiting for a one-time code is over, or was never there."""
+
+    message = "That sign-in took too long or has ended. Please sign in again."
+
+
 class InvalidAgentDetails(DomainError):
     """A bad username, display name, role or password; a taken username; an unknown agent."""
 

@@ -471,11 +471,20 @@ class Agent:
     password_changed_at: datetime
     active: bool = True
     last_login_at: datetime | None = None
+    # The one-time-code (TOTP) secret, sealed (domain/totp.py SecretBox); set once enrolment is
+    # confirmed, with the last 30-second step whose code was used (a code works once).
+    mfa_secret: str | None = field(default=None, repr=False)
+    mfa_enabled_at: datetime | None = None
+    mfa_last_step: int | None = None
     id: int | None = None
 
     @property
     def is_supervisor(self) -> bool:
         return self.role == AgentRole.SUPERVISOR
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None and self.mfa_secret is not None
 
     @property
     def actor(self) -> Actor:
@@ -491,6 +500,19 @@ class AgentSession:
     agent: Agent
     created_at: datetime
     last_seen_at: datetime
+
+
+@dataclass(frozen=True)
+class SignInStep:
+    """A sign-in (or an enrolment) waiting for a one-time code: the password was right (its
+    attempt is still counted as a failure until the code is). Its token is known only to the
+    agent's browser; the database keeps a SHA-256 hash of it."""
+
+    id: int
+    agent: Agent
+    created_at: datetime
+    attempt_id: int | None  # the password's attempt; None for enrolling while signed in
+    pending_secret: str | None = field(default=None, repr=False)  # sealed, when enrolling
 
 
 class LinkPurpose(StrEnum):

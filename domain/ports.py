@@ -25,6 +25,7 @@ from domain.model import (
     OneTimeLink,
     Payment,
     PaymentStatus,
+    SignInStep,
     VerificationAttempt,
 )
 from domain.money import Money
@@ -397,6 +398,15 @@ class SmsConsent(abc.ABC):
     def opt_in(self, phone: str, at: datetime, source: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class RecordedAttempt:
+    """A sign-in attempt just recorded (as a failure) and the failures before it."""
+
+    id: int
+    username_failures: list[datetime]  # newest first, since the username's last success
+    address_failures: list[datetime]  # newest first, any usernames
+
+
 class AgentStore(abc.ABC):
     """311 agents, their console sessions and sign-in attempts (short transactions of their
     own). Usernames are already normalized (lower-case) when they reach the store; sessions
@@ -428,6 +438,37 @@ class AgentStore(abc.ABC):
         """Set the agent's last_login_at."""
 
     @abc.abstractmethod
+    def enable_mfa(self, agent_id: int, sealed_secret: str, at: datetime, step: int) -> bool:
+        """Turn one-time codes on with this (sealed) secret, its first code's step used;
+        False if they were already on (nothing changed)."""
+
+    @abc.abstractmethod
+    def use_mfa_step(self, agent_id: int, step: int) -> bool:
+        """Record that the code of `step` was used, atomically; False (nothing changed) if
+        codes are off or a code of this step or a later one was already used (a replay)."""
+
+    @abc.abstractmethod
+    def reset_mfa(self, agent_id: int) -> bool:
+        """Forget the agent's one-time-code secret; False if there was none."""
+
+    @abc.abstractmethod
+    def add_sign_in_step(self, token_hash: str, agent_id: int, at: datetime,
+                         attempt_id: int | None, pending_secret: str | None,
+                         remote_addr: str | None) -> int:
+        """A sign-in (or enrolment) now waiting for a one-time code; returns its id."""
+
+    @abc.abstractmethod
+    def open_sign_in_step(self, token_hash: str) -> SignInStep | None:
+        """The waiting step with this token hash, with its agent, unless it has ended."""
+
+    @abc.abstractmethod
+    def end_sign_in_step(self, step_id: int, at: datetime) -> bool:
+        """End it once; False if it had already ended (a twin request used it first)."""
+
+    @abc.abstractmethod
+    def end_sign_in_steps_for_agent(self, agent_id: int, at: datetime) -> int: ...
+
+    @abc.abstractmethod
     def add_session(self, token_hash: str, agent_id: int, at: datetime,
                     remote_addr: str | None) -> int:
         """A new session, created and last seen at `at`; returns its id."""
@@ -451,6 +492,23 @@ class AgentStore(abc.ABC):
     @abc.abstractmethod
     def add_login_attempt(self, username: str, remote_addr: str, at: datetime,
                           succeeded: bool) -> None: ...
+
+    @abc.abstractmethod
+    def record_login_attempt(self, username: str, remote_addr: str, at: datetime, *,
+                             since: datetime, username_limit: int,
+                             address_limit: int) -> RecordedAttempt:
+        """Record a sign-in attempt as a failure, committed before this returns, with the
+        failures after `since` recorded before it (at most the limit of each). Attempts for
+        one username, or from one address, take turns: each one counts every attempt
+        recorded before it, so parallel attempts cannot all see the same count."""
+
+    @abc.abstractmethod
+    def mark_login_attempts_succeeded(self, attempt_ids: Sequence[int]) -> None:
+        """These attempts (recorded as failures while they were checked) succeeded."""
+
+    @abc.abstractmethod
+    def remove_login_attempt(self, attempt_id: int) -> None:
+        """Forget an attempt refused unchecked (throttled): it was no guess."""
 
     @abc.abstractmethod
     def username_failures(self, username: str, since: datetime, limit: int) -> list[datetime]:

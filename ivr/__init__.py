@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
@@ -42,6 +43,12 @@ def create_app(settings: Settings | None = None, channel_settings: ChannelSettin
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=channels.public_url.startswith("https://"),
                       **flask_config)
+    if channels.trusted_proxies:
+        # Believe X-Forwarded-For/-Proto only from the configured hops (the rightmost entries,
+        # which our own proxies appended): request.remote_addr is then the real client. With
+        # none configured, such headers are ignored, so nobody can pick an address to throttle.
+        hops = channels.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["payline"] = container or build_container(settings)
     app.extensions["payline.channels"] = channels
     register_error_handlers(app)

@@ -4,6 +4,7 @@
     payline agents list
     payline agents set-password USERNAME [--password-stdin]
     payline agents deactivate USERNAME
+    payline agents reset-mfa USERNAME
 
 A password is never an argument (it would stay in the shell history and show in `ps`): it is
 read with a hidden prompt typed twice, or with --password-stdin from the first line of
@@ -20,8 +21,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from domain.config import MIN_AGENT_PASSWORD_LENGTH
 from domain.model import Actor, AgentRole
-from domain.services.agent_auth import normalize_username
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH, normalize_username
 from ivr.cli_support import CliError, friendly_errors, open_container
 
 _STDIN_HELP = ("Read the password from the first line of standard input (for "
@@ -30,7 +32,8 @@ _STDIN_HELP = ("Read the password from the first line of standard input (for "
 
 @click.group("agents")
 def agents() -> None:
-    """311 console agents: add them, list them, set a password, deactivate them."""
+    """311 console agents: add them, list them, set a password, deactivate them, reset their
+    one-time codes."""
 
 
 @agents.command("add")
@@ -100,6 +103,19 @@ def agents_deactivate(username: str) -> None:
                "sessions have ended.")
 
 
+@agents.command("reset-mfa")
+@click.argument("username")
+@friendly_errors
+def agents_reset_mfa(username: str) -> None:
+    """Turn an agent's one-time codes off (a lost phone); their sessions end, and they set up
+    new codes at their next sign-in (required in production)."""
+    name = _check_username(username)
+    with open_container() as container:
+        container.agent_auth_service().reset_mfa(name, _actor())
+    click.echo(f"One-time codes reset for {name}: their console sessions have ended; they set "
+               "up new codes at their next sign-in.")
+
+
 def _check_username(text: str) -> str:
     name = normalize_username(text)
     if name is None:
@@ -114,7 +130,9 @@ def _read_password(from_stdin: bool) -> str:
         if not typed:
             raise CliError("--password-stdin: standard input has no password on its first line.")
         return typed
-    prompted: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    prompted: str = click.prompt(
+        f"Password ({MIN_AGENT_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters)",
+        hide_input=True, confirmation_prompt=True)
     return prompted
 
 

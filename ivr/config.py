@@ -33,6 +33,10 @@ class ChannelSettings:
     # tokenize endpoint is `{pay_processor_url}/tokenize`). Empty: the sandbox processor in
     # this app, `{public_url}/sandbox/processor`.
     pay_processor_url: str = ""
+    # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (0: none, and
+    # such headers are ignored). Only these hops are believed, so the sign-in throttle sees
+    # the real client address and a client cannot forge one.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ChannelSettings:
@@ -53,4 +57,19 @@ class ChannelSettings:
             pay_processor_url=(env.get("PAYLINE_PAY_PROCESSOR_URL")
                                or env.get("PAYLINE_PUBLIC_URL", "http://localhost:5000")
                                .rstrip("/") + "/sandbox/processor").rstrip("/"),
+            trusted_proxies=trusted_proxy_hops(env),
         )
+
+
+MAX_TRUSTED_PROXIES = 5
+
+
+def trusted_proxy_hops(env: dict[str, str]) -> int:
+    """PAYLINE_TRUSTED_PROXIES: a whole number of proxy hops, 0 (the default) to 5."""
+    text = env.get("PAYLINE_TRUSTED_PROXIES", "").strip()
+    if not text:
+        return 0
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_TRUSTED_PROXIES:
+        raise ValueError("PAYLINE_TRUSTED_PROXIES must be the number of reverse proxies in "
+                         f"front of the app, 0 to {MAX_TRUSTED_PROXIES}, not {text!r}")
+    return int(text)

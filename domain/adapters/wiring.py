@@ -94,7 +94,8 @@ class Container:
 
     def agent_auth_service(self) -> AgentAuthService:
         return AgentAuthService(SqlAgentStore(self.engine), self.uow, self.clock,
-                                self.settings.agents)
+                                self.settings.agents,
+                                issuer=f"{self.settings.city_name.removeprefix('the ')} 311")
 
     def link_service(self) -> LinkService:
         return LinkService(SqlLinkStore(self.engine), self.clock)

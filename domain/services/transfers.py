@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.errors import AgentActionError, LinkNotUsable, NotFound, TransferNotUsable
-from domain.model import Actor, AuditEvent, Channel, LinkPurpose
+from domain.model import Actor, AuditEvent, Channel, HandoffStatus, LinkPurpose
 from domain.ports import CallControl, Clock, UnitOfWork
 from domain.services.handoffs import HandoffService
 from domain.services.links import LinkService, payload_of
@@ -83,7 +83,7 @@ class TransferService:
             raise AgentActionError("The payment line speaks English or Spanish.")
         self._check_account(account_id)
         if handoff_id is not None:
-            self._check_handoff(handoff_id, sid)
+            self._claim_handoff(handoff_id, sid, agent)
         token = self._links.issue(LinkPurpose.TRANSFER, account_id, agent, payload={
             "call_sid": sid, "agent_id": agent.id, "verified_by": verified_by,
             "handoff_id": handoff_id, "language": language}, ttl=TICKET_TTL)
@@ -104,7 +104,7 @@ class TransferService:
             try:
                 self._handoffs.close(handoff_id, agent, OUTCOME)
             except AgentActionError:
-                # Already closed (or another agent's): the transfer itself went through.
+                # Already closed (history): the transfer itself went through.
                 log.info("handoff %s was not closed by the transfer of call %s", handoff_id,
                          sid)
 
@@ -147,13 +147,22 @@ class TransferService:
                     "Unlock the account first: it is locked for self-service after failed "
                     "verifications, so the payment line would refuse it.")
 
-    def _check_handoff(self, handoff_id: int, call_sid: str) -> None:
+    def _claim_handoff(self, handoff_id: int, call_sid: str, agent: Actor) -> None:
+        """The handoff must be this agent's to act on: one another agent has taken is refused
+        (two agents must not act for one resident); an open one is taken now, atomically, so
+        nobody can take it between this check and the redirect. A closed one is history: the
+        transfer goes ahead and leaves it as it is."""
         handoff = self._handoffs.get(handoff_id)
         if handoff is None:
             raise NotFound("No handoff has that reference.")
         # A voice handoff names its call: closing another call's handoff would lose it.
         if handoff.channel == Channel.VOICE and handoff.session_key != call_sid:
             raise AgentActionError(f"Handoff {handoff_id} belongs to another call.")
+        if handoff.status == HandoffStatus.TAKEN and handoff.taken_by != agent.id:
+            raise AgentActionError(f"Agent {handoff.taken_by} has handoff {handoff_id}: only "
+                                   "they can transfer this caller.")
+        if handoff.status == HandoffStatus.OPEN:
+            self._handoffs.take(handoff_id, agent)  # AgentActionError if someone just did
 
     def _burn(self, token: str) -> None:
         try:

@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -23,7 +23,11 @@ from domain.model import AgentSession
 from domain.services.agent_auth import AgentAuthService
 
 COOKIE = "payline_agent"
+# A sign-in waiting for its one-time code (or an enrolment): its token, for 10 minutes.
+STEP_COOKIE = "payline_agent_step"
+STEP_COOKIE_SECONDS = 600
 CSRF_FIELD = "csrf_token"
+_MAX_NEXT = 500
 
 View = Callable[..., Any]
 
@@ -65,13 +69,36 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE, path="/agent")
 
 
+def step_token() -> str:
+    token = request.cookies.get(STEP_COOKIE, "")
+    return token if 0 < len(token) <= 100 else ""
+
+
+def set_step_cookie(response: Response, token: str) -> None:
+    response.set_cookie(STEP_COOKIE, token, httponly=True, samesite="Strict", path="/agent",
+                        max_age=STEP_COOKIE_SECONDS,
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+def clear_step_cookie(response: Response) -> None:
+    response.delete_cookie(STEP_COOKIE, path="/agent")
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console: never another site (an open redirect)."""
-    if not target:
-        return url_for("agent.home")
+    """Where to go after signing in: only a path inside the console, never another site (an
+    open redirect) and never a control character, typed or %-encoded (a CR/LF would split
+    the Location header); anything else goes to the queue."""
+    home = url_for("agent.home")
+    if not isinstance(target, str) or not target or len(target) > _MAX_NEXT:
+        return home
+    decoded = unquote(target)
+    if not (target.isascii() and target.isprintable()) or not decoded.isprintable():
+        return home  # isprintable() is False for CR, LF, NUL, DEL, U+2028, NBSP, ...
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/agent") or "\\" in target:
-        return url_for("agent.home")
+    path = unquote(parts.path)
+    if (parts.scheme or parts.netloc or not (path == "/agent" or path.startswith("/agent/"))
+            or "\\" in decoded or "//" in path or "/." in path):
+        return home
     return target
 
 

@@ -27,20 +27,30 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from domain.adapters.wiring import Container
-from domain.errors import DomainError, LoginThrottled
+from domain.errors import CodeRejected, DomainError, LoginThrottled, SignInExpired
 from domain.model import Channel, Handoff, HandoffStatus
 from domain.phone import mask_phone, national_format
 from domain.ports import ConcurrencyConflict
 from domain.services.account_lookup import SEARCH_LABELS, AccountSearch, SearchBy
+from domain.services.agent_auth import (
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    MfaEnrolment,
+    PendingSignIn,
+    SecondFactorNeeded,
+)
 from domain.services.handoffs import INTENTS, OUTCOMES, REASONS
 from domain.services.transfers import VERIFICATION_METHODS
 from ivr.agent.auth import (
     CSRF_FIELD,
     auth_service,
     clear_session_cookie,
+    clear_step_cookie,
     csrf_token,
     current_session,
     requires_agent,
@@ -48,7 +58,10 @@ from ivr.agent.auth import (
     safe_next,
     session_token,
     set_session_cookie,
+    set_step_cookie,
+    step_token,
 )
+from ivr.agent.qr import qr_svg
 from ivr.config import ChannelSettings
 from ivr.voice.engine import transfer_entry_url
 from ivr.web_pages import csrf_matches, page_context, security_headers
@@ -62,6 +75,10 @@ agent = Blueprint("agent", __name__, url_prefix="/agent", static_folder="../stat
 LOGIN_CSRF_KEY = "agent_login_csrf"
 MAX_BODY = 16 * 1024
 MAX_FIELD = 200
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no id, and asking the
+# database for one overflows (on SQLite above 2**63). Routes and form fields stop it first.
+MAX_ID = 2**31 - 1
+ID = f"int(min=1, max={MAX_ID})"  # the URL converter for an id in a console route
 LANGUAGES = {"en": "English", "es": "Spanish"}
 
 
@@ -121,7 +138,8 @@ def _context() -> dict[str, Any]:
     return {**page_context(_container().settings), "policy": _container().settings.agents,
             "agent": session.agent if session else None,
             "csrf_field": CSRF_FIELD, "csrf": csrf_token() if session else "",
-            "mask_phone": mask_phone}
+            "mask_phone": mask_phone, "max_username": MAX_USERNAME_LENGTH,
+            "max_password": MAX_PASSWORD_LENGTH}
 
 
 # --- signing in and out ------------------------------------------------------------------
@@ -132,7 +150,8 @@ def login() -> Any:
         return redirect(safe_next(request.args.get("next")))
     idle = _container().settings.agents.idle_minutes
     notice = (f"Your session ended ({idle} minutes without activity, or you signed out "
-              "elsewhere). Please sign in again." if request.args.get("ended") else None)
+              "elsewhere). Please sign in again." if request.args.get("ended")
+              else SignInExpired().detail if request.args.get("step") else None)
     return render_template("agent/login.html", notice=notice,
                            login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
                            next=request.args.get("next", ""))
@@ -144,22 +163,138 @@ def login_submit() -> Any:
     if not csrf_matches(LOGIN_CSRF_KEY, request.form.get(CSRF_FIELD)):
         return _login_again("This sign-in form expired. Please try again.", nxt, 400)
     try:
-        token, _ = auth_service().log_in(request.form.get("username", "")[:MAX_FIELD],
-                                         request.form.get("password", "")[:MAX_FIELD],
+        # Passed whole: the service refuses what is too long, a cut-down password could match.
+        token, _ = auth_service().log_in(request.form.get("username", ""),
+                                         request.form.get("password", ""),
                                          request.remote_addr or "unknown")
+    except SecondFactorNeeded as step:
+        response = redirect(url_for("agent.code", next=_next_or_none(nxt)))
+        set_step_cookie(response, step.challenge)
+        return response
     except LoginThrottled as exc:
         return _login_again(exc.detail, nxt, 429)
     except DomainError as exc:
         return _login_again(exc.detail, nxt, 401)
+    return _signed_in(token, nxt)
+
+
+def _signed_in(token: str, nxt: str) -> WerkzeugResponse:
     response = redirect(safe_next(nxt))
     set_session_cookie(response, token)
+    clear_step_cookie(response)
     return response
 
 
 def _login_again(error: str, nxt: str, status: int) -> tuple[str, int]:
     return render_template("agent/login.html", error=error, next=nxt,
                            login_csrf=login_csrf_token(LOGIN_CSRF_KEY),
-                           username=request.form.get("username", "")[:40]), status
+                           username=request.form.get("username", "")[:MAX_USERNAME_LENGTH]), status
+
+
+def _next_or_none(nxt: str) -> str | None:
+    target = safe_next(nxt)
+    return target if target != url_for("agent.home") else None
+
+
+# --- the one-time code after the password --------------------------------------------------
+
+@agent.get("/login/code")
+def code() -> Any:
+    nxt = request.args.get("next", "")
+    try:
+        pending = auth_service().pending_sign_in(step_token())
+    except SignInExpired:
+        return _step_over(nxt)
+    return _code_page(pending, nxt, None, 200)
+
+
+@agent.post("/login/code")
+def code_submit() -> Any:
+    nxt = request.form.get("next", "")
+    service = auth_service()
+    try:
+        pending = service.pending_sign_in(step_token())
+        if not csrf_matches(LOGIN_CSRF_KEY, request.form.get(CSRF_FIELD)):
+            return _code_page(pending, nxt, "This form expired. Please type the code again.",
+                              400)
+        token, _ = service.complete_sign_in(step_token(), request.form.get("code", ""),
+                                            request.remote_addr or "unknown")
+    except SignInExpired:
+        return _step_over(nxt)
+    except LoginThrottled as exc:
+        return _code_page(pending, nxt, exc.detail, 429)
+    except CodeRejected as exc:
+        return _code_page(pending, nxt, exc.detail, 401)
+    return _signed_in(token, nxt)
+
+
+def _code_page(pending: PendingSignIn, nxt: str, error: str | None,
+               status: int) -> tuple[str, int]:
+    enrolment = pending.enrolment
+    return render_template(
+        "agent/code.html", pending=pending, enrolment=enrolment, error=error,
+        qr=_qr(enrolment) if enrolment else None, next=_next_or_none(nxt) or "",
+        login_csrf=login_csrf_token(LOGIN_CSRF_KEY)), status
+
+
+def _step_over(nxt: str) -> WerkzeugResponse:
+    response = redirect(url_for("agent.login", next=_next_or_none(nxt), step="over"))
+    clear_step_cookie(response)
+    return response
+
+
+def _qr(enrolment: MfaEnrolment) -> Markup:
+    return qr_svg(enrolment.uri, "QR code to scan with your authenticator app")
+
+
+# --- setting up one-time codes while signed in ---------------------------------------------
+
+@agent.get("/mfa")
+@requires_agent
+def mfa() -> str:
+    return render_template("agent/mfa.html")
+
+
+@agent.post("/mfa/start")
+@requires_agent
+def mfa_start() -> Any:
+    try:
+        challenge, _ = auth_service().start_enrolment(_actor())
+    except DomainError as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("agent.mfa"))
+    response = redirect(url_for("agent.mfa_setup"))
+    set_step_cookie(response, challenge)
+    return response
+
+
+@agent.get("/mfa/setup")
+@requires_agent
+def mfa_setup() -> Any:
+    try:
+        enrolment = auth_service().enrolment(_actor(), step_token())
+    except SignInExpired:
+        flash("That set-up took too long. Please start again.", "error")
+        return redirect(url_for("agent.mfa"))
+    return render_template("agent/mfa_setup.html", enrolment=enrolment, qr=_qr(enrolment))
+
+
+@agent.post("/mfa/setup")
+@requires_agent
+def mfa_confirm() -> Any:
+    try:
+        auth_service().confirm_enrolment(_actor(), step_token(), request.form.get("code", ""))
+    except SignInExpired:
+        flash("That set-up took too long. Please start again.", "error")
+        return redirect(url_for("agent.mfa"))
+    except CodeRejected as exc:
+        flash(exc.detail, "error")
+        return redirect(url_for("agent.mfa_setup"))
+    flash("One-time codes are on: from your next sign-in, type the code your app shows after "
+          "your password.", "success")
+    response = redirect(url_for("agent.mfa"))
+    clear_step_cookie(response)
+    return response
 
 
 @agent.post("/logout")
@@ -183,7 +318,7 @@ def home() -> str:
                            search_labels=SEARCH_LABELS, describe=_describe)
 
 
-@agent.get("/handoffs/<int:handoff_id>")
+@agent.get(f"/handoffs/<{ID}:handoff_id>")
 @requires_agent
 def handoff(handoff_id: int) -> Any:
     found = _container().handoff_service().get(handoff_id)
@@ -196,14 +331,14 @@ def handoff(handoff_id: int) -> Any:
                            search_labels=SEARCH_LABELS)
 
 
-@agent.post("/handoffs/<int:handoff_id>/take")
+@agent.post(f"/handoffs/<{ID}:handoff_id>/take")
 @requires_agent
 def take_handoff(handoff_id: int) -> Any:
     return _act(lambda: _container().handoff_service().take(handoff_id, _actor()),
                 f"You have handoff {handoff_id}.", url_for("agent.handoff", handoff_id=handoff_id))
 
 
-@agent.post("/handoffs/<int:handoff_id>/close")
+@agent.post(f"/handoffs/<{ID}:handoff_id>/close")
 @requires_agent
 def close_handoff(handoff_id: int) -> Any:
     outcome = request.form.get("outcome", "")
@@ -216,10 +351,9 @@ def close_handoff(handoff_id: int) -> Any:
 @requires_agent
 def find_handoff() -> Any:
     """A resident who texted or chatted calls 311 and reads out their reference number."""
-    reference = _field("reference").lstrip("#")
-    if reference.isdigit() and len(reference) < 10:
-        if _container().handoff_service().get(int(reference)) is not None:
-            return redirect(url_for("agent.handoff", handoff_id=int(reference)))
+    reference = _id_param(_field("reference").lstrip("#"))
+    if reference is not None and _container().handoff_service().get(reference) is not None:
+        return redirect(url_for("agent.handoff", handoff_id=reference))
     flash("No handoff has that reference. Check the number with the resident.", "error")
     return redirect(url_for("agent.home"))
 
@@ -253,7 +387,7 @@ def _search_page(matches: list[Any], query: AccountSearch | None, error: str | N
                            handoff_id=handoff_id, search_labels=SEARCH_LABELS), status
 
 
-@agent.get("/accounts/<int:account_id>")
+@agent.get(f"/accounts/<{ID}:account_id>")
 @requires_agent
 def account(account_id: int) -> Any:
     try:
@@ -269,7 +403,7 @@ def account(account_id: int) -> Any:
         languages=LANGUAGES, describe=_describe)
 
 
-@agent.post("/accounts/<int:account_id>/unlock")
+@agent.post(f"/accounts/<{ID}:account_id>/unlock")
 @requires_agent
 def unlock(account_id: int) -> Any:
     handoff_id = _handoff_param(request.form.get("handoff"))
@@ -283,7 +417,7 @@ def unlock(account_id: int) -> Any:
                 page)
 
 
-@agent.post("/accounts/<int:account_id>/transfer")
+@agent.post(f"/accounts/<{ID}:account_id>/transfer")
 @requires_agent
 def transfer(account_id: int) -> Any:
     handoff_id = _handoff_param(request.form.get("handoff"))
@@ -338,7 +472,16 @@ def _act(action: Any, done: str, page: str, back: str | None = None) -> Any:
 
 
 def _handoff_param(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return _id_param(value)
+
+
+def _id_param(value: str | None) -> int | None:
+    """An id typed or carried in a form or query: ASCII digits only ("²".isdigit() is True,
+    but int("²") fails), within what the database holds; None for anything else."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def _waited(handoff: Handoff, now: datetime) -> str:

@@ -26,12 +26,21 @@ class AgentDesk:
         self.client = self.app.test_client()
 
     def sign_in(self, username: str = AGENT[0], password: str = AGENT[1],
-                remote_addr: str = "10.0.0.7") -> TestResponse:
+                remote_addr: str = "10.0.0.7",
+                headers: dict[str, str] | None = None) -> TestResponse:
         page = self.client.get("/agent/login")
         return self._keep(self.client.post(
             "/agent/login", data={"csrf_token": csrf_of(page), "username": username,
                                   "password": password},
-            environ_base={"REMOTE_ADDR": remote_addr}))
+            environ_base={"REMOTE_ADDR": remote_addr}, headers=headers))
+
+    def send_code(self, code: str) -> TestResponse:
+        """Type a one-time code on the page a right password led to."""
+        page = self.client.get("/agent/login/code")
+        assert page.status_code == 200, page.status_code
+        return self._keep(self.client.post(
+            "/agent/login/code", data={"csrf_token": csrf_of(page), "code": code,
+                                       "next": next_of(page)}))
 
     def get(self, path: str) -> TestResponse:
         return self._keep(self.client.get(path))
@@ -57,7 +66,50 @@ def csrf_of(response: TestResponse) -> str:
     return match.group(1)
 
 
+def next_of(response: TestResponse) -> str:
+    match = re.search(r'name="next" value="([^"]*)"', response.get_data(as_text=True))
+    return match.group(1) if match else ""
+
+
+def secret_on(response: TestResponse) -> str:
+    """The one-time-code key an enrolment page shows for typing by hand."""
+    match = re.search(r'id="mfa-secret">([A-Z2-7 ]+)</code>', response.get_data(as_text=True))
+    assert match, "no one-time-code key on the page"
+    return match.group(1).replace(" ", "")
+
+
 def text_of(response: TestResponse) -> str:
     """The page's text without tags or repeated whitespace, for assertions."""
     html = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
     return " ".join(html.replace("&#39;", "'").replace("&amp;", "&").split())
+
+
+# Ids no INTEGER column holds: PostgreSQL's is 32-bit, SQLite's overflows above 2**63.
+HUGE_IDS = (str(2**31), str(2**63), str(2**64 + 1), "9" * 40)
+
+
+def assert_huge_ids_are_refused_politely(desk: AgentDesk, account_id: int,
+                                         handoff_id: int) -> None:
+    """Every console route and form field that carries an id, with ids too large for the
+    database: a polite page (404 for a route), never a 500."""
+    for huge in HUGE_IDS:
+        for path in (f"/agent/handoffs/{huge}", f"/agent/accounts/{huge}"):
+            response = desk.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+        for path in (f"/agent/handoffs/{huge}/take", f"/agent/handoffs/{huge}/close",
+                     f"/agent/accounts/{huge}/unlock", f"/agent/accounts/{huge}/transfer"):
+            response = desk.post(path, {"outcome": "resolved", "reason": "checked"})
+            assert response.status_code == 404, (path, response.status_code)
+        page = desk.get(f"/agent/accounts/{account_id}?handoff={huge}")
+        assert page.status_code == 200
+        for path, form in (
+                ("/agent/search", {"by": "account", "account_number": "0104200731",
+                                   "handoff": huge}),
+                (f"/agent/accounts/{account_id}/unlock", {"reason": "x", "handoff": huge}),
+                (f"/agent/accounts/{account_id}/transfer", {"handoff": huge,
+                                                           "confirmed": "yes"}),
+                ("/agent/handoffs/find", {"reference": huge})):
+            response = desk.post(path, form)
+            assert response.status_code in (200, 302, 400), (path, response.status_code)
+    found = desk.post("/agent/handoffs/find", {"reference": str(handoff_id)})
+    assert found.headers["Location"] == f"/agent/handoffs/{handoff_id}"

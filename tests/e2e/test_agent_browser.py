@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from domain.totp import code_at
 from ivr.phone_simulator import HttpTransport, PhoneCall, Transcript
 from tests.browser_support import LiveApp, errors_of
 from tests.e2e.agent_support import AGENT
@@ -125,3 +126,32 @@ def test_the_console_works_from_the_keyboard(page: Any, site: LiveApp) -> None:
     expect(page.get_by_role("heading", name="Account 0104200731")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("status")).to_contain_text("You are signed out")
+
+
+def test_an_agent_sets_up_one_time_codes_and_signs_in_with_one(page: Any, site: LiveApp,
+                                                              city: VoiceCity) -> None:
+    errors = errors_of(page)  # a CSP violation (e.g. a blocked QR image) shows up here
+    clock = city.container.clock
+    sign_in(page, site)
+    page.get_by_role("link", name="One-time codes").click()
+    page.get_by_role("button", name="Set up one-time codes").click()
+    qr = page.locator("figure.qr svg")
+    expect(qr).to_be_visible()
+    box = qr.bounding_box()
+    assert box is not None and box["width"] >= 150 and box["height"] >= 150
+    secret = page.locator("#mfa-secret").inner_text().replace(" ", "")
+    page.get_by_label("6-digit code from your app").fill(code_at(secret, clock.now()))
+    page.get_by_role("button", name="Turn on one-time codes").click()
+    expect(page.get_by_role("status")).to_contain_text("One-time codes are on")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").fill(AGENT[0])
+    page.get_by_label("Password").fill(AGENT[1])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Type your one-time code")).to_be_visible()
+    expect(page.get_by_label("6-digit code from your app")).to_be_focused()
+    city.container.clock.advance(seconds=30)  # type: ignore[attr-defined]
+    page.keyboard.type(code_at(secret, clock.now()))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Handoff queue")).to_be_visible()
+    assert errors == []

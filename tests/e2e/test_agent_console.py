@@ -8,10 +8,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from domain.adapters.clock import FixedClock
+from domain.model import Actor
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH
+from domain.totp import code_at
 from ivr.phone_simulator import FlaskTransport, PhoneCall
-from tests.e2e.agent_support import AGENT, SUPERVISOR, AgentDesk, csrf_of, text_of
+from ivr.twilio_signature import sign
+from tests.e2e.agent_support import (
+    AGENT,
+    SUPERVISOR,
+    AgentDesk,
+    assert_huge_ids_are_refused_politely,
+    csrf_of,
+    secret_on,
+    text_of,
+)
 from tests.e2e.test_voice_calls import identify, pay_now
 from tests.e2e.voice_support import APPROVED_CARD, DANA, VICTOR, VoiceCity, voice_city
 
@@ -86,6 +99,38 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(city: VoiceCit
     assert response.headers["Location"] == "/agent"
 
 
+@pytest.mark.parametrize("target", [
+    "/agent\r\nSet-Cookie: payline_agent=forged", "/agent/%0d%0aSet-Cookie:%20x=1",
+    "/agent/%0D%0ALocation:%20https://evil.example", "/agent\n", "/agent\x00", "/agent\t",
+    "/agent\x7f", "/agent/%00", "/agent/%7F", "/agent/\u2028", "/agent/%E2%80%A8",
+    "/agent/%C2%A0", "/agent/../pay", "/agent/%2e%2e/pay", "//evil.example/agent",
+    "/agent//evil.example", "/\\evil.example", "/agent\\..", "https://evil.example/agent",
+    "/agentx", "/agent/" + "a" * 600, "/agent/ünïcode"])
+def test_a_hostile_next_is_never_followed_and_never_a_500(city: VoiceCity,
+                                                          target: str) -> None:
+    agent = AgentDesk(city.app)
+    page = agent.get("/agent/login")
+    response = agent.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/agent"
+    assert [v for k, v in response.headers if k == "Set-Cookie" and "forged" in v] == []
+    # Signed in already, the login page's own redirect is just as careful.
+    again = agent.client.get("/agent/login", query_string={"next": target})
+    assert again.status_code == 302 and again.headers["Location"] == "/agent"
+
+
+def test_a_plain_next_inside_the_console_is_followed(city: VoiceCity) -> None:
+    agent = AgentDesk(city.app)
+    page = agent.get("/agent/login")
+    target = f"/agent/accounts/{account_id(city, DANA)}?handoff=3"
+    response = agent.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": target})
+    assert response.headers["Location"] == target
+
+
 @pytest.mark.parametrize(("username", "password"), [
     ("r.alvarez", "wrong-password-123"), ("nobody", "riverton-agent-demo"), ("", ""),
     ("r.alvarez\x00", "riverton-agent-demo"), ("ŕ.álvarez", "pässwörd" * 40)])
@@ -95,6 +140,17 @@ def test_a_failed_sign_in_says_the_same_thing_every_time(city: VoiceCity, userna
     assert response.status_code == 401
     assert "That username and password do not match." in text_of(response)
     assert "payline_agent=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_form_takes_the_longest_password_whole(city: VoiceCity) -> None:
+    longest = "riverton-" + "x" * (MAX_PASSWORD_LENGTH - 9)
+    city.container.agent_auth_service().set_password(AGENT[0], longest,
+                                                     Actor.system("cli:test"))
+    page = AgentDesk(city.app).get("/agent/login").get_data(as_text=True)
+    assert f'maxlength="{MAX_PASSWORD_LENGTH}"' in page
+    assert AgentDesk(city.app).sign_in(AGENT[0], longest).status_code == 302
+    # One character more is refused, never cut down to the password that matches.
+    assert AgentDesk(city.app).sign_in(AGENT[0], longest + "y").status_code == 401
 
 
 def test_a_sign_in_without_the_form_token_is_refused(city: VoiceCity) -> None:
@@ -186,6 +242,18 @@ def test_a_texter_s_reference_number_opens_their_handoff(city: VoiceCity,
         missing = desk.follow(desk.post("/agent/handoffs/find", {"reference": garbage}))
         assert "No handoff has that reference" in text_of(missing)
     assert desk.get("/agent/handoffs/99999").status_code == 404
+
+
+def test_ids_too_large_for_the_database_are_not_found(city: VoiceCity,
+                                                      desk: AgentDesk) -> None:
+    city.call(["1", "0"])
+    (handoff,) = city.rows("SELECT id FROM handoffs")
+    assert_huge_ids_are_refused_politely(desk, account_id(city, DANA), handoff.id)
+    for odd in ("²", "٣", "0", "-1", " 1"):  # digits int() cannot read, or no id
+        assert desk.post("/agent/handoffs/find", {"reference": odd}).status_code == 302
+        assert desk.get(f"/agent/accounts/{account_id(city, DANA)}?handoff={odd}"
+                        ).status_code == 200
+    assert desk.get("/agent/handoffs/0").status_code == 404
 
 
 # --- finding and viewing accounts -------------------------------------------------------------
@@ -345,6 +413,35 @@ def test_a_transfer_needs_a_verified_caller_and_a_live_call(city: VoiceCity,
                      "'call.transferred_to_self_service'") == []
 
 
+def test_another_agents_handoff_cannot_be_transferred_or_closed_but_its_account_unlocked(
+        city: VoiceCity, desk: AgentDesk) -> None:
+    """Rosa has Victor's handoff: Marcus cannot move the call or close it; unlocking is an
+    action on the account (any agent may, with a reason, audited under their own name), and
+    the handoff in the form changes nothing about that."""
+    call = city.call(["1", "1", *identify(VICTOR, "45"), "0"], caller=VICTOR_PHONE)
+    (handoff,) = city.rows("SELECT * FROM handoffs")
+    victor = account_id(city, VICTOR)
+    assert desk.post(f"/agent/handoffs/{handoff.id}/take").status_code == 302
+    marcus = AgentDesk(city.app)
+    marcus.sign_in(*SUPERVISOR)
+    marcus.post(f"/agent/accounts/{victor}/unlock",
+                {"reason": "Verified by street number", "handoff": str(handoff.id)})
+    (event,) = city.rows("SELECT actor FROM audit_events WHERE action = 'account.unlocked'")
+    assert event.actor == "agent:m.chen"
+    moved = marcus.follow(marcus.post(f"/agent/accounts/{victor}/transfer", {
+        "call_sid": call.call_sid, "verified_by": "account_and_street", "language": "en",
+        "confirmed": "yes", "handoff": str(handoff.id)}))
+    assert "r.alvarez has handoff" in text_of(moved)
+    assert city.rows("SELECT * FROM sandbox_call_redirects") == []
+    closed = marcus.follow(marcus.post(f"/agent/handoffs/{handoff.id}/close",
+                                       {"outcome": "resolved"}))
+    assert "r.alvarez has handoff" in text_of(closed)
+    (still,) = city.rows("SELECT status, taken_by FROM handoffs")
+    assert (still.status, still.taken_by) == ("taken", "r.alvarez")
+    assert [a for a, actor, _ in agent_audit(city) if actor == "agent:m.chen"
+            and a.startswith(("call.", "handoff."))] == []
+
+
 def test_a_huge_form_is_refused_politely(city: VoiceCity, desk: AgentDesk) -> None:
     response = desk.post("/agent/search", {"by": "name_address", "name": "x" * 40_000,
                                            "address": "y"})
@@ -366,3 +463,209 @@ def test_only_supervisors_see_agent_activity(city: VoiceCity, desk: AgentDesk) -
     assert "agent:r.alvarez" in text and "account.viewed_by_agent" in text
     assert "Agent activity" in text_of(boss.get("/agent"))
 
+
+
+# --- behind a reverse proxy ---------------------------------------------------------------------
+
+PROXY = "10.0.0.2"  # the city's load balancer, as the app sees it
+ATTACKER = "198.51.100.66"
+PUBLIC = "https://pay.riverton.example.gov"
+
+
+def login_attempt_addresses(city: VoiceCity) -> set[str]:
+    return {r.remote_addr for r in city.rows("SELECT remote_addr FROM agent_login_attempts")}
+
+
+def test_behind_a_trusted_proxy_an_attacker_locks_only_their_own_address(
+        tmp_path: Path) -> None:
+    for city in voice_city(tmp_path, PAYLINE_TRUSTED_PROXIES="1", PAYLINE_PUBLIC_URL=PUBLIC):
+        attacker = AgentDesk(city.app)
+        for i in range(20):
+            # The attacker forges an address of their own; the proxy appends the real one.
+            forged = {"X-Forwarded-For": f"10.9.9.{i}, {ATTACKER}",
+                      "X-Forwarded-Proto": "https"}
+            assert attacker.sign_in(f"made.up.{i}", "not-a-password-at-all", PROXY,
+                                    forged).status_code == 401
+        refused = attacker.sign_in(*AGENT, PROXY, {"X-Forwarded-For": ATTACKER})
+        assert refused.status_code == 429
+        assert login_attempt_addresses(city) == {ATTACKER}
+        # Every other agent comes through the same proxy, from their own desk.
+        rosa = AgentDesk(city.app)
+        done = rosa.sign_in(*AGENT, PROXY, {"X-Forwarded-For": "203.0.113.20",
+                                            "X-Forwarded-Proto": "https"})
+        assert done.status_code == 302
+        cookie = done.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        (session,) = city.rows("SELECT remote_addr FROM agent_sessions")
+        assert session.remote_addr == "203.0.113.20"
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_is_ignored(city: VoiceCity) -> None:
+    attacker = AgentDesk(city.app)
+    for i in range(20):
+        assert attacker.sign_in(f"made.up.{i}", "not-a-password-at-all", ATTACKER,
+                                {"X-Forwarded-For": f"203.0.113.{i}"}).status_code == 401
+    # A new forged address is no fresh budget: the throttle keys on the real peer.
+    refused = attacker.sign_in(*AGENT, ATTACKER, {"X-Forwarded-For": "203.0.113.200"})
+    assert refused.status_code == 429
+    assert login_attempt_addresses(city) == {ATTACKER}
+    # Nor can a forged header put an agent's own address into the throttle.
+    assert AgentDesk(city.app).sign_in(*AGENT, "10.0.0.7").status_code == 302
+
+
+def test_twilio_signatures_still_check_behind_the_trusted_proxy(tmp_path: Path) -> None:
+    for city in voice_city(tmp_path, PAYLINE_TRUSTED_PROXIES="1", PAYLINE_PUBLIC_URL=PUBLIC):
+        channels = city.app.extensions["payline.channels"]
+        params = {"CallSid": "CA" + "ab" * 16, "From": "+13125550199"}
+        proxied = {"X-Forwarded-For": "54.172.60.1", "X-Forwarded-Proto": "https",
+                   "X-Forwarded-Host": "evil.example", "Host": "payline-web:5000"}
+        client = city.app.test_client()
+        signed = sign(PUBLIC + "/voice/incoming", params, channels.twilio_auth_token)
+        ok = client.post("/voice/incoming", data=params,
+                         headers={**proxied, "X-Twilio-Signature": signed})
+        assert ok.status_code == 200
+        # Signed for the host an attacker forwarded: refused (the public URL is the truth).
+        forged = sign("https://evil.example/voice/incoming", params,
+                      channels.twilio_auth_token)
+        assert client.post("/voice/incoming", data=params,
+                           headers={**proxied, "X-Twilio-Signature": forged}).status_code == 403
+
+
+# --- one-time codes (MFA) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def production_city(tmp_path: Path) -> Iterator[VoiceCity]:
+    """Production mode (codes required), with a real key for the codes' secrets."""
+    yield from voice_city(tmp_path, settings_env={
+        "PAYLINE_ENV": "production", "PAYLINE_AGENT_MFA_KEY": Fernet.generate_key().decode()})
+
+
+def stored_text(city: VoiceCity) -> str:
+    return " ".join(str(tuple(r)) for table in ("agents", "agent_sign_in_steps",
+                                                 "agent_sessions", "audit_events")
+                    for r in city.rows(f"SELECT * FROM {table}"))
+
+
+def enrol_at_sign_in(city: VoiceCity, desk: AgentDesk) -> str:
+    """Rosa's first sign-in in production: returns the key she set up."""
+    assert desk.sign_in().headers["Location"] == "/agent/login/code"
+    secret = secret_on(desk.get("/agent/login/code"))
+    assert desk.send_code(code_at(secret, clock_of(city).now())).status_code == 302
+    return secret
+
+
+def test_production_requires_codes_and_an_agent_sets_them_up_at_first_sign_in(
+        production_city: VoiceCity) -> None:
+    city = production_city
+    assert city.container.settings.agents.require_mfa
+    desk = AgentDesk(city.app)
+    response = desk.sign_in()
+    # The right password alone opens nothing.
+    assert response.status_code == 302 and response.headers["Location"] == "/agent/login/code"
+    assert "payline_agent=" not in " ".join(response.headers.getlist("Set-Cookie")).replace(
+        "payline_agent_step=", "")
+    assert desk.get("/agent").headers["Location"].startswith("/agent/login")
+    page = desk.get("/agent/login/code")
+    html = page.get_data(as_text=True)
+    assert "Set up one-time codes to sign in" in text_of(page)
+    assert '<svg' in html and 'class="qr"' in html  # the QR code, inline
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "img-src" not in csp
+    assert page.headers["Cache-Control"] == "no-store"
+    secret = secret_on(page)
+    assert secret not in stored_text(city)  # sealed at rest
+
+    wrong = desk.send_code("000000")
+    assert wrong.status_code == 401 and "That code does not match" in text_of(wrong)
+    done = desk.send_code(code_at(secret, clock_of(city).now()))
+    assert done.status_code == 302 and done.headers["Location"] == "/agent"
+    cookies = " ".join(done.headers.getlist("Set-Cookie"))
+    assert "payline_agent=" in cookies and "payline_agent_step=;" in cookies  # step cleared
+    home = desk.get("/agent")
+    assert home.status_code == 200 and "no one-time codes yet" not in text_of(home)
+    assert ("agent.mfa_enabled", "agent:r.alvarez") in [a[:2] for a in agent_audit(city)]
+
+    # Next time: a code, not the QR code; the same code does not work twice.
+    desk.post("/agent/logout")
+    assert desk.sign_in().headers["Location"] == "/agent/login/code"
+    page = desk.get("/agent/login/code")
+    assert "Type your one-time code" in text_of(page) and "<svg" not in page.get_data(
+        as_text=True)
+    reused = desk.send_code(code_at(secret, clock_of(city).now()))
+    assert reused.status_code == 401 and "already used" in text_of(reused)
+    clock_of(city).advance(seconds=30)
+    assert desk.send_code(code_at(secret, clock_of(city).now())).status_code == 302
+    assert secret not in stored_text(city)
+
+
+def test_wrong_codes_pause_sign_in_like_wrong_passwords(production_city: VoiceCity) -> None:
+    city = production_city
+    desk = AgentDesk(city.app)
+    secret = enrol_at_sign_in(city, desk)
+    desk.post("/agent/logout")
+    clock_of(city).advance(minutes=1)
+    desk.sign_in()  # the password, counted until its code is right
+    for _ in range(4):
+        assert desk.send_code("123456").status_code == 401
+    throttled = desk.send_code(code_at(secret, clock_of(city).now()))
+    assert throttled.status_code == 429 and "Too many failed sign-ins" in text_of(throttled)
+    assert desk.get("/agent").headers["Location"].startswith("/agent/login")
+
+
+def test_the_code_step_keeps_next_and_ends(production_city: VoiceCity) -> None:
+    city = production_city
+    desk = AgentDesk(city.app)
+    secret = enrol_at_sign_in(city, desk)
+    desk.post("/agent/logout")
+    clock_of(city).advance(seconds=30)
+    page = desk.get("/agent/login?next=/agent/audit")
+    response = desk.client.post("/agent/login", data={
+        "csrf_token": csrf_of(page), "username": AGENT[0], "password": AGENT[1],
+        "next": "/agent/audit"})
+    assert response.headers["Location"] == "/agent/login/code?next=/agent/audit"
+    page = desk.get(response.headers["Location"])
+    done = desk.client.post("/agent/login/code", data={
+        "csrf_token": csrf_of(page), "code": code_at(secret, clock_of(city).now()),
+        "next": "/agent/audit\r\nSet-Cookie: x=1"})
+    assert done.headers["Location"] == "/agent"  # the hostile next is dropped
+    # A step that waited too long, or none at all, goes back to the password.
+    desk.post("/agent/logout")
+    desk.sign_in()
+    clock_of(city).advance(minutes=11)
+    over = desk.get("/agent/login/code")
+    assert over.status_code == 302 and "step=over" in over.headers["Location"]
+    assert "took too long" in text_of(desk.follow(over))
+    assert AgentDesk(city.app).get("/agent/login/code").status_code == 302
+    missing = AgentDesk(city.app).client.post("/agent/login/code", data={"code": "123456"})
+    assert missing.status_code == 302
+
+
+def test_in_development_codes_are_optional_and_set_up_from_the_console(
+        city: VoiceCity, desk: AgentDesk) -> None:
+    assert not city.container.settings.agents.require_mfa
+    home = text_of(desk.get("/agent"))
+    assert "Your sign-in has no one-time codes yet" in home
+    assert "Set up one-time codes" in text_of(desk.get("/agent/mfa"))
+    started = desk.post("/agent/mfa/start")
+    assert started.headers["Location"] == "/agent/mfa/setup"
+    page = desk.get("/agent/mfa/setup")
+    assert '<svg' in page.get_data(as_text=True)
+    secret = secret_on(page)
+    wrong = desk.follow(desk.post("/agent/mfa/setup", {"code": "000000"}))
+    assert "That code does not match" in text_of(wrong)
+    done = desk.follow(desk.post("/agent/mfa/setup",
+                                 {"code": code_at(secret, clock_of(city).now())}))
+    assert "One-time codes are on" in text_of(done)
+    again = desk.follow(desk.post("/agent/mfa/start"))
+    assert "already on" in text_of(again)
+    # From now on Rosa signs in with a code; Marcus (none) still with his password alone.
+    desk.post("/agent/logout")
+    assert desk.sign_in().headers["Location"] == "/agent/login/code"
+    clock_of(city).advance(seconds=30)
+    assert desk.send_code(code_at(secret, clock_of(city).now())).status_code == 302
+    assert AgentDesk(city.app).sign_in(*SUPERVISOR).headers["Location"] == "/agent"
+    # A forged form without the session's CSRF token changes nothing.
+    forged = AgentDesk(city.app)
+    forged.sign_in(*SUPERVISOR)
+    assert forged.post("/agent/mfa/start", csrf="forged").status_code == 400

@@ -325,8 +325,10 @@ def test_an_ended_call_cannot_be_transferred_and_its_ticket_is_void(city: VoiceC
     assert link.used_at is not None
     assert city.rows("SELECT * FROM sandbox_call_redirects") == []
     assert city.rows("SELECT * FROM audit_events WHERE action LIKE 'call.%'") == []
+    # The agent took the handoff before trying to move the call: the resident who hung up
+    # is still theirs to follow up (and to close), not back in the queue for someone else.
     (handoff,) = city.rows("SELECT * FROM handoffs")
-    assert handoff.status == "open"
+    assert (handoff.status, handoff.taken_by, handoff.outcome) == ("taken", AGENT.id, None)
 
 
 def test_a_call_payline_never_heard_of_cannot_be_transferred(city: VoiceCity) -> None:

@@ -8,7 +8,8 @@ stored with hashes computed once per run, and throttle tests use small limits.""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from domain.adapters.agent_store import SqlAgentStore, agent_login_attempts, agent_sessions
+from domain.adapters.agent_store import agents as agents_table
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
 from domain.adapters.demo_agents import DEMO_AGENTS, count_agents, seed_demo_agents
@@ -30,14 +32,23 @@ from domain.adapters.wiring import Container, build_container
 from domain.config import AgentPolicy, Settings
 from domain.errors import (
     AgentActionError,
+    CodeAlreadyUsed,
+    CodeRejected,
     InvalidAgentDetails,
     LoginFailed,
     LoginThrottled,
+    SignInExpired,
 )
 from domain.model import Actor, Agent, AgentRole, Channel
 from domain.passwords import hash_password, verify_password
-from domain.services.agent_auth import AgentAuthService
+from domain.services import agent_auth
+from domain.services.agent_auth import (
+    MAX_PASSWORD_LENGTH,
+    AgentAuthService,
+    SecondFactorNeeded,
+)
 from domain.services.links import hash_token
+from domain.totp import SecretBox, code_at
 
 CITY_TZ = ZoneInfo("America/Chicago")
 START = datetime(2026, 11, 23, 8, 0, tzinfo=CITY_TZ)
@@ -413,6 +424,22 @@ def test_weak_passwords_are_refused(console: Console) -> None:
     assert [a.username for a in console.service.agents()] == ["m.chen", "r.alvarez"]
 
 
+def test_the_longest_password_is_kept_whole(console: Console) -> None:
+    longest = "ü" * MAX_PASSWORD_LENGTH
+    console.service.set_password("r.alvarez", longest, OPERATOR)
+    console.service.log_in("r.alvarez", longest, ADDRESS)
+    for typed in (longest + "x", longest[:-1]):  # never cut down to one that matches
+        with pytest.raises(LoginFailed):
+            console.service.log_in("r.alvarez", typed, ADDRESS)
+
+
+def test_the_demo_agents_passwords_meet_the_policy(console: Console) -> None:
+    # The demo agents are seeded without the service: their passwords must pass its rules.
+    for demo in DEMO_AGENTS:
+        assert len(demo.password) >= AgentPolicy().min_password_length
+        console.service.set_password("r.alvarez", demo.password, OPERATOR)
+
+
 def test_bad_names_roles_and_unknown_agents(console: Console) -> None:
     for name in ("", "   ", "x" * 81, "Tab\x07Name", None):
         with pytest.raises(InvalidAgentDetails, match="display name"):
@@ -556,6 +583,26 @@ def test_store_on_each_database(database_url: str) -> None:
         assert len(store.address_failures("2.2.2.2", since, 10)) == 3
         assert store.address_failures("1.1.1.1", since, 10) == [now]
         assert store.address_failures("9.9.9.9", since, 10) == []
+
+        # Recording an attempt: a failure, counted with the ones before it.
+        later = now + timedelta(minutes=5)
+        recorded = store.record_login_attempt("r.alvarez", "2.2.2.2", later, since=since,
+                                              username_limit=10, address_limit=2)
+        assert recorded.username_failures == [now + timedelta(minutes=4),
+                                              now + timedelta(minutes=2)]
+        assert recorded.address_failures == [now + timedelta(minutes=4),
+                                             now + timedelta(minutes=3)]
+        assert store.username_failures("r.alvarez", since, 10)[0] == later
+        store.mark_login_attempts_succeeded([recorded.id])
+        assert store.username_failures("r.alvarez", since, 10) == []
+        store.remove_login_attempt(recorded.id)  # a success is never removed
+        refused = store.record_login_attempt("ghost", "3.3.3.3", later, since=since,
+                                             username_limit=5, address_limit=5)
+        assert refused.username_failures == [now + timedelta(minutes=3)]
+        assert refused.address_failures == []
+        store.remove_login_attempt(refused.id)
+        assert store.address_failures("3.3.3.3", since, 10) == []
+        assert len(store.address_failures("2.2.2.2", since, 10)) == 3
     finally:
         console.container.dispose()
 
@@ -592,3 +639,274 @@ def test_demo_agents_never_overwrite_an_existing_agent(console: Console) -> None
     assert seed_demo_agents(console.engine, START) == []
     rosa = console.store.by_username("r.alvarez")
     assert rosa is not None and verify_password(ROSA_PASSWORD, rosa.password_hash)
+
+
+# --- a burst of parallel guesses (PostgreSQL: real concurrency) -------------------------------
+
+
+class CountingScrypt:
+    """Wraps the real verify_password to count how often scrypt runs; `started(n)` is set
+    once n verifications have begun. Nothing is faked: every call runs real scrypt."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+        self.started = threading.Event()
+        self._n = n
+        real = agent_auth.verify_password
+
+        def counting(password: str, stored: str) -> bool:
+            with self._lock:
+                self.calls += 1
+                if self.calls >= self._n:
+                    self.started.set()
+            return real(password, stored)
+
+        monkeypatch.setattr(agent_auth, "verify_password", counting)
+
+
+def _burst(attempts: list[Callable[[], object]]) -> list[BaseException | None]:
+    """Run every attempt in a thread of its own, all released at once; each one's error."""
+    barrier = threading.Barrier(len(attempts))
+    results: list[BaseException | None] = [None] * len(attempts)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            attempts[i]()
+        except BaseException as exc:  # collected for the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+@pytest.fixture
+def any_console(database_url: str) -> Iterator[Console]:
+    """A console on each database (PostgreSQL for real concurrency; SQLite too)."""
+    yield from _console(database_url, migrate=False)
+
+
+def test_parallel_guesses_cannot_get_past_the_username_limit(
+        any_console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    console = any_console
+    scrypt = CountingScrypt(monkeypatch, n=5)
+    service = console.with_policy(AgentPolicy(max_failures_per_username=5))
+    right: dict[str, BaseException | None] = {}
+
+    def right_password_inside_the_burst() -> None:
+        # Starts once 5 guesses are being checked, while the rest are still arriving.
+        assert scrypt.started.wait(timeout=60)
+        try:
+            service.log_in("r.alvarez", ROSA_PASSWORD, "10.7.7.7")
+        except BaseException as exc:
+            right["error"] = exc
+
+    inside = threading.Thread(target=right_password_inside_the_burst)
+    inside.start()
+    results = _burst([lambda: service.log_in("r.alvarez", WRONG, ADDRESS)] * 15)
+    inside.join(timeout=60)
+
+    # Attempts take turns to be counted: exactly the first 5 guesses ran scrypt, and the
+    # right password was refused before it.
+    assert scrypt.calls == 5
+    failed = [r for r in results if isinstance(r, LoginFailed)]
+    throttled = [r for r in results if isinstance(r, LoginThrottled)]
+    assert (len(failed), len(throttled)) == (5, 10)
+    assert isinstance(right.get("error"), LoginThrottled)
+    with pytest.raises(LoginThrottled):  # right after the burst
+        service.log_in("r.alvarez", ROSA_PASSWORD, "10.7.7.8")
+    assert console.rows(agent_sessions) == []
+    # Throttled attempts left no row: only the guesses that were checked count.
+    assert len(console.rows(agent_login_attempts)) == len(failed)
+
+
+def test_parallel_guesses_cannot_get_past_the_address_limit(
+        any_console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    console = any_console
+    scrypt = CountingScrypt(monkeypatch, n=5)
+    service = console.with_policy(AgentPolicy(max_failures_per_address=5))
+    results = _burst([lambda i=i: service.log_in(f"made.up.{i}", WRONG, ADDRESS)
+                      for i in range(20)])
+    assert scrypt.calls == 5
+    assert sum(isinstance(r, LoginFailed) for r in results) == 5
+    assert sum(isinstance(r, LoginThrottled) for r in results) == 15
+    with pytest.raises(LoginThrottled):
+        service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+    service.log_in("m.chen", MARCUS_PASSWORD, "10.1.2.99")  # another address is not locked
+
+
+# --- one-time codes (MFA) -------------------------------------------------------------------
+
+REQUIRED = AgentPolicy(require_mfa=True)
+
+
+def _second_step(service: AgentAuthService, username: str = "r.alvarez",
+                 password: str = ROSA_PASSWORD) -> SecondFactorNeeded:
+    with pytest.raises(SecondFactorNeeded) as needed:
+        service.log_in(username, password, ADDRESS)
+    return needed.value
+
+
+def _enrol(console: Console, service: AgentAuthService) -> str:
+    """Rosa's first sign-in with codes required: returns the secret she set up."""
+    step = _second_step(service)
+    assert step.enrol
+    enrolment = service.pending_sign_in(step.challenge).enrolment
+    assert enrolment is not None
+    service.complete_sign_in(step.challenge, code_at(enrolment.secret, console.clock.now()),
+                             ADDRESS)
+    return enrolment.secret
+
+
+def test_required_codes_are_set_up_at_the_first_sign_in(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    step = _second_step(service)
+    assert step.enrol and console.rows(agent_sessions) == []
+    pending = service.pending_sign_in(step.challenge)
+    assert pending.agent.username == "r.alvarez" and pending.enrolment is not None
+    secret = pending.enrolment.secret
+    assert "r.alvarez" in pending.enrolment.uri and secret in pending.enrolment.uri
+    with pytest.raises(CodeRejected):
+        service.complete_sign_in(step.challenge, "000000", ADDRESS)
+    assert not console.store.by_username("r.alvarez").mfa_enabled  # type: ignore[union-attr]
+    token, session = service.complete_sign_in(step.challenge, code_at(secret, START), ADDRESS)
+    assert service.session(token) is not None and session.agent.username == "r.alvarez"
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.mfa_enabled and rosa.mfa_enabled_at == START
+    # Stored sealed, never as the secret itself.
+    assert rosa.mfa_secret is not None and secret not in rosa.mfa_secret
+    assert SecretBox(REQUIRED.mfa_key).open(rosa.mfa_secret) == secret
+    assert {e.action for e in console.audit()} >= {"agent.password_accepted",
+                                                   "agent.code_rejected", "agent.mfa_enabled",
+                                                   "agent.signed_in"}
+    # The step is used up; the next sign-in asks for a code, which works once.
+    with pytest.raises(SignInExpired):
+        service.complete_sign_in(step.challenge, code_at(secret, START), ADDRESS)
+    again = _second_step(service)
+    assert not again.enrol and service.pending_sign_in(again.challenge).enrolment is None
+    with pytest.raises(CodeAlreadyUsed):
+        service.complete_sign_in(again.challenge, code_at(secret, START), ADDRESS)
+    console.clock.advance(seconds=30)
+    service.complete_sign_in(again.challenge, code_at(secret, console.clock.now()), ADDRESS)
+    # The password's and the code's attempts succeeded; the wrong and the reused code stay
+    # failures of the address (the username's count starts again at a sign-in).
+    hour_ago = START - timedelta(hours=1)
+    assert console.store.username_failures("r.alvarez", hour_ago, 10) == []
+    assert console.store.address_failures(ADDRESS, hour_ago, 10) == [START, START]
+
+
+def test_each_sign_in_gets_a_fresh_secret_until_one_is_confirmed(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    first = service.pending_sign_in(_second_step(service).challenge).enrolment
+    second = service.pending_sign_in(_second_step(service).challenge).enrolment
+    assert first is not None and second is not None and first.secret != second.secret
+    assert all(first.secret not in str(tuple(row)) for row in console.rows(agents_table))
+
+
+def test_wrong_codes_count_in_the_sign_in_throttle(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    secret = _enrol(console, service)
+    console.clock.advance(minutes=1)
+    step = _second_step(service)  # the password: one failure until the code is right
+    for _ in range(4):
+        with pytest.raises(CodeRejected):
+            service.complete_sign_in(step.challenge, "123456", ADDRESS)
+    with pytest.raises(LoginThrottled):  # even the right code, now
+        service.complete_sign_in(step.challenge, code_at(secret, console.clock.now()),
+                                 ADDRESS)
+    with pytest.raises(LoginThrottled):
+        service.log_in("r.alvarez", ROSA_PASSWORD, "10.9.9.9")
+    console.clock.advance(minutes=16)
+    with pytest.raises(SignInExpired):  # the step waited too long
+        service.complete_sign_in(step.challenge, code_at(secret, console.clock.now()),
+                                 ADDRESS)
+    step = _second_step(service)
+    service.complete_sign_in(step.challenge, code_at(secret, console.clock.now()), ADDRESS)
+
+
+def test_a_code_step_is_refused_for_garbage_and_deactivated_agents(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    for garbage in ("", "x" * 200, "\x00", None, 42):
+        with pytest.raises(SignInExpired):
+            service.pending_sign_in(garbage)  # type: ignore[arg-type]
+        with pytest.raises(SignInExpired):
+            service.complete_sign_in(garbage, "123456", ADDRESS)  # type: ignore[arg-type]
+    step = _second_step(service)
+    service.deactivate("r.alvarez", OPERATOR)
+    with pytest.raises(SignInExpired):
+        service.pending_sign_in(step.challenge)
+    assert console.rows(agent_sessions) == []
+
+
+def test_codes_are_optional_in_development_and_always_asked_once_on(
+        console: Console) -> None:
+    service = console.service  # the development policy
+    _, session = service.log_in("r.alvarez", ROSA_PASSWORD, ADDRESS)
+    actor = session.agent.actor
+    challenge, enrolment = service.start_enrolment(actor)
+    assert service.enrolment(actor, challenge) == enrolment
+    with pytest.raises(SignInExpired):  # someone else's enrolment
+        service.enrolment(Actor.agent("m.chen"), challenge)
+    with pytest.raises(SignInExpired):  # an enrolment is no sign-in
+        service.complete_sign_in(challenge, code_at(enrolment.secret, START), ADDRESS)
+    with pytest.raises(CodeRejected):
+        service.confirm_enrolment(actor, challenge, "000000")
+    service.confirm_enrolment(actor, challenge, code_at(enrolment.secret, START))
+    with pytest.raises(AgentActionError, match="already on"):
+        service.start_enrolment(actor)
+    console.clock.advance(seconds=30)
+    step = _second_step(service)
+    assert not step.enrol
+    service.complete_sign_in(step.challenge, code_at(enrolment.secret, console.clock.now()),
+                             ADDRESS)
+    # Marcus has none: password only.
+    service.log_in("m.chen", MARCUS_PASSWORD, ADDRESS)
+
+
+def test_reset_mfa_takes_an_operator_or_another_supervisor(console: Console) -> None:
+    service = console.with_policy(REQUIRED)
+    _enrol(console, service)
+    token, _ = service.complete_sign_in(*_code_for(console, service))
+    rosa, marcus = Actor.agent("r.alvarez"), Actor.agent("m.chen")
+    for actor in (rosa, Actor.resident(Channel.WEB)):
+        with pytest.raises(AgentActionError):
+            service.reset_mfa("r.alvarez", actor)
+    service.reset_mfa("R.Alvarez", OPERATOR)
+    assert service.session(token) is None  # her sessions ended
+    assert not console.store.by_username("r.alvarez").mfa_enabled  # type: ignore[union-attr]
+    with pytest.raises(InvalidAgentDetails, match="no one-time codes"):
+        service.reset_mfa("r.alvarez", marcus)
+    (event,) = console.audit("agent.mfa_reset")
+    assert (event.actor, event.subject) == ("system:cli:test", "r.alvarez")
+    assert _second_step(service).enrol  # she sets codes up again
+    with pytest.raises(InvalidAgentDetails, match="No agent"):
+        service.reset_mfa("ghost", OPERATOR)
+
+
+def _code_for(console: Console, service: AgentAuthService) -> tuple[str, str, str]:
+    """(challenge, the current code, address) for Rosa's next sign-in, a step later."""
+    console.clock.advance(seconds=30)
+    rosa = console.store.by_username("r.alvarez")
+    assert rosa is not None and rosa.mfa_secret is not None
+    secret = SecretBox(REQUIRED.mfa_key).open(rosa.mfa_secret)
+    assert secret is not None
+    return _second_step(service).challenge, code_at(secret, console.clock.now()), ADDRESS
+
+
+@pytest.mark.postgres
+def test_one_code_sent_twice_at_once_signs_in_once(pg_console: Console) -> None:
+    console = pg_console
+    service = console.with_policy(REQUIRED)
+    _enrol(console, service)
+    first, code, _ = _code_for(console, service)
+    second = _second_step(service).challenge  # a second tab, the same code
+    results = _burst([lambda: service.complete_sign_in(first, code, ADDRESS),
+                      lambda: service.complete_sign_in(second, code, ADDRESS)])
+    assert sorted(type(r).__name__ for r in results) == ["CodeAlreadyUsed", "NoneType"]
+    assert len([s for s in console.rows(agent_sessions) if s.ended_at is None]) == 2  # 1 + enrol

@@ -4,6 +4,7 @@ SQLite database through click's CliRunner."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,12 @@ from click.testing import CliRunner, Result
 
 from domain.adapters.agent_store import agents
 from domain.adapters.orm import accounts_table, audit_events_table
+from domain.adapters.wiring import build_container
 from domain.config import Settings
+from domain.model import AgentSession
 from domain.passwords import verify_password
+from domain.services.agent_auth import MAX_PASSWORD_LENGTH, AgentAuthService, SecondFactorNeeded
+from domain.totp import code_at
 from ivr.cli import main
 
 Invoke = Callable[..., Result]
@@ -121,6 +126,23 @@ def test_add_errors_are_one_line(migrated: Invoke, env: dict[str, str]) -> None:
     assert not [e for e in rows(env, audit_events_table) if PASSWORD in str(tuple(e))]
 
 
+def test_the_cli_holds_passwords_to_the_same_limits_as_the_form(migrated: Invoke,
+                                                                env: dict[str, str]) -> None:
+    longest = "p" * MAX_PASSWORD_LENGTH
+    assert "at most 256 characters" in one_line_error(migrated(
+        "agents", "add", "j.doe", "--name", "Jane Doe", "--password-stdin",
+        input=longest + "x\n"))
+    assert "at least 12 characters" in one_line_error(migrated(
+        "agents", "add", "j.doe", "--name", "Jane Doe", "--password-stdin",
+        input="eleven-char\n"))
+    prompted = migrated("agents", "add", "j.doe", "--name", "Jane Doe",
+                        input=f"{longest}\n{longest}\n")
+    assert prompted.exit_code == 0 and "(12 to 256 characters)" in prompted.output
+    (row,) = rows(env, agents)
+    assert verify_password(longest, row.password_hash)  # kept whole, not cut short
+    assert not verify_password(longest[:200], row.password_hash)
+
+
 def test_set_password_and_deactivate(migrated: Invoke, env: dict[str, str]) -> None:
     assert migrated("agents", "add", "j.doe", "--name", "Jane Doe", "--password-stdin",
                     input=f"{PASSWORD}\n").exit_code == 0
@@ -141,6 +163,41 @@ def test_set_password_and_deactivate(migrated: Invoke, env: dict[str, str]) -> N
     assert "3 to 40" in one_line_error(migrated("agents", "deactivate", "x"))
     actions = [e.action for e in rows(env, audit_events_table)]
     assert actions == ["agent.added", "agent.password_changed", "agent.deactivated"]
+
+
+def test_reset_mfa_is_audited_and_ends_sessions(migrated: Invoke, env: dict[str, str]) -> None:
+    assert migrated("agents", "add", "j.doe", "--name", "Jane Doe", "--password-stdin",
+                    input=f"{PASSWORD}\n").exit_code == 0
+    assert "has no one-time codes" in one_line_error(migrated("agents", "reset-mfa", "j.doe"))
+    container = build_container(Settings.from_env(env))
+    try:
+        service = container.agent_auth_service()
+        _, session = service.log_in("j.doe", PASSWORD, "127.0.0.1")
+        challenge, enrolment = service.start_enrolment(session.agent.actor)
+        service.confirm_enrolment(session.agent.actor, challenge,
+                                  code_at(enrolment.secret, container.clock.now()))
+        token, _ = _signed_in_with_code(service, enrolment.secret, container.clock.now())
+        done = migrated("agents", "reset-mfa", "J.Doe")
+        assert done.exit_code == 0 and "One-time codes reset for j.doe" in done.output
+        assert service.session(token) is None
+        (row,) = rows(env, agents)
+        assert (row.mfa_secret, row.mfa_enabled_at, row.mfa_last_step) == (None, None, None)
+        _, again = service.log_in("j.doe", PASSWORD, "127.0.0.1")  # development: password only
+        assert again.agent.username == "j.doe"
+    finally:
+        container.dispose()
+    (event,) = [e for e in rows(env, audit_events_table) if e.action == "agent.mfa_reset"]
+    assert event.actor.startswith("system:cli") and event.subject == "j.doe"
+    assert "No agent" in one_line_error(migrated("agents", "reset-mfa", "ghost"))
+
+
+def _signed_in_with_code(service: AgentAuthService, secret: str,
+                         now: datetime) -> tuple[str, AgentSession]:
+    with pytest.raises(SecondFactorNeeded) as step:
+        service.log_in("j.doe", PASSWORD, "127.0.0.1")
+    # The enrolment used this step's code: the next step's code signs in.
+    return service.complete_sign_in(step.value.challenge,
+                                    code_at(secret, now + timedelta(seconds=30)), "127.0.0.1")
 
 
 def test_list_when_empty_and_before_migrating(payline: Invoke) -> None:

@@ -27,6 +27,7 @@ from domain.ports import CallControl, HandoffLog
 from domain.services.handoffs import HandoffRequest, HandoffService
 from domain.services.links import LinkService
 from domain.services.transfers import (
+    OUTCOME,
     TICKET_TTL,
     VERIFICATION_METHODS,
     TransferService,
@@ -35,6 +36,7 @@ from domain.services.transfers import (
 from tests.fakes import FakeClock, FakeLinkStore, FakeUnitOfWork
 
 AGENT = Actor.agent("r.alvarez")
+OTHER_AGENT = Actor.agent("m.chen")
 SID = "CA" + "0123456789abcdef" * 2
 OTHER_SID = "CA" + "fedcba9876543210" * 2
 ENTRY = "https://payline.example.org/voice/transferred?ticket="
@@ -214,6 +216,39 @@ def test_another_calls_handoff_is_refused(world: World) -> None:
     assert len(world.calls.redirects) == 1
 
 
+def test_a_handoff_another_agent_has_cannot_be_transferred_by_me(world: World) -> None:
+    handoff = world.handoff()
+    world.handoffs.take(handoff.id, OTHER_AGENT)  # type: ignore[arg-type]
+    with pytest.raises(AgentActionError, match=r"m.chen has handoff .*only they can"):
+        world.start(handoff_id=handoff.id)
+    assert world.calls.redirects == [] and world.links.links == []
+    taken = world.handoffs.get(handoff.id)  # type: ignore[arg-type]
+    assert taken is not None and (taken.status, taken.taken_by) == (HandoffStatus.TAKEN,
+                                                                     "m.chen")
+    # Its own agent can.
+    world.service.start(OTHER_AGENT, account_id=world.account.id, call_sid=SID,  # type: ignore[arg-type]
+                        verified_by="account_and_street", handoff_id=handoff.id)
+    assert len(world.calls.redirects) == 1
+    assert world.handoffs.get(handoff.id).outcome == OUTCOME  # type: ignore[union-attr]
+
+
+def test_an_open_handoff_is_taken_before_the_call_moves(world: World) -> None:
+    handoff = world.handoff()
+    taken_when_redirected: list[str | None] = []
+    redirect = world.calls.redirect
+
+    def watching(call_sid: str, url: str) -> None:
+        taken_when_redirected.append(world.log.get(handoff.id).taken_by)  # type: ignore[arg-type, union-attr]
+        redirect(call_sid, url)
+
+    world.calls.redirect = watching  # type: ignore[method-assign]
+    world.start(handoff_id=handoff.id)
+    assert taken_when_redirected == [AGENT.id]
+    done = world.handoffs.get(handoff.id)  # type: ignore[arg-type]
+    assert done is not None and (done.status, done.taken_by) == (HandoffStatus.CLOSED,
+                                                                   AGENT.id)
+
+
 def test_an_unknown_language_is_refused(world: World) -> None:
     with pytest.raises(AgentActionError):
         world.start(language="fr")
@@ -232,7 +267,11 @@ def test_a_failed_redirect_uses_the_ticket_up(world: World, error: Exception) ->
     with pytest.raises(TransferNotUsable):
         world.service.redeem(ticket, SID)
     assert world.uow.store.audit == []
-    assert world.handoffs.get(handoff.id).status == HandoffStatus.OPEN  # type: ignore[union-attr]
+    # The agent took the handoff before the redirect (so nobody else could meanwhile): it
+    # stays theirs, open to them, since the caller is still with them.
+    still = world.handoffs.get(handoff.id)  # type: ignore[arg-type]
+    assert still is not None and still.status == HandoffStatus.TAKEN
+    assert still.taken_by == AGENT.id and still.outcome is None
 
 
 def test_error_messages_are_for_the_agent() -> None:
