@@ -2,8 +2,8 @@
 was turned on and the last code step used (a code works once), and the sign-in steps waiting
 for a code (a password that was right, or an enrolment).
 
-Revision ID: 0007_agent_mfa
-Revises: 0006_agents
+Revision ID: 0008_agent_mfa
+Revises: 0007_verification_refs
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_agent_mfa"
-down_revision = "0006_agents"
+revision = "0008_agent_mfa"
+down_revision = "0007_verification_refs"
 branch_labels = None
 depends_on = None
 
