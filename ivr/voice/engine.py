@@ -140,7 +140,8 @@ class VoiceEngine:
         have gone through), answered with a bare hang-up; the same result again gets the same
         answer. Anything else just hears goodbye."""
         hangup = str(twiml.goodbye([], session.language))
-        if number == session.turn - 1 and session.last_response:
+        if (session.step == "ended" and number == session.turn - 1
+                and session.last_response):
             return session.last_response  # a retried late result: already applied
         step = STEPS.get(session.step)
         if (step is None or step.kind != RESULT or step_name != session.step

@@ -151,6 +151,16 @@ def test_a_late_result_delivered_twice_is_applied_once(city: VoiceCity) -> None:
     assert payable_cents(city, payment.account_id) == 0
 
 
+def test_a_hung_up_result_after_the_hang_up_releases_at_once(city: VoiceCity) -> None:
+    transport = OutOfOrder(city.app, before_result=hang_up(city.app))
+    transcript = PhoneCall(transport, caller=CALLER).run([*PAY_FULL_BY_CARD, "4242", "hangup"])
+    assert transcript.pay_results[0]["Result"] == "caller-hung-up"
+    (payment,) = city.payments(DANA)
+    assert payment.status == "rejected" and payment.rejection_reason == "the caller hung up"
+    assert city.rows("SELECT * FROM sandbox_charges") == []
+    assert payable_cents(city, payment.account_id) == 14657
+
+
 # --- the <Pay> result never comes ---------------------------------------------------------------
 
 
