@@ -268,10 +268,12 @@ class PaymentService:
                 excess = account.apply_payment(payment.amount)
                 action = "payment.approved_late"
                 detail = f"reference={result.reference} after rejection: {previous}"[:400]
-                # An operator may need to refund if the resident paid again meanwhile.
-                log.warning("payment %s approved by the processor after it had been rejected "
-                            "(%s); account credit from it: %s", payment.confirmation_number,
-                            previous, excess.format())
+                # A credit means the resident paid again meanwhile: an operator must look at
+                # a refund, so that is an ERROR (alerted on), the rest a warning.
+                log.log(logging.ERROR if excess.is_positive() else logging.WARNING,
+                        "payment %s approved by the processor after it had been rejected "
+                        "(%s); account credit from it: %s", payment.confirmation_number,
+                        previous, excess.format())
             elif result.approved:
                 payment.approve(now, result.reference)
                 account.apply_payment(payment.amount)

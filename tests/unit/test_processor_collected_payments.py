@@ -151,7 +151,8 @@ def test_an_approval_after_the_release_approves_the_payment_after_all(payments, 
                 if e.action == "payment.approved_late"]
     assert "SBX-LATE" in event.detail and "the caller hung up" in event.detail
     assert [n.kind for n in notifier.sent] == ["payment.receipt", "payment.receipt"]
-    assert "after it had been rejected" in caplog.text
+    (record,) = [r for r in caplog.records if "after it had been rejected" in r.getMessage()]
+    assert record.levelname == "WARNING"  # no credit: nothing to refund
     # The same result again (Twilio retrying) changes nothing more.
     payments.record_charge_result(payment.id, ChargeResult("approved", "SBX-LATE"), CALLER)
     assert uow.accounts.get(account.id).balance_due() == Money.of("85.50")
@@ -166,7 +167,8 @@ def test_a_decline_after_the_release_changes_nothing(payments, account, notifier
     assert notifier.sent == []
 
 
-def test_an_approval_after_the_resident_paid_again_becomes_a_credit(payments, account, uow):
+def test_an_approval_after_the_resident_paid_again_becomes_a_credit(payments, account, uow,
+                                                                    caplog):
     payment = reserve(payments, account, amount="125.50")
     payments.abandon(payment.id, "the caller hung up", CALLER)
     payments.pay_now(PaymentRequest(
@@ -177,6 +179,8 @@ def test_an_approval_after_the_resident_paid_again_becomes_a_credit(payments, ac
     reloaded = uow.accounts.get(account.id)
     assert reloaded.balance_due() == Money.zero()
     assert reloaded.credit == Money.of("125.50")  # paid twice: the city owes it back
+    (record,) = [r for r in caplog.records if "after it had been rejected" in r.getMessage()]
+    assert record.levelname == "ERROR" and "$125.50" in record.getMessage()
 
 
 def test_a_rejected_bank_payment_is_never_approved_after_the_fact(payments, account, uow):
