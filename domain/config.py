@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +70,14 @@ class PaymentPolicy:
     # No single utility/general bill payment is this large; bigger is a typo or abuse.
     max_single_payment: Money = field(default_factory=lambda: Money.of("50000"))
     history_months: int = 24
+    # How long a phone card payment waits for its <Pay> result before the runner asks the
+    # processor instead. A <Pay> session (4 fields, 3 tries each, 10 s timeouts) lasts about
+    # 5 minutes at worst; Twilio's webhook retries come within seconds of that.
+    pay_result_timeout_minutes: int = 10
+
+    @property
+    def pay_result_timeout(self) -> timedelta:
+        return timedelta(minutes=self.pay_result_timeout_minutes)
 
 
 @dataclass(frozen=True)
@@ -269,6 +278,8 @@ class Settings:
             max_schedule_days=int(env.get("PAYLINE_MAX_SCHEDULE_DAYS", "90")),
             overpayment_allowance=Money.parse(env.get("PAYLINE_OVERPAYMENT_ALLOWANCE", "0")),
             max_single_payment=Money.parse(env.get("PAYLINE_MAX_PAYMENT", "50000")),
+            pay_result_timeout_minutes=_whole_number(env, "PAYLINE_PAY_RESULT_TIMEOUT_MINUTES",
+                                                     10, 5, 24 * 60),
         )
         return cls(
             database_url=env.get("PAYLINE_DATABASE_URL", f"sqlite:///{var_dir / 'payline.db'}"),

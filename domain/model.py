@@ -326,6 +326,21 @@ class Payment:
         self.rejection_reason = reason
         self.processor_reference = reference
 
+    def approve_after_rejection(self, at: datetime, reference: str | None) -> str:
+        """The processor approved a card charge after the payment had been rejected (its
+        <Pay> result came after the call had ended, or after the runner had released it):
+        the money was taken, so the ledger follows the processor. The one way out of
+        "rejected"; returns the reason it had been rejected for (for the audit trail)."""
+        if self.method_kind != MethodKind.CARD or self.status != PaymentStatus.REJECTED:
+            raise InvalidTransition(f"cannot approve a {self.status} {self.method_kind} "
+                                    "payment after the fact")
+        previous = self.rejection_reason or ""
+        self.status = PaymentStatus.APPROVED
+        self.completed_at = at
+        self.processor_reference = reference
+        self.rejection_reason = None
+        return previous
+
     def return_by_bank(self, at: datetime, code: str, reason: str) -> bool:
         """An ACH return. Pending -> rejected as usual; an approved bank debit can still come
         back (unauthorized returns arrive up to 60 days later) and becomes rejected too, the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Self
@@ -105,8 +105,29 @@ class ChargeResult:
         return self.status == "approved"
 
 
+@dataclass(frozen=True)
+class ProcessorCharge:
+    """One charge as the processor holds it, for reconciling with the ledger: amounts, times
+    and references only, never card or bank digits."""
+
+    reference: str  # the processor's own id ("SBX-…" in the sandbox, "pi_…" at Stripe)
+    payline_reference: str | None  # what Payline attached to it ("payline-<confirmation>")
+    amount: Money
+    status: str  # "approved" | "declined" | "pending", as in ChargeResult
+    created_at: datetime  # aware
+    decline_code: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
 class PaymentGateway(abc.ABC):
-    """The payment processor. Its `charge` is idempotent per idempotency_key."""
+    """The payment processor. Its `charge` is idempotent per idempotency_key, and the key is
+    also Payline's reference on the charge (Stripe: the PaymentIntent's idempotency key and
+    its metadata `payline_reference`). A charge the processor makes by itself (voice <Pay>
+    through the pay connector) carries the same reference as the <Pay> parameter
+    `payline_reference`, so every charge can be found again by what Payline calls it."""
 
     @abc.abstractmethod
     def tokenize_card(self, card: CardDetails) -> TokenizedMethod: ...
@@ -117,6 +138,18 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def charge(self, token: str, amount: Money, idempotency_key: str,
                description: str = "") -> ChargeResult: ...
+
+    @abc.abstractmethod
+    def find_charge(self, payline_reference: str) -> ChargeResult | None:
+        """The processor's charge carrying this Payline reference: the approved one if there
+        is one, else the latest attempt; None when the processor holds no charge with it.
+        (Stripe: search PaymentIntents by metadata['payline_reference']; its search lags by
+        up to a minute, far less than the time Payline waits before asking.)"""
+
+    @abc.abstractmethod
+    def charges_between(self, start: datetime, end: datetime) -> Iterator[ProcessorCharge]:
+        """Every charge the processor created in [start, end), oldest first, whoever asked
+        for it. (Stripe: PaymentIntents listed with created[gte]/created[lt], paginated.)"""
 
     def token_details(self, token: str) -> TokenizedMethod | None:
         """What the processor knows about a token it issued (last 4, brand, expiry, account
@@ -222,6 +255,18 @@ class PaymentRepository(abc.ABC):
                       limit: int = 100) -> list[Payment]:
         """Pending payments of that kind submitted before the cutoff and not in an ACH file:
         card charges a crash or outage left unrecorded, bank debits waiting for export."""
+
+    @abc.abstractmethod
+    def awaiting_processor_result(self, submitted_before: datetime,
+                                  limit: int = 100) -> list[Payment]:
+        """Pending card payments charged at the processor (voice <Pay>: no token) submitted
+        before the cutoff, oldest first: their result never came back."""
+
+    @abc.abstractmethod
+    def by_confirmations(self, confirmation_numbers: Sequence[str]) -> list[Payment]: ...
+
+    @abc.abstractmethod
+    def by_processor_references(self, references: Sequence[str]) -> list[Payment]: ...
 
     @abc.abstractmethod
     def pending_in_ach_files(self, effective_on_or_before: date,

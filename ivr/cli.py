@@ -380,11 +380,12 @@ def _add_area_commands() -> None:
         cli_chatbot,
         cli_notifications,
         cli_processing,
+        cli_reconciliation,
         cli_text,
     )
 
-    for module in (cli_processing, cli_ach, cli_notifications, cli_autopay, cli_benchmark,
-                   cli_call, cli_chatbot, cli_text, cli_agents):
+    for module in (cli_processing, cli_reconciliation, cli_ach, cli_notifications,
+                   cli_autopay, cli_benchmark, cli_call, cli_chatbot, cli_text, cli_agents):
         for command in module.commands:
             main.add_command(command)
 

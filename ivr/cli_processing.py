@@ -1,7 +1,9 @@
 """`payline process-due` and `payline scheduler`: the scheduled-payment runner for operators.
 
 process-due runs once (cron-friendly) with a progress bar and a summary; scheduler is the
-long-running process `make run` starts, running the same work every --interval seconds.
+long-running process `make run` starts, running the same work every --interval seconds, and
+checking on each run that every charge the processor made is known to the ledger (an ERROR
+log line for any that is not; `payline unmatched-charges` is the same check on demand).
 """
 
 from __future__ import annotations
@@ -16,13 +18,27 @@ import click
 
 from domain.adapters.wiring import Container
 from domain.services.processing import RunSummary, ScheduledPaymentRunner
+from domain.services.reconciliation import ChargeReconciliation, UnmatchedChargeWatch
 from ivr.cli_support import friendly_errors, open_container
+from ivr.logging_setup import configure_logging
+
+# A charge is judged this long after its <Pay> result was due: by then the runner has
+# resolved a payment whose result never came, so only real problems remain.
+SETTLE_MARGIN = timedelta(minutes=5)
 
 
 def runner_for(container: Container, stale_after_seconds: int) -> ScheduledPaymentRunner:
-    return ScheduledPaymentRunner(container.uow, container.clock, container.payment_service(),
-                                  container.ach_service(),
-                                  stale_after=timedelta(seconds=stale_after_seconds))
+    return ScheduledPaymentRunner(
+        container.uow, container.clock, container.payment_service(), container.ach_service(),
+        stale_after=timedelta(seconds=stale_after_seconds),
+        pay_result_timeout=container.settings.payments.pay_result_timeout)
+
+
+def charge_watch_for(container: Container) -> UnmatchedChargeWatch:
+    reconciliation = ChargeReconciliation(container.uow, container.gateway, container.clock)
+    return UnmatchedChargeWatch(
+        reconciliation, container.clock,
+        settle=container.settings.payments.pay_result_timeout + SETTLE_MARGIN)
 
 
 @click.command("process-due")
@@ -63,8 +79,10 @@ def scheduler(interval: int, stale_after: int) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    configure_logging()  # the unmatched-charge ERROR lines are what monitoring alerts on
     with open_container() as container:
         runner = runner_for(container, stale_after)
+        watch = charge_watch_for(container)
         reminders = container.reminder_service()
         click.echo(f"Scheduler started: every {interval} s.")
         while not stop.is_set():
@@ -79,8 +97,20 @@ def scheduler(interval: int, stale_after: int) -> None:
                     _print_summary(summary, time.monotonic() - started)
                 if reminded.sent:
                     click.echo(f"Reminders sent: {reminded.sent}.")
+            _check_charges(watch)
             stop.wait(interval)
         click.echo("Scheduler stopped.")
+
+
+def _check_charges(watch: UnmatchedChargeWatch) -> None:
+    try:
+        report = watch.check()  # logs an ERROR line for each unmatched charge
+    except Exception as exc:  # the processor may be down: the same window is checked next run
+        click.echo(f"charge check failed: {exc}", err=True)
+        return
+    if report is not None and report.unmatched:
+        click.echo(f"{len(report.unmatched)} processor charge(s) the ledger does not account "
+                   "for: run `payline unmatched-charges` for details.", err=True)
 
 
 commands: list[click.Command] = [process_due, scheduler]

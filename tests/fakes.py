@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from domain.errors import IdempotencyConflict
 from domain.model import (
@@ -43,6 +44,7 @@ from domain.ports import (
     Notifier,
     PaymentGateway,
     PaymentRepository,
+    ProcessorCharge,
     TokenizedMethod,
     UnitOfWork,
     VerificationAttemptRepository,
@@ -170,6 +172,22 @@ class FakePayments(PaymentRepository):
                 if p.status == PaymentStatus.PENDING and p.method_kind == kind
                 and p.method_token and p.ach_file_id is None and p.submitted_at is not None
                 and p.submitted_at < submitted_before][:limit]
+
+    def awaiting_processor_result(self, submitted_before: datetime,
+                                  limit: int = 100) -> list[Payment]:
+        found = [p for p in self.s.payments
+                 if p.status == PaymentStatus.PENDING and p.method_kind == MethodKind.CARD
+                 and not p.method_token and p.submitted_at is not None
+                 and p.submitted_at < submitted_before]
+        return sorted(found, key=lambda p: (p.submitted_at, p.id))[:limit]
+
+    def by_confirmations(self, confirmation_numbers: Sequence[str]) -> list[Payment]:
+        wanted = set(confirmation_numbers)
+        return [p for p in self.s.payments if p.confirmation_number in wanted]
+
+    def by_processor_references(self, references: Sequence[str]) -> list[Payment]:
+        wanted = set(references)
+        return [p for p in self.s.payments if p.processor_reference in wanted]
 
     def pending_in_ach_files(self, effective_on_or_before: date,
                              limit: int = 1000) -> list[Payment]:
@@ -326,14 +344,33 @@ class FakeUnitOfWork(UnitOfWork):
             obj.id = obj.id or next(self.store.ids)
 
 
+@dataclass
+class FakeCharge:
+    """One charge as the fake processor holds it."""
+
+    key: str  # idempotency key (charges Payline makes) or the connector's transaction id
+    token: str
+    amount: Money
+    result: ChargeResult
+    payline_reference: str | None
+    created_at: datetime
+
+
 class FakeGateway(PaymentGateway):
     """Approves everything except tokens starting with 'tok_decline' (declined) and
-    'tok_pending' (left pending); idempotent per key like a real processor."""
+    'tok_pending' (left pending); idempotent per key like a real processor. `charge` keeps
+    its idempotency key as Payline's reference; `connector_charge` plays the pay connector
+    charging during a call with the reference as a <Pay> parameter. `lookups_fail` makes
+    find_charge/charges_between raise as an unreachable processor would."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.charges: dict[str, tuple[str, Money, ChargeResult]] = {}
+        self.held: list[FakeCharge] = []  # every charge, in order, as the processor lists them
         self.calls = 0
         self.fail_next = False
+        self.lookups_fail = False
+        self.lookups = 0
+        self._clock = clock
 
     def tokenize_card(self, card: CardDetails) -> TokenizedMethod:
         return TokenizedMethod(MethodKind.CARD, f"tok_card_{card.number[-4:]}", card.number[-4:],
@@ -354,15 +391,55 @@ class FakeGateway(PaymentGateway):
             if (old_token, old_amount) != (token, amount):
                 raise IdempotencyConflict()
             return result
-        if token.startswith("tok_decline"):
-            result = ChargeResult("declined", f"ref{len(self.charges)}", "card_declined",
-                                  "the card was declined")
-        elif token.startswith("tok_pending"):
-            result = ChargeResult("pending", f"ref{len(self.charges)}")
-        else:
-            result = ChargeResult("approved", f"ref{len(self.charges)}")
+        result = self._decide(token)
         self.charges[idempotency_key] = (token, amount, result)
+        self.held.append(FakeCharge(idempotency_key, token, amount, result, idempotency_key,
+                                    self._now()))
         return result
+
+    def connector_charge(self, payline_reference: str | None, amount: Money, *,
+                         approved: bool = True) -> ChargeResult:
+        """A charge the processor makes itself while Twilio's <Pay> runs (never seen by the
+        app until the <Pay> result): carries the reference Payline passed as a parameter."""
+        result = (ChargeResult("approved", f"ref{len(self.held)}") if approved else
+                  ChargeResult("declined", f"ref{len(self.held)}", "card_declined",
+                               "the card was declined"))
+        self.held.append(FakeCharge(f"connector:{len(self.held)}", "", amount, result,
+                                    payline_reference, self._now()))
+        return result
+
+    def find_charge(self, payline_reference: str) -> ChargeResult | None:
+        self._lookup()
+        matching = [c for c in self.held if c.payline_reference == payline_reference]
+        approved = [c for c in matching if c.result.approved]
+        if approved:
+            return approved[0].result
+        return matching[-1].result if matching else None
+
+    def charges_between(self, start: datetime, end: datetime) -> Iterator[ProcessorCharge]:
+        self._lookup()
+        for c in self.held:
+            if start <= c.created_at < end:
+                yield ProcessorCharge(reference=c.result.reference or "",
+                                      payline_reference=c.payline_reference, amount=c.amount,
+                                      status=c.result.status, created_at=c.created_at,
+                                      decline_code=c.result.decline_code)
+
+    def _decide(self, token: str) -> ChargeResult:
+        if token.startswith("tok_decline"):
+            return ChargeResult("declined", f"ref{len(self.held)}", "card_declined",
+                                "the card was declined")
+        if token.startswith("tok_pending"):
+            return ChargeResult("pending", f"ref{len(self.held)}")
+        return ChargeResult("approved", f"ref{len(self.held)}")
+
+    def _lookup(self) -> None:
+        self.lookups += 1
+        if self.lookups_fail:
+            raise ConnectionError("processor unreachable")
+
+    def _now(self) -> datetime:
+        return self._clock.now() if self._clock else datetime.now(UTC)
 
 
 class FakeNotifier(Notifier):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,8 @@ from domain.model import (
     PaymentStatus,
     VerificationAttempt,
 )
+
+_IN_CHUNK = 500  # values per IN (...) list: well inside every driver's parameter limit
 
 
 def _lockable(stmt: Select[Any], table: Table, for_update: bool,
@@ -208,6 +210,31 @@ class SqlAlchemyPaymentRepository(ports.PaymentRepository):
                 .order_by(payments_table.c.submitted_at, payments_table.c.id)
                 .limit(limit))
         return list(self.session.scalars(stmt))
+
+    def awaiting_processor_result(self, submitted_before: datetime,
+                                  limit: int = 100) -> list[Payment]:
+        stmt = (select(Payment)
+                .where(payments_table.c.status == PaymentStatus.PENDING,
+                       payments_table.c.method_kind == MethodKind.CARD,
+                       payments_table.c.method_token == "",
+                       payments_table.c.submitted_at < submitted_before)
+                .order_by(payments_table.c.submitted_at, payments_table.c.id)
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def by_confirmations(self, confirmation_numbers: Sequence[str]) -> list[Payment]:
+        return self._where_in(payments_table.c.confirmation_number, confirmation_numbers)
+
+    def by_processor_references(self, references: Sequence[str]) -> list[Payment]:
+        return self._where_in(payments_table.c.processor_reference, references)
+
+    def _where_in(self, column: ColumnElement[Any], values: Sequence[str]) -> list[Payment]:
+        found: list[Payment] = []
+        unique = sorted(set(values))
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start:start + _IN_CHUNK]
+            found.extend(self.session.scalars(select(Payment).where(column.in_(chunk))))
+        return found
 
     def pending_in_ach_files(self, effective_on_or_before: date,
                              limit: int = 1000) -> list[Payment]:

@@ -31,6 +31,11 @@ Valid routing numbers to try: 011000015, 021000021, 111000025.
 key with the same token and amount returns the first result (same ``SBX-`` reference) without
 charging again; the same key with another token or amount raises IdempotencyConflict.
 
+Every charge also records Payline's reference for it (``payline_reference``): the idempotency
+key of a ``charge`` call (Payline charges with ``payline-<confirmation>``), or the
+``payline_reference`` parameter of a pay connector request. ``find_charge`` looks a charge up by
+it and ``charges_between`` lists charges by time, as a reconciliation with the ledger needs.
+
 Twilio Generic Pay Connector
 ----------------------------
 ``connector_request`` / ``connector_tokenize`` / ``connector_charge`` speak the JSON that
@@ -45,7 +50,9 @@ Twilio's Generic Pay Connector POSTs to a payment processor, so the voice channe
 - bank (ACH): ``bank_account_number`` (or ``account_number``), ``bank_routing_number`` (or
   ``routing_number``), ``bank_account_type`` ("consumer-checking", "consumer-savings",
   "commercial-checking", "checking" or "savings");
-- an already saved method: ``token`` instead of card/bank fields.
+- an already saved method: ``token`` instead of card/bank fields;
+- ``parameters``: the <Pay> verb's <Parameter name=… value=…> elements as an object; Payline
+  sends ``payline_reference`` there, and the charge keeps it.
 
 Responses: ``{"charge_id": "SBX-…", "error_code": null, "error_message": null, "parameters":
 {}}`` for a charge, ``{"token_id": "tok_…", "error_code": null, "error_message": null,
@@ -58,7 +65,7 @@ of the decline codes above or ``invalid_payment_method``, ``invalid_routing_numb
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -89,6 +96,7 @@ from domain.ports import (
     ChargeResult,
     Clock,
     PaymentGateway,
+    ProcessorCharge,
     TokenizedMethod,
 )
 
@@ -151,7 +159,10 @@ sandbox_charges = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("decline_code", sa.String(32), nullable=True),
     sa.Column("description", sa.String(MAX_DESCRIPTION), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    # Payline's name for the charge, so the ledger can find it (not unique: Payline may
+    # retry a declined charge under the same reference).
+    sa.Column("payline_reference", sa.String(MAX_IDEMPOTENCY_KEY), nullable=True, index=True),
 )
 
 SANDBOX_TABLES = (sandbox_tokens, sandbox_charges)
@@ -252,10 +263,43 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
     # --- charging -----------------------------------------------------------------------
     def charge(self, token: str, amount: Money, idempotency_key: str,
                description: str = "") -> ChargeResult:
-        return self._charge(token, amount, idempotency_key, description, match_token=True)
+        return self._charge(token, amount, idempotency_key, description, match_token=True,
+                            payline_reference=idempotency_key)
+
+    def find_charge(self, payline_reference: str) -> ChargeResult | None:
+        reference = (payline_reference or "").strip() if isinstance(payline_reference,
+                                                                    str) else ""
+        if not reference:
+            return None
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(sandbox_charges)
+                .where(sandbox_charges.c.payline_reference == reference)
+                .order_by(sandbox_charges.c.id)).mappings().all()
+        if not rows:
+            return None
+        approved = [row for row in rows if row["status"] == "approved"]
+        row = approved[0] if approved else rows[-1]
+        return _result(row["status"], row["reference"], row["decline_code"])
+
+    def charges_between(self, start: datetime, end: datetime) -> Iterator[ProcessorCharge]:
+        stmt = (sa.select(sandbox_charges)
+                .where(sandbox_charges.c.created_at >= start.astimezone(UTC),
+                       sandbox_charges.c.created_at < end.astimezone(UTC))
+                .order_by(sandbox_charges.c.created_at, sandbox_charges.c.id))
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        for row in rows:
+            created = row["created_at"]
+            if created.tzinfo is None:  # SQLite hands back naive UTC
+                created = created.replace(tzinfo=UTC)
+            yield ProcessorCharge(
+                reference=row["reference"], payline_reference=row["payline_reference"],
+                amount=Money.from_cents(row["amount_cents"], row["currency"]),
+                status=row["status"], created_at=created, decline_code=row["decline_code"])
 
     def _charge(self, token: str, amount: Money, idempotency_key: str, description: str,
-                *, match_token: bool) -> ChargeResult:
+                *, match_token: bool, payline_reference: str | None) -> ChargeResult:
         if not isinstance(amount, Money) or not amount.is_positive():
             raise InvalidAmount("The amount to charge must be more than zero.")
         key = (idempotency_key or "").strip()
@@ -280,6 +324,7 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
                 "decline_code": decline_code,
                 "description": safe_description[:MAX_DESCRIPTION],
                 "created_at": self._utcnow(),
+                "payline_reference": payline_reference,
             }
             # Insert first: the unique key decides which of two concurrent calls charges.
             try:
@@ -342,9 +387,11 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
             amount = _connector_amount(request)
             key = f"connector:{transaction_id}"
             description = str(request.get("description") or "")
+            reference = _payline_reference(request.get("parameters"))
             token = str(request.get("token") or "").strip()
             if token:
-                result = self.charge(token, amount, key, description)
+                result = self._charge(token, amount, key, description, match_token=True,
+                                      payline_reference=reference)
             else:
                 existing = self._charge_row(key)
                 if existing is not None:
@@ -353,7 +400,7 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
                 else:
                     method = self._tokenize_from_request(request)
                     result = self._charge(method.token, amount, key, description,
-                                          match_token=False)
+                                          match_token=False, payline_reference=reference)
         except DomainError as exc:
             return _connector_error("charge_id", _error_code(exc), exc.detail)
         if result.approved:
@@ -447,6 +494,23 @@ def _replay(row: RowMapping, token: str, amount: Money, *, match_token: bool) ->
     if not same_amount or (match_token and row["token"] != (token or "")):
         raise IdempotencyConflict()
     return _result(row["status"], row["reference"], row["decline_code"])
+
+
+def _payline_reference(parameters: object) -> str | None:
+    """The `payline_reference` <Pay> parameter, if the request carried a usable one."""
+    if not isinstance(parameters, Mapping):
+        return None
+    value = parameters.get("payline_reference")
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    # Only what Payline itself sends: letters, digits and dashes, nothing that could carry
+    # card digits into this table.
+    if not text or len(text) > MAX_IDEMPOTENCY_KEY or redact_card_numbers(text)[1]:
+        return None
+    if not all(ch.isascii() and (ch.isalnum() or ch in "-_:") for ch in text):
+        return None
+    return text
 
 
 def _check_security_code(code: object) -> None:

@@ -17,6 +17,12 @@ computed, and always before any of its payments, so two channels paying at once 
 the lock order never deadlocks. The processor is called outside any database transaction: the
 payment is recorded as pending first, so a crash leaves a pending payment that can be reconciled
 with the processor's own idempotency key, never a charge with no record.
+
+Charges made by the processor itself (voice <Pay> through the pay connector) carry the same
+reference (charge_reference) as a <Pay> parameter. Their result is a webhook that may come late
+or never: the processor's word decides. A payment is released (rejected, no "declined" notice)
+only once the processor says it holds no approved charge for it, and an approval that arrives
+after a payment was released still approves it: money taken is never left as "rejected".
 """
 
 from __future__ import annotations
@@ -75,6 +81,9 @@ log = logging.getLogger(__name__)
 OPEN_STATUSES = (PaymentStatus.PENDING, PaymentStatus.SCHEDULED)
 _RETRIES = 3
 MAX_KEY_LENGTH = 200
+REFERENCE_PREFIX = "payline-"
+# Why a phone card payment whose <Pay> result never came was released.
+NO_RESULT_REASON = "the card payment by phone was not completed; nothing was charged"
 
 
 class TryAgain(DomainError):
@@ -237,7 +246,10 @@ class PaymentService:
     def record_charge_result(self, payment_id: int, result: ChargeResult,
                              actor: Actor, *, account_id: int | None = None,
                              method_label: str | None = None) -> Payment:
-        """Idempotent: a result for a payment that is no longer pending changes nothing.
+        """Idempotent: a result for a payment that is no longer pending changes nothing, with
+        one exception: the processor's approval of a card payment that was rejected meanwhile
+        (its <Pay> result came after the payment had been released) approves it after all,
+        audited as payment.approved_late: the money was taken.
         (account_id, when the caller knows it, saves a read: a payment never moves.)
         method_label names a method entered at the processor ("VISA ending 4242")."""
         now = self._clock.now()
@@ -245,11 +257,24 @@ class PaymentService:
             locked = self._lock_payment(uow, payment_id, account_id=account_id)
             assert locked is not None
             payment, account = locked
-            if payment.status != PaymentStatus.PENDING:
+            late = (result.approved and payment.status == PaymentStatus.REJECTED
+                    and payment.method_kind == MethodKind.CARD)
+            if payment.status != PaymentStatus.PENDING and not late:
                 return payment
             if method_label and not payment.method_token:
                 payment.method_label = method_label[:60]
-            if result.approved:
+            if late:
+                previous = payment.approve_after_rejection(now, result.reference)
+                excess = account.apply_payment(payment.amount)
+                action = "payment.approved_late"
+                detail = f"reference={result.reference} after rejection: {previous}"[:400]
+                # A credit means the resident paid again meanwhile: an operator must look at
+                # a refund, so that is an ERROR (alerted on), the rest a warning.
+                log.log(logging.ERROR if excess.is_positive() else logging.WARNING,
+                        "payment %s approved by the processor after it had been rejected "
+                        "(%s); account credit from it: %s", payment.confirmation_number,
+                        previous, excess.format())
+            elif result.approved:
                 payment.approve(now, result.reference)
                 account.apply_payment(payment.amount)
                 action, detail = "payment.approved", f"reference={result.reference}"
@@ -266,19 +291,60 @@ class PaymentService:
         return payment
 
     def abandon(self, payment_id: int, reason: str, actor: Actor) -> Payment:
-        """A payment reserved for a charge at the processor that never happened (the caller
+        """A payment reserved for a charge at the processor that did not happen (the caller
         hung up or gave up while entering a card): rejected with the reason, without a
-        "declined" notice. Idempotent, and a no-op once the payment is no longer pending."""
+        "declined" notice. The processor is asked first: a charge it approved after all is
+        recorded as approved instead, and if it cannot be asked the payment stays pending for
+        the runner (resolve_unanswered). Idempotent, and a no-op once no longer pending."""
+        try:
+            return self._release_unless_charged(payment_id, reason, actor, "payment.abandoned")
+        except DomainError:
+            raise
+        except Exception:
+            log.warning("could not ask the processor about payment %s; left pending for the "
+                        "runner", payment_id, exc_info=True)
+            with self._uow() as uow:
+                payment = uow.payments.get(payment_id)
+                assert payment is not None
+                return payment
+
+    def resolve_unanswered(self, payment_id: int, actor: Actor) -> Payment:
+        """The runner's step for a card payment charged at the processor whose result never
+        came (the call dropped, the webhook was lost): approved if the processor holds an
+        approved charge with its reference, else released with a clear reason and no
+        "declined" notice; left pending while the processor still calls it pending. A
+        processor that cannot be asked raises, and the payment waits for the next run."""
+        return self._release_unless_charged(payment_id, None, actor, "payment.released")
+
+    def _release_unless_charged(self, payment_id: int, reason: str | None, actor: Actor,
+                                action: str) -> Payment:
+        """reason None: say what the processor said (a decline), or that nothing happened."""
+        with self._uow() as uow:
+            payment = uow.payments.get(payment_id)
+        if payment is None:
+            raise PaymentNotFound()
+        if payment.status != PaymentStatus.PENDING or payment.method_token:
+            return payment
+        # Asked outside any transaction (a network call); the status is checked again under
+        # the lock, so a result recorded meanwhile wins and nothing is settled twice.
+        found = self._gateway.find_charge(charge_reference(payment))
+        if found is not None and found.approved:
+            return self.record_charge_result(payment_id, found, actor,
+                                             account_id=payment.account_id)
+        if found is not None and found.status == "pending":
+            return payment  # the processor has not decided yet: ask again next run
+        if reason is None:
+            reason = ((found.decline_reason or "the card was declined") if found is not None
+                      else NO_RESULT_REASON)
         now = self._clock.now()
         with self._uow() as uow:
-            locked = self._lock_payment(uow, payment_id)
-            if locked is None:
-                raise PaymentNotFound()
+            locked = self._lock_payment(uow, payment_id, account_id=payment.account_id)
+            assert locked is not None
             payment, _ = locked
             if payment.status != PaymentStatus.PENDING or payment.method_token:
                 return payment
-            payment.reject(now, reason[:200])
-            self._audit(uow, actor, "payment.abandoned", payment, f"reason={reason[:200]}")
+            payment.reject(now, reason[:200], found.reference if found else None)
+            self._audit(uow, actor, action, payment, f"reason={reason[:200]}")
             uow.commit()
             return payment
 
@@ -375,7 +441,7 @@ class PaymentService:
 
     def _charge(self, payment: Payment, actor: Actor) -> Payment:
         result = self._gateway.charge(payment.method_token, payment.total,
-                                      idempotency_key=f"payline-{payment.confirmation_number}",
+                                      idempotency_key=charge_reference(payment),
                                       description=f"{self._city} payment")
         return self.record_charge_result(payment.id, result, actor,  # type: ignore[arg-type]
                                          account_id=payment.account_id)
@@ -622,6 +688,19 @@ class PaymentService:
             except Exception:  # a notice failing must never undo or fail a payment
                 log.exception("could not queue %s notice for payment %s", channel,
                               payment.confirmation_number)
+
+
+def charge_reference(payment: Payment) -> str:
+    """Payline's reference on the processor's charge for a payment: the idempotency key of a
+    charge Payline makes, the <Pay> parameter of one the processor makes during a call."""
+    return f"{REFERENCE_PREFIX}{payment.confirmation_number}"
+
+
+def confirmation_of(reference: str | None) -> str | None:
+    """The confirmation number inside a charge reference, or None if it is not one of ours."""
+    if not reference or not reference.startswith(REFERENCE_PREFIX):
+        return None
+    return normalize_confirmation_number(reference.removeprefix(REFERENCE_PREFIX)) or None
 
 
 def lock_payment(uow: UnitOfWork, payment_id: int, *, skip_locked: bool = False,

@@ -5,7 +5,10 @@ One run (`payline process-due`, or the scheduler process every few minutes):
    balance first (PaymentService.submit_scheduled), then charges card payments through the
    gateway (pending -> approved | rejected); bank payments wait for the next ACH file;
 2. finishes card payments a crash or processor outage left pending, with the same processor
-   idempotency key, so nothing is charged twice;
+   idempotency key, so nothing is charged twice; and resolves phone card payments whose <Pay>
+   result never came (the call dropped, the webhook was lost) once `pay_result_timeout` has
+   passed, by asking the processor for the charge with the payment's reference: approved if
+   it charged, released (rejected, no "declined" notice) if it did not;
 3. approves bank payments whose ACH file has had time to clear with no return.
 
 Exactly once with several runners at once: each payment is moved under its account's row lock,
@@ -44,7 +47,8 @@ class RunSummary:
     skipped_paid: int = 0  # cancelled because the balance was already paid
     awaiting_ach: int = 0  # bank debits now waiting for the next ACH file
     busy: int = 0  # someone else held the account; the next run takes them
-    recovered: int = 0  # card payments a crash or outage had left pending
+    recovered: int = 0  # card payments a crash, an outage or a lost <Pay> result left pending
+    released: int = 0  # phone card payments the processor never charged: reservation freed
     cleared: int = 0  # bank payments whose ACH file cleared without a return
     errors: list[str] = field(default_factory=list)
 
@@ -52,15 +56,16 @@ class RunSummary:
         return [f"submitted {self.submitted}, approved {self.approved}, "
                 f"rejected {self.rejected}, skipped (already paid) {self.skipped_paid}, "
                 f"awaiting ACH {self.awaiting_ach}, busy {self.busy}",
-                f"recovered {self.recovered}, ACH cleared {self.cleared}, "
-                f"errors {len(self.errors)}"]
+                f"recovered {self.recovered}, released (no charge) {self.released}, "
+                f"ACH cleared {self.cleared}, errors {len(self.errors)}"]
 
 
 class ScheduledPaymentRunner:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, payments: PaymentService,
                  ach: AchService, *, batch_size: int = 500,
                  stale_after: timedelta = timedelta(minutes=2), busy_retries: int = 20,
-                 busy_pause: float = 0.05) -> None:
+                 busy_pause: float = 0.05,
+                 pay_result_timeout: timedelta = timedelta(minutes=10)) -> None:
         self._uow = uow
         self._busy_retries = busy_retries
         self._busy_pause = busy_pause
@@ -70,6 +75,7 @@ class ScheduledPaymentRunner:
         self._ach = ach
         self._batch_size = batch_size
         self._stale_after = stale_after
+        self._pay_result_timeout = pay_result_timeout
         self.actor = Actor.system("runner")
 
     def count_due(self) -> int:
@@ -80,6 +86,7 @@ class ScheduledPaymentRunner:
     def run(self, progress: Progress | None = None) -> RunSummary:
         summary = RunSummary()
         self.recover_stale(summary)
+        self.resolve_unanswered(summary)
         self.process_due(summary, progress)
         self.clear_ach(summary)
         return summary
@@ -171,6 +178,34 @@ class ScheduledPaymentRunner:
             summary.recovered += summary.approved + summary.rejected - before
             if summary.approved + summary.rejected == before:
                 return  # the processor is still down: stop rather than spin
+
+    def resolve_unanswered(self, summary: RunSummary) -> None:
+        """Phone card payments still waiting for a <Pay> result after pay_result_timeout."""
+        cutoff = self._clock.now() - self._pay_result_timeout
+        seen: set[int] = set()
+        while True:
+            with self._uow() as uow:
+                batch = [p for p in uow.payments.awaiting_processor_result(
+                    cutoff, limit=self._batch_size + len(seen))
+                    if p.id is not None and p.id not in seen][:self._batch_size]
+            if not batch:
+                return
+            for payment in batch:
+                seen.add(payment.id)  # type: ignore[arg-type]
+                try:
+                    resolved = self._payments.resolve_unanswered(payment.id,  # type: ignore[arg-type]
+                                                                 self.actor)
+                except Exception as exc:  # processor unreachable: the next run asks again
+                    log.exception("asking the processor about payment %s failed",
+                                  payment.confirmation_number)
+                    summary.errors.append(f"{payment.confirmation_number}: processor lookup "
+                                          f"failed ({exc})")
+                    return  # stop rather than hammer a processor that is down
+                if resolved.status == PaymentStatus.APPROVED:
+                    summary.approved += 1
+                    summary.recovered += 1
+                elif resolved.status == PaymentStatus.REJECTED:
+                    summary.released += 1
 
     # --- 3. bank payments whose ACH file cleared -------------------------------------------------
     def clear_ach(self, summary: RunSummary) -> None:

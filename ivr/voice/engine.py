@@ -19,7 +19,7 @@ from urllib.parse import quote
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.adapters.wiring import Container
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
-from domain.model import Actor, Channel
+from domain.model import Channel
 from domain.ports import ConcurrencyConflict
 from domain.services.handoffs import HandoffRequest
 from domain.services.links import hash_token
@@ -103,9 +103,9 @@ class VoiceEngine:
         session = self._store.load(VOICE, sid)
         if session is None:  # a call we have no record of: start it properly
             return self.incoming(params)
-        if session.ended_at is not None:
-            return str(twiml.goodbye([], session.language))
         number = _int(turn_text)
+        if session.ended_at is not None:
+            return self._after_the_call(session, step_name, params, number)
         if number == session.turn - 1 and session.last_response:
             return session.last_response  # a retried or duplicated webhook: same answer
         if number != session.turn or step_name != session.step or step_name not in STEPS:
@@ -133,8 +133,42 @@ class VoiceEngine:
             return winner.last_response
         return self._resume(winner or session)
 
+    def _after_the_call(self, session: ChannelSession, step_name: str,
+                        params: Mapping[str, str], number: int) -> str:
+        """A webhook for a call that has ended. Twilio does not order its webhooks: the <Pay>
+        result can come after the status callback, and it is still applied (the charge may
+        have gone through), answered with a bare hang-up; the same result again gets the same
+        answer. Anything else just hears goodbye."""
+        hangup = str(twiml.goodbye([], session.language))
+        if (session.step == "ended" and number == session.turn - 1
+                and session.last_response):
+            return session.last_response  # a retried late result: already applied
+        step = STEPS.get(session.step)
+        if (step is None or step.kind != RESULT or step_name != session.step
+                or number != session.turn):
+            return hangup
+        turn = Turn(session=session, container=self._container, channels=self._channels,
+                    params=params, number=number, nlu=self._nlu)
+        try:
+            step.answer(turn, _heard(params))  # records the charge; the caller is gone
+        except Exception:
+            # Left as it was: the payment stays pending and the runner asks the processor.
+            log.exception("late <Pay> result for ended call %s failed", session.session_key)
+            return hangup
+        session.step = "ended"
+        session.turn = number + 1
+        session.last_response = hangup
+        session.updated_at = self._container.clock.now()
+        if not self._store.save(session):
+            log.info("late <Pay> result for call %s raced a twin; both are idempotent",
+                     session.session_key)
+        return hangup
+
     def status(self, params: Mapping[str, str]) -> None:
-        """The call ended: close its record and release a payment it left half-entered."""
+        """The call ended: close its record. A card payment still waiting for its <Pay>
+        result is left pending, not released: the charge may be in flight and its result
+        may still come (see _after_the_call); if it never does, the runner asks the
+        processor (ScheduledPaymentRunner.resolve_unanswered)."""
         sid = _call_sid(params)
         if sid is None:
             return
@@ -142,12 +176,6 @@ class VoiceEngine:
             session = self._store.load(VOICE, sid)
             if session is None or session.ended_at is not None:
                 return
-            payment_id = session.data.get("pay_payment_id")
-            step = STEPS.get(session.step)
-            if payment_id and step is not None and step.kind == RESULT:
-                self._container.payment_service().abandon(
-                    int(payment_id), "the call ended before the card was entered",
-                    Actor.resident(Channel.VOICE, sid))
             session.ended_at = self._container.clock.now()
             session.end_status = str(params.get("CallStatus", "completed"))[:20]
             session.updated_at = session.ended_at

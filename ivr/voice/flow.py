@@ -72,6 +72,7 @@ class PaySpec:
     charge_amount: str  # canonical dollars, "0" tokenizes
     description: str
     result_step: str
+    reference: str = ""  # Payline's reference for the charge, passed to the pay connector
 
 
 @dataclass(frozen=True)

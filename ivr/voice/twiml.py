@@ -15,6 +15,8 @@ from ivr.voice.flow import Ask, PaySpec
 from ivr.voice.speech import Line, render_into
 from ivr.voice.voices import voice_for
 
+PAYLINE_REFERENCE = "payline_reference"  # the <Pay> parameter the sandbox connector reads
+
 
 def say(lines: Sequence[Line], language: str) -> Say | None:
     if not lines:
@@ -57,7 +59,10 @@ def question(before: Sequence[Line], asked: Ask, action: str, language: str,
 def pay(before: Sequence[Line], spec: PaySpec, action: str, language: str,
         connector: str, status_callback: str | None = None) -> VoiceResponse:
     """<Pay>: Twilio collects the card or bank digits (PCI mode) and sends them to the pay
-    connector; the app only ever sees the result, a token and a masked number."""
+    connector; the app only ever sees the result, a token and a masked number. A charge
+    carries Payline's reference as <Parameter name="payline_reference">, which Twilio hands
+    to the connector ("parameters" of the Generic Pay Connector request), so the processor's
+    charge can be found again if the <Pay> result never arrives."""
     response = VoiceResponse()
     _speak(response, before, language)
     attributes: dict[str, object] = {
@@ -79,7 +84,9 @@ def pay(before: Sequence[Line], spec: PaySpec, action: str, language: str,
         attributes.update(security_code=True, postal_code=True)
     if spec.charge_amount == "0":
         attributes["token_type"] = "reusable"  # noqa: S105 (a token kind, not a secret)
-    response.pay(**attributes)
+    verb = response.pay(**attributes)
+    if spec.reference:
+        verb.parameter(name=PAYLINE_REFERENCE, value=spec.reference)
     return response
 
 

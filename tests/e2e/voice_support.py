@@ -42,6 +42,13 @@ class VoiceCity:
     app: Flask
     container: Container
 
+    @property
+    def clock(self) -> FixedClock:
+        """The app's clock, which a test moves by hand (e.g. past a time-out)."""
+        clock = self.container.clock
+        assert isinstance(clock, FixedClock)
+        return clock
+
     def call(self, script: Iterable[str], caller: str = "+13125550199") -> Transcript:
         return PhoneCall(FlaskTransport(self.app), caller=caller).run(list(script))
 

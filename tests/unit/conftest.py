@@ -43,8 +43,8 @@ def uow() -> FakeUnitOfWork:
 
 
 @pytest.fixture
-def gateway() -> FakeGateway:
-    return FakeGateway()
+def gateway(clock: FakeClock) -> FakeGateway:
+    return FakeGateway(clock)
 
 
 @pytest.fixture

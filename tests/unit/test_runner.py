@@ -2,10 +2,15 @@ from datetime import timedelta
 
 import pytest
 
-from domain.model import AchFile, Actor, Channel, PaymentStatus
+from domain.model import AchFile, Actor, Channel, MethodKind, PaymentStatus
 from domain.money import Money
 from domain.services.ach import AchService
-from domain.services.payments import MethodChoice, PaymentRequest
+from domain.services.payments import (
+    NO_RESULT_REASON,
+    MethodChoice,
+    PaymentRequest,
+    charge_reference,
+)
 from domain.services.processing import ScheduledPaymentRunner
 
 RESIDENT = Actor.resident(Channel.CHAT, "chat-1")
@@ -121,3 +126,68 @@ def test_count_due(runner, payments, account, clock):
     assert runner.count_due() == 1
 
 
+
+
+# --- phone card payments whose <Pay> result never came --------------------------------------
+
+
+def reserve_by_phone(payments, account, key="voice:CA1:8:pay", amount="40"):
+    return payments.begin_payment(PaymentRequest(
+        account.id, Money.of(amount), MethodChoice.entered_at_processor(MethodKind.CARD),
+        Actor.resident(Channel.VOICE, "CA1"), key, accepted_fee=FEE)).payment
+
+
+def test_an_unanswered_phone_payment_is_left_alone_until_the_time_out(runner, payments,
+                                                                      account, clock, uow,
+                                                                      gateway):
+    payment = reserve_by_phone(payments, account)
+    clock.advance(minutes=9)  # a <Pay> session may still be running
+    runner.run()
+    assert uow.payments.get(payment.id).status == PaymentStatus.PENDING
+    assert gateway.lookups == 0
+    clock.advance(minutes=2)
+    summary = runner.run()
+    assert summary.released == 1 and summary.errors == []
+    assert uow.payments.get(payment.id).rejection_reason == NO_RESULT_REASON
+    assert gateway.calls == 0  # never charged again: there is no token to charge
+    assert "released (no charge) 1" in summary.lines()[1]
+
+
+def test_an_unanswered_phone_payment_that_was_charged_is_approved(runner, payments, account,
+                                                                  clock, uow, gateway,
+                                                                  notifier):
+    payment = reserve_by_phone(payments, account)
+    gateway.connector_charge(charge_reference(payment), payment.total)
+    clock.advance(minutes=11)
+    summary = runner.run()
+    assert (summary.recovered, summary.approved, summary.released) == (1, 1, 0)
+    assert uow.payments.get(payment.id).status == PaymentStatus.APPROVED
+    assert notifier.sent[-1].kind == "payment.receipt"
+    assert runner.run().recovered == 0  # settled once
+
+
+def test_the_time_out_is_the_runners_setting(uow, clock, payments, account):
+    ach = AchService(lambda: uow, clock, payments)
+    patient = ScheduledPaymentRunner(lambda: uow, clock, payments, ach,
+                                     pay_result_timeout=timedelta(minutes=30))
+    payment = reserve_by_phone(payments, account)
+    clock.advance(minutes=11)
+    patient.run()
+    assert uow.payments.get(payment.id).status == PaymentStatus.PENDING
+    clock.advance(minutes=20)
+    patient.run()
+    assert uow.payments.get(payment.id).status == PaymentStatus.REJECTED
+
+
+def test_a_processor_outage_keeps_phone_payments_reserved_for_the_next_run(
+        runner, payments, account, clock, uow, gateway):
+    first = reserve_by_phone(payments, account, key="a", amount="10")
+    second = reserve_by_phone(payments, account, key="b", amount="10")
+    clock.advance(minutes=11)
+    gateway.lookups_fail = True
+    summary = runner.run()
+    assert len(summary.errors) == 1 and "lookup failed" in summary.errors[0]
+    assert gateway.lookups == 1  # stopped instead of hammering a processor that is down
+    assert {uow.payments.get(p.id).status for p in (first, second)} == {PaymentStatus.PENDING}
+    gateway.lookups_fail = False
+    assert runner.run().released == 2

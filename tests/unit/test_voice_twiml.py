@@ -95,6 +95,16 @@ def test_a_card_charge_pays_through_the_connector_with_the_total() -> None:
     assert pay.get("action") == "/voice/pay_card_result?t=9"
     assert pay.get("securityCode") == "true" and pay.get("postalCode") == "true"
     assert pay.get("tokenType") is None
+    assert pay.findall("Parameter") == []  # no reference given, none sent
+
+
+def test_a_card_charge_carries_paylines_reference_as_a_pay_parameter() -> None:
+    spec = PaySpec("credit-card", "147.82", "City of Riverton payment K7MW-3QTX",
+                   "pay_card_result", reference="payline-K7MW-3QTX")
+    pay = xml(twiml.pay([], spec, "/voice/pay_card_result?t=9", "en", "c")).find("Pay")
+    assert pay is not None
+    (parameter,) = pay.findall("Parameter")
+    assert parameter.attrib == {"name": "payline_reference", "value": "payline-K7MW-3QTX"}
 
 
 def test_a_bank_account_is_tokenized_for_ach() -> None:

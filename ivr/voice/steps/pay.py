@@ -7,7 +7,7 @@ from __future__ import annotations
 from domain.errors import AmountOutOfRange, NothingDue
 from domain.model import MethodKind, PaymentStatus
 from domain.ports import ChargeResult
-from domain.services.payments import MethodChoice, PaymentRequest
+from domain.services.payments import MethodChoice, PaymentRequest, charge_reference
 from ivr.voice.flow import (
     RESULT,
     Ask,
@@ -117,7 +117,8 @@ class PayConfirm(Step):
         turn.data["receipt_conf"] = payment.confirmation_number
         return CollectPayment(PaySpec("credit-card", payment.total.canonical(),
                                       f"{city} payment {payment.confirmation_number}",
-                                      "pay_card_result"), (Line.of("pay_card_intro"),))
+                                      "pay_card_result", reference=charge_reference(payment)),
+                              (Line.of("pay_card_intro"),))
 
 
 @register
