@@ -8,8 +8,10 @@ digits that pass the Luhn check, however it is written:
   keyboard or a copy-paste produces), mixed or not;
 - with any separators between the digits, several in a row: spaces of every kind (NBSP, thin,
   ideographic, ...), dots, commas, slashes, underscores, apostrophes, dashes of every kind,
-  `#`, `*`, `|`, `~`; invisible characters (zero-width spaces and joiners, word joiner, BOM,
-  combining marks, control characters) are skipped as if they were not there.
+  `#`, `*`, `|`, `~`, `+`; invisible characters (zero-width spaces and joiners, word joiner,
+  BOM, combining marks, control characters) are skipped as if they were not there;
+- escaped, as a log line's repr, a JSON document or a URL writes it ("4242\\u00a04242",
+  "\\uff14\\uff12", "4242%204242"): an escape counts as the character it stands for.
 
 A run of digits and separators is read as digit groups ("4242 4242 4242 4242"). A card is a
 stretch of whole groups; or a stretch inside one unseparated block longer than 16 digits (the
@@ -28,9 +30,11 @@ long or hostile message costs microseconds per character, never a quadratic blow
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote
 
 REDACTION = "[card number removed]"
 MIN_CARD_DIGITS = 13
@@ -40,11 +44,18 @@ _LONGEST_BLOCK_CHECKED = 256  # nobody sends the bot hundreds of digits: remove,
 _CARD_GROUP = range(4, 7)  # how cards are printed: 4-4-4-4, 4-6-5, 4-6-4
 _MOST_GLUED = 4  # digits glued onto a card's first or last group: a security code, an expiry
 
-_ANY_DIGIT = re.compile(r"\d")  # str patterns: every Unicode decimal digit (category Nd)
+# Where a run may start: a digit (in str patterns \d is every Unicode decimal digit, category
+# Nd) or an escape that may stand for one.
+_RUN_START = re.compile(r"\d|\\[uUx][0-9a-fA-F]|%[0-9a-fA-F]{2}")
+_ESCAPE = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"  # a JSON surrogate pair
+    r"|\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([tnrfv]))"
+    r"|((?:%[0-9a-fA-F]{2})+)")
+_SHORT_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v"}
 _IGNORED = -1  # invisible: neither a digit nor a break between groups
 _SEPARATOR = -2  # ends a digit group, not the run
 _OTHER = -3  # ends the run (a letter, "$", ":", "(", ...)
-_SEPARATOR_MARKS = frozenset(".,/\\_'`#*|~"
+_SEPARATOR_MARKS = frozenset(".,/\\_'`#*|~+"
                              "\u00b7\u2018\u2019\u201a\u2024\u2027\u2044\u2212\u2215\u2219"
                              "\u22c5\u2e31\u30fb\ufe52\ufe63")
 _SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pd"})  # spaces and dashes of every kind
@@ -79,25 +90,47 @@ class _Group:
     digits: str
 
 
+def _escape_at(text: str, position: int) -> tuple[str, int] | None:
+    """The characters an escape at `position` stands for ("\\u200b" in a repr or JSON,
+    "%20" in a URL), and where it ends; None when there is none."""
+    match = _ESCAPE.match(text, position)
+    if match is None:
+        return None
+    high, low, code, long_code, byte, short, percent = match.groups()
+    if short:
+        return _SHORT_ESCAPES[short], match.end()
+    if high:
+        value = 0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+    elif percent:
+        return unquote(percent, errors="replace"), match.end()
+    else:
+        value = int(code or long_code or byte, 16)
+    return (chr(value), match.end()) if value <= sys.maxunicode else None
+
+
 def _groups_from(text: str, start: int) -> tuple[list[_Group], int]:
-    """The digit groups of the run that starts at `start` (a digit), and where it ends."""
+    """The digit groups of the run from `start` on, and where the run ends."""
     groups: list[_Group] = []
     digits: list[str] = []
-    first = position = start
-    last = start
+    first = last = position = start
     while position < len(text):
-        kind = _kind(text[position])
-        if kind >= 0:
-            if not digits:
-                first = position
-            digits.append(chr(48 + kind))
-            last = position + 1
-        elif kind == _SEPARATOR and digits:
-            groups.append(_Group(first, last, "".join(digits)))
-            digits = []
-        elif kind == _OTHER:
-            break
-        position += 1
+        escaped = _escape_at(text, position) if text[position] in "\\%" else None
+        chars, after = escaped if escaped is not None else (text[position], position + 1)
+        for char in chars:
+            kind = _kind(char)
+            if kind >= 0:
+                if not digits:
+                    first = position
+                digits.append(chr(48 + kind))
+                last = after
+            elif kind == _SEPARATOR and digits:
+                groups.append(_Group(first, last, "".join(digits)))
+                digits = []
+            elif kind == _OTHER:
+                if digits:
+                    groups.append(_Group(first, last, "".join(digits)))
+                return groups, max(position, last)
+        position = after
     if digits:
         groups.append(_Group(first, last, "".join(digits)))
     return groups, position
@@ -217,8 +250,9 @@ def redact_card_numbers(text: str) -> tuple[str, bool]:
     pieces: list[str] = []
     kept_until = 0
     position = 0
-    while (match := _ANY_DIGIT.search(text, position)) is not None:
-        groups, position = _groups_from(text, match.start())
+    while (match := _RUN_START.search(text, position)) is not None:
+        groups, end = _groups_from(text, match.start())
+        position = max(end, match.end())
         for first, last in _redacted_groups(groups):
             pieces += [text[kept_until:groups[first].start], REDACTION]
             kept_until = groups[last].end

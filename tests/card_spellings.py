@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from domain.cards import luhn_check_digit, luhn_valid
 
@@ -131,11 +132,28 @@ def to_ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
+def unescaped(text: str) -> str:
+    """JSON/repr escapes ("\\u00a0", "\\ud835\\udfd2", "\\x41") and URL escapes ("%20")
+    replaced by what they stand for: a tracker store's JSON or a log's repr hides no card."""
+    def pair(match: re.Match[str]) -> str:
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+    text = re.sub(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})", pair, text)
+    escape = r"\\(?:u([0-9a-fA-F]{4})|U(000[0-9a-fA-F]{5}|0010[0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))"
+    text = re.sub(escape, lambda m: chr(int(next(g for g in m.groups() if g), 16)), text)
+    return unquote(text)
+
+
 def leaked_cards(text: str, injected: Iterable[str] = INJECTED) -> list[str]:
-    """The injected card numbers whose digits appear in `text` once everything but digits is
-    dropped (any spelling, any separator), and any other 13-19 digit Luhn-valid run."""
-    ascii_text = to_ascii_digits(text)
-    digits = re.sub(r"[^0-9]", "", ascii_text)
-    leaks = [card for card in injected if card in digits]
-    leaks += [run for run in _BOUNDED_RUN.findall(ascii_text) if luhn_valid(run)]
+    """The injected card numbers whose digits appear in `text` (as written, or unescaped)
+    once everything but digits is dropped (any spelling, any separator), and any other 13-19
+    digit Luhn-valid run."""
+    leaks: list[str] = []
+    for form in {text, unescaped(text)}:
+        ascii_text = to_ascii_digits(form)
+        digits = re.sub(r"[^0-9]", "", ascii_text)
+        leaks += [card for card in injected if card in digits and card not in leaks]
+        leaks += [run for run in _BOUNDED_RUN.findall(ascii_text)
+                  if luhn_valid(run) and run not in leaks]
     return leaks

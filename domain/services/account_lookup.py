@@ -67,11 +67,6 @@ class AccountSearch:
     address: str = ""
     phone: str = ""
 
-    def typed(self) -> tuple[str, ...]:
-        """Every field as the agent typed it."""
-        return (self.account_number, self.customer_id, self.bill_number, self.name,
-                self.address, self.phone)
-
 
 @dataclass(frozen=True)
 class AccountMatch:
@@ -124,15 +119,16 @@ class AccountLookupService:
         AgentActionError with what to fix; no match is an empty list. A field holding a card
         number is refused before any lookup (the audit says so, without the digits)."""
         _require_agent(agent)
-        if any(contains_card_number(value) for value in query.typed()):
+        try:
+            with self._uow() as uow:
+                found = self._find(uow, query)
+                matches = [_match(account) for account in found[:MAX_MATCHES]]
+        except _CardNumberTyped:
             self._audit(AuditEvent(at=self._clock.now(), action="agent.searched",
                                    actor=str(agent), channel=Channel.AGENT,
                                    detail=f"by {SEARCH_LABELS[query.by].lower()}: refused, "
                                           "a card number was typed"))
-            raise AgentActionError(CARD_IN_SEARCH)
-        with self._uow() as uow:
-            found = self._find(uow, query)
-            matches = [_match(account) for account in found[:MAX_MATCHES]]
+            raise
         self._audit(AuditEvent(at=self._clock.now(), action="agent.searched", actor=str(agent),
                                channel=Channel.AGENT,
                                detail=f"by {SEARCH_LABELS[query.by].lower()}: "
@@ -204,12 +200,19 @@ def _require_agent(actor: Actor) -> None:
         raise AgentActionError("Only a signed-in 311 agent can look up accounts.")
 
 
+class _CardNumberTyped(AgentActionError):
+    message = CARD_IN_SEARCH
+
+
 def _field(value: str, what: str) -> str:
+    """What the agent typed, read here first: a card number in it stops the search."""
     text = " ".join((value or "").split())
     if not text:
         raise AgentActionError(f"Enter {what}.")
     if len(text) > _MAX_FIELD:
         raise AgentActionError(f"That is too long for {what}.")
+    if contains_card_number(value):
+        raise _CardNumberTyped()
     return text
 
 

@@ -3,8 +3,10 @@ what is not a card is left exactly as it was, and long or hostile text stays che
 
 from __future__ import annotations
 
+import json
 import random
 import time
+from urllib.parse import quote
 
 import pytest
 from hypothesis import assume, given, settings
@@ -34,6 +36,24 @@ def test_every_spelling_is_found_and_no_digit_of_it_survives(spelling: Spelling)
     assert found and REDACTION in text
     assert leaked_cards(text) == []
     assert contains_card_number(spelling.text)
+
+
+@pytest.mark.parametrize("form", [repr, ascii, json.dumps, lambda t: json.dumps([t, {"k": t}]),
+                                  lambda t: quote(t, safe="")],
+                         ids=["repr", "ascii", "json", "json in a list", "url-encoded"])
+@pytest.mark.parametrize("spelling", SPELLINGS[::3], ids=lambda s: s.label)
+def test_escaped_spellings_are_found_as_logs_json_and_urls_write_them(spelling: Spelling,
+                                                                      form) -> None:  # type: ignore[no-untyped-def]
+    written = form(spelling.text)
+    assert spelling.card in leaked_cards(written)  # the finder sees through escapes too
+    text, found = redact_card_numbers(written)
+    assert found and leaked_cards(text) == []
+
+
+@pytest.mark.parametrize("text", ["C:\\x41 \\u0041 100% 12%34", "50%20off", "%41%42 1%",
+                                  "\\u12", "\\U0011ffff 1234"])
+def test_what_only_looks_like_an_escape_is_left_alone(text: str) -> None:
+    assert redact_card_numbers(text) == (text, False)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
