@@ -68,6 +68,22 @@ class InvalidPaymentMethod(InvalidInput):
     message = "That payment method cannot be used."
 
 
+class CardNumberNotAccepted(InvalidInput):
+    """A card number (in any spelling) given where something else was asked: an account
+    number, a customer ID, an email address, a nickname. Refused before anything records it,
+    never redacted and kept; `detail` says what was expected instead."""
+
+    message = ("That looks like a card number, so it was not used or kept. Please never "
+               "give card numbers here.")
+
+
+class CardNumberInEmail(CardNumberNotAccepted, InvalidEmail):
+    """An email address with a card number in it (caught wherever a bad email is)."""
+
+    message = ("That looks like a card number, not an email address, so it was not used or "
+               "kept. Please type your email address, for example name@example.com.")
+
+
 class VerificationFailed(DomainError):
     """Deliberately the same for an unknown account and a wrong factor."""
 

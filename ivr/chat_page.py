@@ -98,8 +98,10 @@ def post_message() -> Any:
 
     payload = body.get("payload")
     trusted = isinstance(payload, str) and payload in _offered_payloads()
-    text = clean_line(payload if isinstance(payload, str) and trusted else body["message"])
-    text, redacted = redact_card_numbers(text)
+    # Card numbers go first: nothing below, Rasa or a log may see one.
+    text, redacted = redact_card_numbers(
+        payload if isinstance(payload, str) and trusted else body["message"])
+    text = clean_line(text)
     notices = [_notice(CARD_WARNING, kind="warning")] if redacted else []
     you_said = text if redacted else None
 

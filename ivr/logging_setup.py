@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 import sys
 
-from domain.cards import redact_card_numbers
+from domain.redaction import redact_card_numbers
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class CardNumberRedactingFilter(logging.Filter):
+    """The domain's one redactor (domain/redaction.py: any digits, any separators) applied to
+    the message with its arguments, the traceback and the stack of every record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted, found = redact_card_numbers(message)
@@ -22,9 +25,12 @@ class CardNumberRedactingFilter(logging.Filter):
             record.msg, record.args = redacted, None
         if record.exc_info and not record.exc_text:
             # Tracebacks quote values too: render now, redacted, and drop the raw exception.
-            record.exc_text = redact_card_numbers(
-                logging.Formatter().formatException(record.exc_info))[0]
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_card_numbers(record.exc_text)[0]
             record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact_card_numbers(record.stack_info)[0]
         return True
 
 

@@ -4,7 +4,8 @@ A verified caller who wants paperless billing but has no email on file gets a te
 one-time link (LinkPurpose.PAPERLESS); this page asks for the email address and enrolls the
 account. Showing the page does not use the link up (`peek`); a valid submission does
 (`redeem`), so a double submit or a replay enrolls once. The email is checked before the link
-is used up, so a typo does not cost the resident their link.
+is used up, so a typo does not cost the resident their link; an address with a card number in
+it is refused and not shown back.
 
 The token is in the URL, so responses are `no-store` and send no Referer. The form carries a
 CSRF token tied to the Flask session. Every failure is a polite page (no 500, no trace); the
@@ -22,7 +23,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from domain.adapters.wiring import Container
-from domain.errors import AccountLocked, DomainError, InvalidEmail, LinkNotUsable
+from domain.errors import (
+    AccountLocked,
+    CardNumberInEmail,
+    DomainError,
+    InvalidEmail,
+    LinkNotUsable,
+)
 from domain.model import Actor, Channel, LinkPurpose
 from domain.services.paperless import MAX_EMAIL_LENGTH, normalize_email
 from ivr.web_pages import csrf_matches, csrf_token, page_context
@@ -35,6 +42,9 @@ CSRF_SESSION_KEY = "paperless_csrf"
 CSRF_FIELD = "csrf_token"
 INVALID_EMAIL = ("That email address does not look right. Please check it and try again, "
                  "for example name@example.com.")
+CARD_IN_EMAIL = ("That looks like a card number, not an email address, so we did not use or keep "
+                 "it. Please never type card numbers here. Type your email address, for "
+                 "example name@example.com.")
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -100,6 +110,8 @@ def enroll(token: str) -> Any:
     typed = request.form.get("email", "")[:MAX_EMAIL_LENGTH]
     try:
         email = normalize_email(typed)
+    except CardNumberInEmail:  # refused, and not shown back in the form
+        return _form(account, error=CARD_IN_EMAIL), 400
     except InvalidEmail:
         return _form(account, email=typed, error=INVALID_EMAIL), 400
     link = container.link_service().redeem(token, LinkPurpose.PAPERLESS)

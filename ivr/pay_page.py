@@ -10,7 +10,8 @@
    an hour; it does not rely on the session cookie, because in production the processor is
    another site and a SameSite=Lax cookie is not sent on its cross-site POST. The method is
    read from the processor (`token_details`), never from the request, and reviewed: method
-   label, amount, fee, total, date, an optional nickname to save it under.
+   label, amount, fee, total, date, an optional nickname to save it under (a nickname with a
+   card number in it is refused, and not shown back).
 3. POST /pay/<token>/confirm (CSRF token tied to the Flask session) pays now or schedules,
    once: PayLinkService.complete uses the link's idempotency key, and a repeated submit is
    answered with the confirmation of the payment that was made.
@@ -42,6 +43,7 @@ from domain.adapters.wiring import Container
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
+    CardNumberNotAccepted,
     DomainError,
     FeeNotAccepted,
     IdempotencyConflict,
@@ -52,7 +54,13 @@ from domain.errors import (
 from domain.model import MethodKind, PaymentStatus
 from domain.money import Money
 from domain.services.links import hash_token
-from domain.services.pay_links import MAX_NICKNAME, PayLinkReview, PayLinkService, PayLinkView
+from domain.services.pay_links import (
+    MAX_NICKNAME,
+    PayLinkReview,
+    PayLinkService,
+    PayLinkView,
+    normalize_nickname,
+)
 from domain.services.payments import PaymentOutcome
 from ivr.config import ChannelSettings
 from ivr.web_pages import csrf_matches, csrf_token, page_context, security_headers
@@ -160,6 +168,11 @@ def confirm(token: str) -> Any:
     save_as = None
     if _field("save_method") == "yes":
         save_as = _field("nickname")
+        try:
+            normalize_nickname(save_as)
+        except CardNumberNotAccepted as exc:  # asked again, and not shown back
+            review = _service().review(token, payment_token)
+            return _review(token, review, save=True, error=exc.detail), 400
         if len(save_as) > MAX_NICKNAME:
             review = _service().review(token, payment_token)
             return _review(token, review, nickname=save_as[:MAX_NICKNAME], save=True,

@@ -21,6 +21,7 @@ from typing import Any
 from tests.http_support import LocalHttpServer
 
 WEBHOOK = "/webhooks/rest/webhook"
+PARSE = "/model/parse"
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,23 @@ class StubAnswer:
 Respond = Callable[[dict[str, Any]], "list[dict[str, Any]] | StubAnswer"]
 
 
+def no_intent(body: dict[str, Any]) -> StubAnswer:
+    """A /model/parse answer in which no intent fits (Rasa's `"name": null`)."""
+    return StubAnswer(200, json.dumps({"text": body.get("text"), "entities": [],
+                                       "intent": {"name": None, "confidence": 0.0}}).encode())
+
+
 def echo(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"recipient_id": body.get("sender"), "text": f"You said: {body.get('message')}"}]
 
 
 class StubRasa(LocalHttpServer):
-    def __init__(self, respond: Respond = echo, delay: float = 0.0) -> None:
+    def __init__(self, respond: Respond = echo, delay: float = 0.0,
+                 parse: Respond | None = None) -> None:
+        """`parse`, when given, answers /model/parse (the NLU) as `respond` answers the REST
+        channel; without it /model/parse is a 404, as for any other path."""
         self.respond = respond
+        self.parse = parse
         self.delay = delay
         self.requests: list[dict[str, Any]] = []  # parsed JSON bodies, in order
         self.raw: list[bytes] = []
@@ -79,10 +90,11 @@ class StubRasa(LocalHttpServer):
                     stub.requests.append(body if isinstance(body, dict) else {})
                 if stub.delay:
                     time.sleep(stub.delay)
-                if self.path != WEBHOOK:
+                respond = {WEBHOOK: stub.respond, PARSE: stub.parse}.get(self.path)
+                if respond is None:
                     answer = StubAnswer(404, b'{"error": "not found"}')
                 else:
-                    result = stub.respond(body if isinstance(body, dict) else {})
+                    result = respond(body if isinstance(body, dict) else {})
                     answer = result if isinstance(result, StubAnswer) else StubAnswer(
                         200, json.dumps(result).encode())
                 self.send_response(answer.status)

@@ -4,7 +4,8 @@ the account view (balance, bills, payments, paperless, lock state, recent activi
 
 Every search and every account view is audited with the agent's id: who looked at whose
 account is the first question after a complaint. The audit records how the agent searched
-and how many accounts matched, never what was typed (it may be a phone number). Nothing here
+and how many accounts matched, never what was typed (it may be a phone number). A card number
+typed into any field is refused before the lookup. Nothing here
 shows more of a payment method than its brand and last 4, and the SSN/Tax ID is only ever
 stored as a salted hash of its last 4, so an agent cannot see it at all.
 """
@@ -29,12 +30,16 @@ from domain.model import (
 )
 from domain.phone import normalize_phone
 from domain.ports import Clock, UnitOfWork
+from domain.redaction import contains_card_number
 from domain.services.balance import BalanceSummary, summarize
 from domain.services.identity import normalize_account_number
 
 MAX_MATCHES = 20
 ACTIVITY_LIMIT = 30
 _MAX_FIELD = 100  # longer than any name, address or number a caller can say
+CARD_IN_SEARCH = ("That looks like a card number, so nothing was searched and it was not kept. "
+                  "Card numbers are never needed here: ask the caller for the account number "
+                  "or customer ID printed on the bill.")
 
 
 class SearchBy(StrEnum):
@@ -111,11 +116,19 @@ class AccountLookupService:
 
     def search(self, query: AccountSearch, agent: Actor) -> list[AccountMatch]:
         """Matching accounts (at most MAX_MATCHES). Missing or malformed fields raise
-        AgentActionError with what to fix; no match is an empty list."""
+        AgentActionError with what to fix; no match is an empty list. A field holding a card
+        number is refused before any lookup (the audit says so, without the digits)."""
         _require_agent(agent)
-        with self._uow() as uow:
-            found = self._find(uow, query)
-            matches = [_match(account) for account in found[:MAX_MATCHES]]
+        try:
+            with self._uow() as uow:
+                found = self._find(uow, query)
+                matches = [_match(account) for account in found[:MAX_MATCHES]]
+        except _CardNumberTyped:
+            self._audit(AuditEvent(at=self._clock.now(), action="agent.searched",
+                                   actor=str(agent), channel=Channel.AGENT,
+                                   detail=f"by {SEARCH_LABELS[query.by].lower()}: refused, "
+                                          "a card number was typed"))
+            raise
         self._audit(AuditEvent(at=self._clock.now(), action="agent.searched", actor=str(agent),
                                channel=Channel.AGENT,
                                detail=f"by {SEARCH_LABELS[query.by].lower()}: "
@@ -187,12 +200,19 @@ def _require_agent(actor: Actor) -> None:
         raise AgentActionError("Only a signed-in 311 agent can look up accounts.")
 
 
+class _CardNumberTyped(AgentActionError):
+    message = CARD_IN_SEARCH
+
+
 def _field(value: str, what: str) -> str:
+    """What the agent typed, read here first: a card number in it stops the search."""
     text = " ".join((value or "").split())
     if not text:
         raise AgentActionError(f"Enter {what}.")
     if len(text) > _MAX_FIELD:
         raise AgentActionError(f"That is too long for {what}.")
+    if contains_card_number(value):
+        raise _CardNumberTyped()
     return text
 
 

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.config import VerificationPolicy
-from domain.errors import AccountLocked, InvalidInput, TooManyAttempts, VerificationFailed
+from domain.errors import (
+    AccountLocked,
+    CardNumberNotAccepted,
+    InvalidInput,
+    TooManyAttempts,
+    VerificationFailed,
+)
 from domain.hashing import reference_digest, verify_last4
 from domain.model import (
     Account,
@@ -36,12 +42,19 @@ from domain.model import (
     mask,
 )
 from domain.ports import Clock, UnitOfWork
+from domain.redaction import contains_card_number
 
 _DIGITS = re.compile(r"^[0-9]+$")
 _SEPARATORS = re.compile(r"[\s\-.#]")
 _STREET_NUMBER = re.compile(r"^[0-9]{1,6}[A-Z]?$")
 _BILL_NUMBER = re.compile(r"^[A-Z0-9]{1,20}$")
 MAX_NUMBER_LENGTH = 20
+CARD_NOT_ACCOUNT = ("That looks like a card number, not an account number, so it was not used "
+                    "or kept. Please never give card numbers here. Your account number is "
+                    "printed on your bill.")
+CARD_NOT_BILL = ("That looks like a card number, not a bill number, so it was not used or "
+                 "kept. Please never give card numbers here. The bill number is printed on "
+                 "your bill.")
 
 # The throttle bucket every phone request without a usable caller ID shares.
 WITHHELD_CALLER = "withheld"
@@ -91,7 +104,11 @@ class VerifiedAccount:
 
 
 def normalize_account_number(text: str) -> str:
-    """Digits as printed on the bill, separators removed, leading zeros kept."""
+    """Digits as printed on the bill, separators removed, leading zeros kept (also for a
+    customer ID). A card number in any spelling is refused with its own error, so no channel
+    can record it as an attempt or keep it in its state."""
+    if contains_card_number(text or ""):
+        raise CardNumberNotAccepted(CARD_NOT_ACCOUNT)
     cleaned = _SEPARATORS.sub("", text or "")
     if not cleaned or len(cleaned) > MAX_NUMBER_LENGTH or not _DIGITS.match(cleaned):
         raise InvalidInput("An account number has only digits. Please check your bill.")
@@ -113,6 +130,8 @@ def _normalize_last4(text: str) -> str:
 
 
 def normalize_bill_number(text: str) -> str:
+    if contains_card_number(text or ""):
+        raise CardNumberNotAccepted(CARD_NOT_BILL)
     cleaned = _SEPARATORS.sub("", text or "").upper()
     if not _BILL_NUMBER.match(cleaned) or not cleaned.isascii():
         raise InvalidInput("A bill number has only letters and digits. Please check your bill.")

@@ -10,21 +10,31 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import AccountLocked, InvalidEmail, NotFound, RecipientOptedOut
+from domain.errors import (
+    AccountLocked,
+    CardNumberInEmail,
+    InvalidEmail,
+    NotFound,
+    RecipientOptedOut,
+)
 from domain.model import Account, Actor, AuditEvent
 from domain.notifications import language_of, render
 from domain.phone import mask_phone, normalize_phone
 from domain.ports import Clock, Notification, Notifier, UnitOfWork
+from domain.redaction import contains_card_number
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_LENGTH = 254
 
 
 def normalize_email(text: str) -> str:
-    """A syntactically valid address (no DNS lookups: the city may be offline), normalized."""
+    """A syntactically valid address (no DNS lookups: the city may be offline), normalized.
+    One with a card number in it is refused (CardNumberInEmail), never saved redacted."""
     candidate = (text or "").strip()
     if not candidate or len(candidate) > MAX_EMAIL_LENGTH:
         raise InvalidEmail()
+    if contains_card_number(candidate):
+        raise CardNumberInEmail()
     try:
         return validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as exc:

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.cards import redact_card_numbers
 from domain.errors import (
     AccountLocked,
+    CardNumberNotAccepted,
     DomainError,
     InvalidAmount,
     InvalidPaymentMethod,
@@ -39,6 +39,7 @@ from domain.errors import (
 from domain.model import Account, Actor, Channel, LinkPurpose, MethodKind, OneTimeLink, Payment
 from domain.money import Money
 from domain.ports import Clock, LinkStore, PaymentGateway, TokenizedMethod, UnitOfWork
+from domain.redaction import contains_card_number
 from domain.services.links import LinkService, hash_token, payload_of
 from domain.services.payments import (
     MethodChoice,
@@ -195,7 +196,7 @@ class PayLinkService:
             return replayed
         offer = _offer_of(link)
         method = self._method(processor_token)
-        nickname = _nickname(save_as)
+        nickname = normalize_nickname(save_as)
         if nickname == "":
             nickname = method.label()[:MAX_NICKNAME]
         request = PaymentRequest(
@@ -271,6 +272,8 @@ class PayLinkService:
             return payment
 
 
+CARD_IN_NICKNAME = ("That nickname looks like a card number, so it was not used or kept. "
+                    "Please choose a nickname without card numbers, like \"my Visa\".")
 _METHOD_UNKNOWN = ("We could not read that card or bank account from the payment processor. "
                    "Please enter it again.")
 
@@ -301,15 +304,16 @@ def _offer_of(link: OneTimeLink) -> _Offer:
     return _Offer(amount=amount, scheduled_for=scheduled_for)
 
 
-def _nickname(save_as: str | None) -> str | None:
+def normalize_nickname(save_as: str | None) -> str | None:
     """The nickname to save the method under (None: do not save; "": save under its label).
-    Whitespace collapsed, control characters dropped, at most 40 characters, and never a
-    card number."""
+    Whitespace collapsed, control characters dropped, at most 40 characters. One with a card
+    number in it is refused (before any payment), never saved redacted."""
     if save_as is None or not isinstance(save_as, str):
         return None
+    if contains_card_number(save_as):
+        raise CardNumberNotAccepted(CARD_IN_NICKNAME)
     text = "".join(" " if ch.isspace() else ch for ch in save_as[:200]
                    if ch.isspace() or ch.isprintable())
     text = " ".join(text.split())
-    text, _ = redact_card_numbers(text)
     return text[:MAX_NICKNAME].strip()
 

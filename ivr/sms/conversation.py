@@ -60,7 +60,8 @@ class SmsConversation:
 
     def reply(self, inbound: Inbound) -> list[str]:
         """The texts to send back (SMS-sized); [] means send nothing."""
-        text, redacted = redact_card_numbers(clean_line(inbound.body))
+        text, redacted = redact_card_numbers(inbound.body)  # first: nothing below sees a card
+        text = clean_line(text)
         keyword = keyword_of(text)
         # The keyword itself is the record's source, never the rest of what was texted.
         source = _SOURCE_EDGES.sub("", text).upper() if keyword else "twilio-opt-out-type"

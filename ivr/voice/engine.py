@@ -21,6 +21,7 @@ from domain.adapters.wiring import Container
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Channel
 from domain.ports import ConcurrencyConflict
+from domain.redaction import redact_card_numbers
 from domain.services.handoffs import HandoffRequest
 from domain.services.links import hash_token
 from domain.services.payments import TryAgain
@@ -450,7 +451,11 @@ def _int(text: str) -> int:
 
 def _heard(params: Mapping[str, str]) -> Heard:
     digits = str(params.get("Digits", "") or "").strip()
-    speech = " ".join(str(params.get("SpeechResult", "") or "").split())[:300]
+    # Card numbers go before anything (the NLU's /model/parse, a log) reads the speech, and
+    # before it is cut short, which could leave a card's first digits unrecognised (2,000
+    # characters is far more than Twilio transcribes for one <Gather>).
+    said = redact_card_numbers(str(params.get("SpeechResult", "") or "")[:2000])[0]
+    speech = " ".join(said.split())[:300]
     if digits and not _DIGITS.match(digits):
         digits = "?"  # garbage: no step accepts it, so it is re-prompted
     return Heard(digits=digits, speech=speech)

@@ -1,4 +1,5 @@
-"""Card numbers: Luhn, brand, masking and redaction of chat/SMS text."""
+"""Card numbers: Luhn, brand, masking and redaction of chat/SMS text (the redactor's own
+spellings and properties are in test_redaction.py)."""
 
 from __future__ import annotations
 
@@ -144,13 +145,19 @@ def test_redacts_card_after_phone_number_in_same_run() -> None:
         "account 123456789",
         "I owe $1,234.56 on bill 2024-00123",
         "4242424242424241",  # fails Luhn
-        "４２４２４２４２４２４２４２４２",  # full-width digits do not count
+        "４２４２４２４２４２４２４２４１",  # full-width digits count, but this one fails Luhn
         "",
         "no digits at all",
     ],
 )
 def test_leaves_other_numbers_alone(text: str) -> None:
     assert redact_card_numbers(text) == (text, False)
+
+
+def test_full_width_digits_count_for_redaction_not_for_the_processor() -> None:
+    # A resident's phone keyboard may type these; a processor would not accept them.
+    assert redact_card_numbers("４２４２４２４２４２４２４２４２") == (REDACTION, True)
+    assert not is_card_number("４２４２４２４２４２４２４２４２")
 
 
 def test_very_long_digit_block_is_removed() -> None:

@@ -11,6 +11,7 @@ import pytest
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
+    CardNumberNotAccepted,
     DateNotInFuture,
     DateTooFarAhead,
     FeeNotAccepted,
@@ -351,7 +352,6 @@ def test_a_locked_account_cannot_pay_through_an_earlier_link(service, account, g
 @pytest.mark.parametrize(("save_as", "nickname"), [
     ("  my   Visa ", "my Visa"),
     ("", "VISA ending 4242"),
-    ("card 4242 4242 4242 4242", "card [card number removed]"),
     ("x" * 100, "x" * 40),
     ("tab\there\x00", "tab here"),
 ])
@@ -362,3 +362,24 @@ def test_the_method_can_be_saved_under_a_clean_nickname(service, account, gatewa
     saved = uow.accounts.get(account.id).payment_methods[-1]
     assert saved.nickname == nickname and saved.last4 == "4242" and saved.brand == "VISA"
     assert outcome.payment.payment_method_id == saved.id
+
+
+@pytest.mark.parametrize("save_as", [
+    "card 4242 4242 4242 4242",
+    "my visa 4242\u00a04242\u00a04242\u00a04242",
+    "４２４２－４２４２－４２４２－４２４２",
+    "visa4242424242424242",
+])
+def test_a_nickname_with_a_card_number_is_refused_not_saved_redacted(service, account, gateway,
+                                                                     store, uow, save_as):
+    offer = service.offer(account.id, Money.of("40.00"), CHAT)
+    methods_before = len(uow.accounts.get(account.id).payment_methods)
+    with pytest.raises(CardNumberNotAccepted) as refused:
+        service.complete(offer.token, card(gateway), save_as=save_as, accepted_fee=FEE)
+    assert "nickname" in refused.value.detail
+    # Refused before paying: nothing paid, nothing saved, the link still usable.
+    assert uow.store.payments == [] and not gateway.charges
+    assert len(uow.accounts.get(account.id).payment_methods) == methods_before
+    assert store.links[0].used_at is None
+    assert service.complete(offer.token, card(gateway), save_as="my Visa",
+                            accepted_fee=FEE).approved

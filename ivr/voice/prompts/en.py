@@ -46,6 +46,9 @@ PROMPTS: dict[str, str] = {
         "customer ID and bill number, press 2."),
     "id_account": "Please enter your account number, then press pound.",
     "id_account_invalid": "An account number has only digits. Please check your bill.",
+    "id_card_refused": (
+        "That looks like a card number, so it was not used or kept. Please enter the number "
+        "printed on your bill, never a card number."),
     "id_factor_kind": (
         "To verify the account, press 1 to enter the house number of the service address. "
         "Or press 2 to enter the last 4 digits of the account holder's Social Security or "

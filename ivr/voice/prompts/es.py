@@ -48,6 +48,9 @@ PROMPTS: dict[str, str] = {
         "con un número de cliente y un número de factura, oprima 2."),
     "id_account": "Por favor marque su número de cuenta y luego la tecla numeral.",
     "id_account_invalid": "El número de cuenta solo tiene dígitos. Revise su factura, por favor.",
+    "id_card_refused": (
+        "Eso parece un número de tarjeta, así que no lo usamos ni lo guardamos. Marque el "
+        "número que aparece en su factura, nunca un número de tarjeta."),
     "id_factor_kind": (
         "Para verificar la cuenta, oprima 1 para marcar el número de la dirección del "
         "servicio. U oprima 2 para marcar los últimos 4 dígitos del Seguro Social o número de "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from domain.errors import AccountLocked, InvalidInput, VerificationFailed
+from domain.errors import AccountLocked, CardNumberNotAccepted, InvalidInput, VerificationFailed
 from domain.model import Channel, FactorKind
 from domain.services.identity import Requester, VerifiedAccount, normalize_account_number
 from ivr.voice.flow import (
@@ -160,6 +160,8 @@ class NumberEntry(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         try:
             turn.data[self.data_key] = normalize_account_number(heard.digits.rstrip("#"))
+        except CardNumberNotAccepted:  # refused before the call state or an attempt holds it
+            return retry(Line.of("id_card_refused"))
         except InvalidInput:
             return retry(Line.of("id_account_invalid"))
         return goto(self.next_step)
