@@ -19,8 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from chatbot.actions import verification
-from chatbot.actions.conversation import SWITCH_CONFIDENCE, Turn
+from chatbot.actions.conversation import FAQ_CONFIDENCE, SWITCH_CONFIDENCE, Turn
 from chatbot.actions.form_state import FormState
+from chatbot.actions.replies import NEED_YES_NO
 from chatbot.actions.summaries import balance_messages
 from domain.errors import DomainError
 
@@ -101,6 +102,14 @@ class TaskForm(FormValidationAction):
         in it is not a switch: "pay 40 dollars" answers "how much?")."""
         return False
 
+    def not_yet_consent(self, turn: Turn, state: FormState,
+                        dispatcher: CollectingDispatcher) -> None:
+        """At a confirmation, what was said is neither a clear yes nor a clear no: nothing
+        is done, a question is answered where the FAQ can, and the question is asked again
+        (Rasa asks the requested slot once more)."""
+        answer = turn.faq_answer(FAQ_CONFIDENCE) if turn.is_question else None
+        dispatcher.utter_message(text=answer or NEED_YES_NO)
+
     # --- the turn ----------------------------------------------------------------------
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
@@ -161,7 +170,7 @@ class TaskForm(FormValidationAction):
         yes_no = requested in self.yes_no_slots
         if turn.intent == "request_agent":
             state.end(f"agent:{requested}")
-        elif turn.intent == "goodbye":
+        elif turn.says_goodbye:
             state.end("goodbye")
         elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no):
             state.end("stopped")
