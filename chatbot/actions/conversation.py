@@ -74,9 +74,11 @@ class Turn:
 
     @property
     def says_goodbye(self) -> bool:
-        """The resident takes leave: the goodbye intent, or farewell words whatever the NLU
-        made of them ("thanks, bye" is often heard as a thank-you)."""
-        return self.intent == "goodbye" or farewell.says_goodbye(self.text)
+        """The resident takes leave: farewell words whatever the NLU made of them ("thanks,
+        bye" is heard as a thank-you), or the goodbye intent unless it is a question (the
+        NLU hears "can I change it later?" as goodbye)."""
+        return farewell.says_goodbye(self.text) or (self.intent == "goodbye"
+                                                    and not self.is_question)
 
     @property
     def is_button_payload(self) -> bool:

@@ -106,14 +106,19 @@ def end_conversation(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
 
 
 class ActionEndConversation(Action):
-    """Goodbye: the conversation's account data (verification included) is cleared."""
+    """Goodbye: the conversation's account data (verification included) is cleared. A
+    question the NLU heard as goodbye ("can I pay later?") is not one: it is not understood
+    rather than answered with goodbye."""
 
     def name(self) -> str:
         return "action_end_conversation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return end_conversation(dispatcher)
+        if Turn(tracker).says_goodbye:
+            return end_conversation(dispatcher)
+        dispatcher.utter_message(response="utter_default")
+        return []
 
 
 # What is said between tasks, by intent, when it is not a farewell.

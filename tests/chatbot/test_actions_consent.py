@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chatbot.actions.finish import GOODBYE, ActionSmallTalk
+from chatbot.actions.finish import GOODBYE, ActionEndConversation, ActionSmallTalk
 from chatbot.actions.payment_forms import ValidatePayForm
 from tests.chatbot.action_support import (
     AISHA,
@@ -292,3 +292,20 @@ def test_taking_leave_in_the_middle_of_a_form_ends_it(city: City, text: str,
     assert done.texts == ["OK, I've stopped: nothing was changed.", GOODBYE]
     assert done.events == [{"event": "reset_slots", "timestamp": None}]
     assert city.chat_payments(DANA) == []
+
+
+def test_a_question_the_nlu_hears_as_goodbye_is_not_leaving(city: City) -> None:
+    """"Can I still change it later?" was goodbye at 0.99: it is asked again instead."""
+    conversation = confirming(city)
+    result = conversation.say("wait, can i still change it later?", intent="goodbye",
+                              confidence=0.99)
+    assert result.outcome is None
+    assert result.slots["pay_confirmed"] is None
+    assert result.requested == "pay_confirmed"
+
+
+def test_a_question_heard_as_goodbye_between_tasks_keeps_the_conversation(city: City) -> None:
+    result = run(ActionEndConversation, tracker("can i pay it later?", intent="goodbye",
+                                                confidence=0.99, slots=city.verified(DANA)))
+    assert [m.get("response") for m in result.messages] == ["utter_default"]
+    assert result.events == []
