@@ -7,6 +7,7 @@ paid; "wait is there a fee for that?" was taken as no; "thanks, bye" kept the ve
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -21,7 +22,9 @@ from domain.money import Money
 from domain.ports import CardDetails
 from domain.services.payments import MethodChoice, PaymentRequest
 from ivr import create_app
+from ivr.chat_page import CSRF_HEADER
 from ivr.config import ChannelSettings
+from tests.browser_support import build_app
 from tests.chatbot_stack import ChatbotStack, Conversation
 from tests.e2e.sms_support import SmsCity
 from tests.e2e.voice_support import APPROVED_CARD, VoiceCity, voice_city
@@ -159,6 +162,32 @@ def test_start_over_forgets_the_verification(chatbot: ChatbotStack) -> None:
     verify(chat, DANA)
     chatbot.send(chat.sender, "/restart")
     assert ASKS_ACCOUNT in chat.say("what's my balance"), chat.dump()
+
+
+def test_start_over_on_the_chat_page_forgets_the_verification(chatbot: ChatbotStack,
+                                                               tmp_path: Path) -> None:
+    """The /chat page's proxy in front of the real bot: verify, press "Start over", ask."""
+    app, container = build_app(tmp_path, rasa_url=chatbot.rasa_url,
+                               PAYLINE_BOT_TIMEOUT="30")
+    try:
+        client = app.test_client()
+        page = client.get("/chat").get_data(as_text=True)
+        csrf = re.search(r'data-csrf-token="([^"]+)"', page)
+        assert csrf
+        headers = {CSRF_HEADER: csrf.group(1)}
+
+        def say(text: str) -> str:
+            answer = client.post("/chat/api/messages", json={"message": text}, headers=headers)
+            return "\n".join(m["text"] for m in answer.get_json()["messages"])
+
+        assert ASKS_ACCOUNT in say("what's my balance")
+        say(DANA[0])
+        assert "owes" in say(DANA[1])
+        assert client.post("/chat/api/restart", headers=headers).status_code == 200
+        again = say("what's my balance")
+        assert ASKS_ACCOUNT in again and "owes" not in again
+    finally:
+        container.dispose()
 
 
 def age(stack: ChatbotStack, sender: str, minutes: int) -> None:
