@@ -365,6 +365,33 @@ def test_every_public_route_survives_hostile_query_strings(
     assert resident_changes(city) == before
 
 
+HOSTILE_HEADERS: list[dict[str, str]] = [
+    {"X-Twilio-Signature": "\xe9\xe9\xe9"}, {"X-Twilio-Signature": "x" * 8000},
+    {"X-Twilio-Signature": "\x00"}, {"X-CSRF-Token": latin1("ñ")}, {"X-CSRF-Token": "\x00"},
+    {"Cookie": "session=garbage"}, {"Cookie": "session=" + "A" * 4000},
+    {"Cookie": latin1("session=.eJñ")}, {"Authorization": latin1("Basic ñ")},
+    {"Accept": "\x00/\xff"}, {"Accept-Language": "x" * 4000},
+    {"X-Forwarded-For": "1.2.3.4, \x00"}, {"X-Forwarded-Proto": "gopher"},
+    {"Host": "evil.example"},
+]
+
+
+def test_every_public_route_survives_hostile_headers(
+        city: VoiceCity, routes: PublicRoutes, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    before = resident_changes(city)
+    client = city.app.test_client()
+    for method, path in routes.paths:
+        for headers in HOSTILE_HEADERS:
+            response = client.open(path, method=method, headers=headers,
+                                   data={"CallSid": "CAheaders", "Digits": "1"})
+            assert response.status_code < 500 or (
+                response.status_code == 503 and path.startswith("/chat/api/")), \
+                f"{response.status_code} for {method} {path} with {headers!r}"[:200]
+    assert _unhandled(caplog) == []
+    assert resident_changes(city) == before
+
+
 # --- a call walked with hostile input at every step -------------------------------------------
 # A pay-by-card call's real keys, one per step; at each step hostile input comes first.
 WALK = ["1", "2", "1", f"{DANA}#", "1", "1234#", "1", "1"]
