@@ -56,6 +56,8 @@ HINTS = {
     "payment_method": ("Choose one of your saved payment methods, or say \"new card\" and I'll "
                        "send you a secure pay link."),
 }
+# Intents a question can be mistaken for that name no task of their own.
+_NOT_A_TASK = frozenset({"affirm", "deny", "inform", "nlu_fallback"})
 SORRY = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
          "moment, or call 311 for help.")
 ONLY_BILLS = "I can only help with city bills here."
@@ -172,10 +174,17 @@ class TaskForm(FormValidationAction):
             state.end(f"agent:{requested}")
         elif turn.says_goodbye:
             state.end("goodbye")
-        elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no):
+        elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no
+                                    and turn.yes_or_no() is False):
+            # Only a clear no leaves the task: "wait, is there a fee for that?" (heard as deny)
+            # is a question, answered below.
             state.end("stopped")
         elif turn.intent == "faq" and (answer := turn.faq_answer()):
             dispatcher.utter_message(text=answer)
+        elif (turn.intent in _NOT_A_TASK and turn.is_question
+              and not self.answers_question(turn, requested)
+              and (answer := turn.faq_answer(FAQ_CONFIDENCE))):
+            dispatcher.utter_message(text=answer)  # a question the NLU put elsewhere
         elif turn.intent == "help":
             dispatcher.utter_message(text=HINTS.get(requested, "Please answer the question "
                                                     "above, or say \"stop\" to leave."))

@@ -309,3 +309,26 @@ def test_a_question_heard_as_goodbye_between_tasks_keeps_the_conversation(city: 
                                                 confidence=0.99, slots=city.verified(DANA)))
     assert [m.get("response") for m in result.messages] == ["utter_default"]
     assert result.events == []
+
+
+# --- "no" leaves a task only when it is clear ----------------------------------------------------
+def test_a_question_heard_as_deny_does_not_leave_the_task(city: City) -> None:
+    """At "How much?", "wait is there a fee for that?" (deny at 0.99) is answered, and the
+    amount asked again: the payment is not abandoned."""
+    answer = "Paying by card adds a $1.25 convenience fee; bank payments have none."
+    conversation = Conversation("pay_form", slots={
+        **city.verified(DANA), "active_task": "pay_bill", "requested_slot": "amount"})
+    result = conversation.say("wait is there a fee for that?", intent="deny", confidence=0.99,
+                              faq=answer)
+    assert result.outcome is None
+    assert result.texts == [answer]
+    assert result.requested == "amount"
+
+
+@pytest.mark.parametrize(("text", "confidence"), [("no", 0.99), ("no i changed my mind", 0.97),
+                                                  ("nope", 0.6)])
+def test_a_clear_no_still_leaves_the_task(city: City, text: str, confidence: float) -> None:
+    conversation = Conversation("pay_form", slots={
+        **city.verified(DANA), "active_task": "pay_bill", "requested_slot": "amount"})
+    result = conversation.say(text, intent="deny", confidence=confidence)
+    assert result.outcome == "stopped"
