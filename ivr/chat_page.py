@@ -28,6 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from domain.cards import redact_card_numbers
 from ivr.bot_client import BotReply, BotUnavailable, bot_client_for
 from ivr.bot_text import clean_line, has_words, neutralize
+from ivr.json_body import load_json
 from ivr.web_pages import csrf_matches, csrf_token, page_context
 
 chat_page = Blueprint("chat_page", __name__, static_folder="static/chat",
@@ -90,7 +91,8 @@ def post_message() -> Any:
         return _answer([_notice(BAD_REQUEST)], 400, error="content_type")
     request.max_content_length = MAX_BODY_BYTES
     try:
-        body = request.get_json(silent=True)
+        # Not get_json: deeply nested JSON raises RecursionError there (ivr/json_body.py).
+        body = load_json(request.get_data())
     except RequestEntityTooLarge:
         return _answer([_notice(TOO_LONG)], 413, error="too_large")
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):

@@ -8,6 +8,9 @@ keywords at once. An answer Rasa is unsure of (confidence below 0.6), or an inte
 contract (e.g. a `faq/...` retrieval intent), also falls back to the keywords, but is not a
 failure.
 
+`understand` also gives Rasa's confidence, for the yes/no questions where only a clear yes
+may move money (domain.consent); `classify` is the intent alone.
+
 What residents say can hold digits (account numbers, card numbers said aloud by mistake), so
 the text is never logged: only the kind of failure is.
 """
@@ -18,6 +21,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -33,6 +37,23 @@ MIN_CONFIDENCE = 0.6
 MAX_TEXT = 500  # longer text is truncated before it is sent
 BREAKER_SECONDS = 30.0
 EXTENSION_KEY = "payline.nlu"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What was made of one utterance: the intent (None when unsure) and, when Rasa gave it,
+    its confidence (None for the keyword fallback: a keyword match is no measure). A yes/no
+    question that moves money needs more than the intent (domain.consent)."""
+
+    intent: str | None
+    confidence: float | None = None
+
+    @property
+    def from_rasa(self) -> bool:
+        return self.confidence is not None
+
+
+NOTHING = Understanding(None)
 
 
 class IntentClassifier:
@@ -54,17 +75,21 @@ class IntentClassifier:
         self._http.trust_env = False
 
     def classify(self, text: str, language: str = "en") -> str | None:
+        return self.understand(text, language).intent
+
+    def understand(self, text: str, language: str = "en") -> Understanding:
+        """The intent with Rasa's confidence, or the keywords' intent (no confidence)."""
         if not isinstance(text, str) or not text.strip():
-            return None
+            return NOTHING
         text = text[:MAX_TEXT]
-        return self._rasa_intent(text) or keyword_intent(text, language)
+        return self._rasa_intent(text) or Understanding(keyword_intent(text, language))
 
     @property
     def rasa_available(self) -> bool:
         """False while the breaker is open (Rasa failed less than 30 seconds ago)."""
         return self._parse_url is not None and self._clock() >= self._rasa_skipped_until
 
-    def _rasa_intent(self, text: str) -> str | None:
+    def _rasa_intent(self, text: str) -> Understanding | None:
         url = self._parse_url
         if url is None or not self.rasa_available:
             return None
@@ -93,9 +118,9 @@ class _Unavailable(Exception):
     """Rasa answered, but not with a parse result (the message is the failure kind)."""
 
 
-def _confident_intent(body: Any) -> str | None:
-    """The parse result's intent if it is in the contract and confident enough, else None;
-    ValueError when the body is not a parse result at all."""
+def _confident_intent(body: Any) -> Understanding | None:
+    """The parse result's intent and confidence if it is in the contract and confident
+    enough, else None; ValueError when the body is not a parse result at all."""
     intent = body.get("intent") if isinstance(body, dict) else None
     if not isinstance(intent, dict):
         raise ValueError("no intent")
@@ -105,7 +130,9 @@ def _confident_intent(body: Any) -> str | None:
     if (not isinstance(name, str) or isinstance(confidence, bool)
             or not isinstance(confidence, int | float)):
         raise ValueError("bad intent")
-    return name if name in INTENTS and confidence >= MIN_CONFIDENCE else None
+    if name in INTENTS and math.isfinite(confidence) and confidence >= MIN_CONFIDENCE:
+        return Understanding(name, float(confidence))
+    return None
 
 
 def classifier_for(app: Flask) -> IntentClassifier:

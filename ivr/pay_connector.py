@@ -14,13 +14,12 @@ logged, not even inside an error (only the exception's type is).
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from ivr.config import ChannelSettings
+from ivr.json_body import load_json_object
 
 pay_connector = Blueprint("pay_connector", __name__)
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def connector_request() -> tuple[Response, int] | tuple[Response, int, dict[str,
     raw = request.stream.read(MAX_BODY + 1)  # also caps a body sent without a length
     if len(raw) > MAX_BODY:
         return _error("request_too_large", "The payment request is too large.", 413)
-    body = _json_object(raw)
+    body = load_json_object(raw)  # None: not JSON, not UTF-8, or absurdly nested
     if body is None:
         return _error("invalid_request", "The payment request must be a JSON object.", 400)
     try:
@@ -55,7 +54,10 @@ def connector_request() -> tuple[Response, int] | tuple[Response, int, dict[str,
 
 
 def _authorized(channels: ChannelSettings) -> bool:
-    auth = request.authorization
+    try:
+        auth = request.authorization
+    except ValueError:  # non-ASCII after "Basic ": Werkzeug's base64 decode refuses it
+        return False
     if auth is None or auth.type != "basic":
         return False
     # Both compared, always, in constant time: no hint which of the two was wrong.
@@ -64,14 +66,6 @@ def _authorized(channels: ChannelSettings) -> bool:
     password_ok = hmac.compare_digest((auth.password or "").encode(),
                                       channels.connector_password.encode())
     return user_ok and password_ok
-
-
-def _json_object(raw: bytes) -> dict[str, Any] | None:
-    try:
-        body = json.loads(raw)
-    except ValueError:  # not JSON, or not UTF-8
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _error(code: str, message: str, status: int) -> tuple[Response, int]:

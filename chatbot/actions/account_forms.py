@@ -8,10 +8,10 @@ import re
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from chatbot.actions.conversation import Turn
+from chatbot.actions.conversation import FAQ_CONFIDENCE, Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import NEED_YES_NO, day, money
+from chatbot.actions.replies import day, money
 from chatbot.actions.services import container
 from chatbot.actions.summaries import balance_messages, status_messages
 from domain.errors import InvalidEmail
@@ -96,7 +96,7 @@ class ValidateCancelForm(TaskForm):
         elif requested == "cancel_confirmed":
             decision = turn.yes_or_no()
             if decision is None:
-                dispatcher.utter_message(text=NEED_YES_NO)
+                self.not_yet_consent(turn, state, dispatcher)
             else:
                 state.set("cancel_confirmed", decision)
 
@@ -176,13 +176,16 @@ class ValidatePaperlessForm(TaskForm):
         if requested == "paperless_email":
             typed = turn.entity("email") or _email_in(turn.text)
             on_file = container().paperless_service().status(state.account_id or 0).email_on_file
+            decision = turn.yes_or_no()
             if typed:
                 _take_email(typed, state, dispatcher)
-            elif on_file and turn.yes_or_no() is True:
+            elif on_file and decision is True:
                 state.set("paperless_email", ON_FILE)
-            elif turn.yes_or_no() is False or not on_file:
+            elif not on_file or decision is False:
                 dispatcher.utter_message(text="Please type the email address to send your bills "
                                               "to, like name@example.com.")
+            elif turn.is_question and (answer := turn.faq_answer(FAQ_CONFIDENCE)):
+                dispatcher.utter_message(text=answer)
             else:
                 dispatcher.utter_message(text=("Please answer yes to use the address on file, "
                                                "or type a different email address."))
@@ -192,7 +195,7 @@ class ValidatePaperlessForm(TaskForm):
             if typed:
                 _take_email(typed, state, dispatcher)
             elif decision is None:
-                dispatcher.utter_message(text=NEED_YES_NO)
+                self.not_yet_consent(turn, state, dispatcher)
             else:
                 state.set("paperless_confirmed", decision)
 
@@ -251,7 +254,7 @@ class ValidateUnenrollForm(TaskForm):
                dispatcher: CollectingDispatcher) -> None:
         decision = turn.yes_or_no()
         if decision is None:
-            dispatcher.utter_message(text=NEED_YES_NO)
+            self.not_yet_consent(turn, state, dispatcher)
         else:
             state.set("unenroll_confirmed", decision)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from domain import consent, farewell
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
 from domain.services.identity import Requester
@@ -21,9 +22,9 @@ STOP_WORDS = frozenset({
     "stop", "cancel", "quit", "exit", "never mind", "nevermind", "forget it", "forget about it",
     "start over", "cancel that", "stop that", "no stop", "abort",
 })
-_YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right",
-                  "go ahead", "confirm", "do it", "please do", "yes please", "si", "sí"})
-_NO = frozenset({"no", "n", "nope", "nah", "no thanks", "don't", "dont", "not now"})
+# An answer to the FAQ's ResponseSelector counts when it is at least this sure (a question
+# asked at a confirmation whose intent the NLU put elsewhere, e.g. "is there a fee?").
+FAQ_CONFIDENCE = 0.8
 _PUNCTUATION = re.compile(r"[^\w\s@.$/-]+", re.UNICODE)
 
 
@@ -57,27 +58,63 @@ class Turn:
     def wants_to_stop(self) -> bool:
         return self.words in STOP_WORDS
 
-    def yes_or_no(self) -> bool | None:
-        """True for yes, False for no, None when the answer is neither."""
-        words = self.words.rstrip(".!")
-        if words in _YES:
-            return True
-        if words in _NO:
-            return False
-        if self.intent == "affirm":
-            return True
-        if self.intent == "deny":
-            return False
-        return None
+    def consent(self) -> consent.Consent:
+        """A clear yes, a clear no, or neither (domain.consent: one rule for every channel)."""
+        return consent.decide(self.text, self.intent, self.confidence,
+                              button=self.is_button_payload)
 
-    def faq_answer(self) -> str | None:
-        """The ResponseSelector's answer when the resident asked a FAQ."""
+    def yes_or_no(self) -> bool | None:
+        """True for a clear yes, False for a clear no, None for anything else (a question, a
+        correction, an unsure NLU): money moves and accounts change only on True."""
+        return {consent.Consent.YES: True, consent.Consent.NO: False}.get(self.consent())
+
+    @property
+    def is_question(self) -> bool:
+        return consent.is_question(self.text)
+
+    @property
+    def says_goodbye(self) -> bool:
+        """The resident takes leave: farewell words whatever the NLU made of them ("thanks,
+        bye" is heard as a thank-you), or the goodbye intent unless it is a question (the
+        NLU hears "can I change it later?" as goodbye)."""
+        return farewell.says_goodbye(self.text) or (self.intent == "goodbye"
+                                                    and not self.is_question)
+
+    @property
+    def is_button_payload(self) -> bool:
+        """Whether the message is the payload of a button the bot offered in its last turn
+        (the web chat sends the payload, SMS maps "1", "2" ... to it)."""
+        return bool(self.text) and self.text in self._offered_payloads()
+
+    def _offered_payloads(self) -> set[str]:
+        payloads: set[str] = set()
+        seen_latest_user = False
+        for event in reversed(self.tracker.events or []):
+            kind = event.get("event")
+            if kind == "user":
+                if seen_latest_user:
+                    break
+                seen_latest_user = True
+            elif kind == "bot" and seen_latest_user:
+                for button in (event.get("data") or {}).get("buttons") or []:
+                    if isinstance(button, dict) and isinstance(button.get("payload"), str):
+                        payloads.add(button["payload"])
+        return payloads
+
+    def faq_answer(self, min_confidence: float = 0.0) -> str | None:
+        """The ResponseSelector's answer (when it is at least `min_confidence` sure)."""
         selector = (self.tracker.latest_message or {}).get("response_selector") or {}
         faq = selector.get("faq") or {}
-        responses = (faq.get("response") or {}).get("responses") or []
-        for response in responses:
-            if response.get("text"):
-                return str(response["text"])
+        response = faq.get("response") or {}
+        try:
+            sure = float(response.get("confidence", 1.0)) >= min_confidence
+        except (TypeError, ValueError):
+            sure = False
+        if not sure:
+            return None
+        for answer in response.get("responses") or []:
+            if isinstance(answer, dict) and answer.get("text"):
+                return str(answer["text"])
         return None
 
     # --- who is talking ----------------------------------------------------------------

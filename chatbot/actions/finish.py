@@ -26,6 +26,9 @@ LOCKED = ("For your security, this account is locked for self-service after 3 un
           "verification attempts.")
 THROTTLED = "There have been too many unsuccessful attempts from this conversation."
 GOODBYE = "Thanks for contacting the city. Goodbye!"
+# Tasks that would pay or change the account: leaving one half-way is said to change nothing.
+CHANGING_TASKS = frozenset({"pay_bill", "schedule_payment", "cancel_scheduled_payment",
+                            "enroll_paperless", "unenroll_paperless"})
 
 
 def finish_done(task: str, turn: Turn, tracker: Tracker,
@@ -64,8 +67,9 @@ class ActionFinishTask(Action):
                 dispatcher.utter_message(text="OK, I've stopped. Nothing was changed. What "
                                               "else can I help with?")
             elif outcome == "goodbye":
-                dispatcher.utter_message(text=GOODBYE)
-                return [AllSlotsReset()]
+                if task in CHANGING_TASKS:
+                    dispatcher.utter_message(text="OK, I've stopped: nothing was changed.")
+                return end_conversation(dispatcher)
             elif outcome in ("agent", "locked"):
                 reason = "locked_out" if outcome == "locked" else "asked_for_agent"
                 reference = self._record(turn, reason, task, detail,
@@ -94,13 +98,54 @@ class ActionFinishTask(Action):
             return None
 
 
+def end_conversation(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """Every way of taking leave ends here: the conversation's account data, verification
+    included, is cleared, so the next message has to verify again."""
+    dispatcher.utter_message(text=GOODBYE)
+    return [AllSlotsReset()]
+
+
 class ActionEndConversation(Action):
-    """Goodbye: the conversation's account data (verification included) is cleared."""
+    """Goodbye: the conversation's account data (verification included) is cleared. A
+    question the NLU heard as goodbye ("can I pay later?") is not one: it is not understood
+    rather than answered with goodbye."""
 
     def name(self) -> str:
         return "action_end_conversation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=GOODBYE)
-        return [AllSlotsReset()]
+        if Turn(tracker).says_goodbye:
+            return end_conversation(dispatcher)
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
+# What is said between tasks, by intent, when it is not a farewell.
+SMALL_TALK_RESPONSES = {
+    "thank": "utter_youre_welcome",
+    "affirm": "utter_what_next",
+    "deny": "utter_what_next",
+    "inform": "utter_what_next",
+    "out_of_scope": "utter_out_of_scope",
+    "nlu_fallback": "utter_default",
+}
+
+
+class ActionSmallTalk(Action):
+    """Thanks, a stray yes/no/answer, something out of scope or not understood, between
+    tasks: answered with the intent's usual response. But when the words take leave
+    ("thanks, bye", "ok that's all", "no, nothing else"), whatever the NLU heard, the
+    conversation ends as on goodbye and its verification with it."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        turn = Turn(tracker)
+        if turn.says_goodbye:
+            return end_conversation(dispatcher)
+        dispatcher.utter_message(response=SMALL_TALK_RESPONSES.get(turn.intent,
+                                                                   "utter_default"))
+        return []

@@ -19,8 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from chatbot.actions import verification
-from chatbot.actions.conversation import SWITCH_CONFIDENCE, Turn
+from chatbot.actions.conversation import FAQ_CONFIDENCE, SWITCH_CONFIDENCE, Turn
 from chatbot.actions.form_state import FormState
+from chatbot.actions.replies import NEED_YES_NO
 from chatbot.actions.summaries import balance_messages
 from domain.errors import DomainError
 
@@ -55,6 +56,8 @@ HINTS = {
     "payment_method": ("Choose one of your saved payment methods, or say \"new card\" and I'll "
                        "send you a secure pay link."),
 }
+# Intents a question can be mistaken for that name no task of their own.
+_NOT_A_TASK = frozenset({"affirm", "deny", "inform", "nlu_fallback"})
 SORRY = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
          "moment, or call 311 for help.")
 ONLY_BILLS = "I can only help with city bills here."
@@ -100,6 +103,14 @@ class TaskForm(FormValidationAction):
         """Whether the message carries an answer for the slot asked (then a task intent
         in it is not a switch: "pay 40 dollars" answers "how much?")."""
         return False
+
+    def not_yet_consent(self, turn: Turn, state: FormState,
+                        dispatcher: CollectingDispatcher) -> None:
+        """At a confirmation, what was said is neither a clear yes nor a clear no: nothing
+        is done, a question is answered where the FAQ can, and the question is asked again
+        (Rasa asks the requested slot once more)."""
+        answer = turn.faq_answer(FAQ_CONFIDENCE) if turn.is_question else None
+        dispatcher.utter_message(text=answer or NEED_YES_NO)
 
     # --- the turn ----------------------------------------------------------------------
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -161,12 +172,19 @@ class TaskForm(FormValidationAction):
         yes_no = requested in self.yes_no_slots
         if turn.intent == "request_agent":
             state.end(f"agent:{requested}")
-        elif turn.intent == "goodbye":
+        elif turn.says_goodbye:
             state.end("goodbye")
-        elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no):
+        elif turn.wants_to_stop or (turn.intent == "deny" and not yes_no
+                                    and turn.yes_or_no() is False):
+            # Only a clear no leaves the task: "wait, is there a fee for that?" (heard as deny)
+            # is a question, answered below.
             state.end("stopped")
         elif turn.intent == "faq" and (answer := turn.faq_answer()):
             dispatcher.utter_message(text=answer)
+        elif (turn.intent in _NOT_A_TASK and turn.is_question
+              and not self.answers_question(turn, requested)
+              and (answer := turn.faq_answer(FAQ_CONFIDENCE))):
+            dispatcher.utter_message(text=answer)  # a question the NLU put elsewhere
         elif turn.intent == "help":
             dispatcher.utter_message(text=HINTS.get(requested, "Please answer the question "
                                                     "above, or say \"stop\" to leave."))

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import NEED_YES_NO, day, money, yes_no_buttons
+from chatbot.actions.replies import day, money, yes_no_buttons
 from chatbot.actions.services import container, public_url
 from domain.amount_text import full_balance_requested, parse_amount_text, past_due_requested
 from domain.errors import AmountOutOfRange, DomainError
@@ -28,6 +28,9 @@ _LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure)\b")
 _CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover)\b")
 _BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck)\b")
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# A question about what the payment costs ("is there a fee?", "¿hay un cargo?").
+_FEE_WORDS = re.compile(r"\b(fees?|charges?|charged|cost|costs|extra|surcharge|convenience|"
+                        r"total|cargos?|comision|comisión|tarifa|costo|recargo)\b")
 
 
 def saved_methods(account_id: int) -> list[PaymentMethod]:
@@ -137,11 +140,7 @@ class PaymentForm(TaskForm):
                     "Type the last 4 digits of a saved method, or \"new card\" for a secure "
                     "pay link."))
         elif requested == "pay_confirmed":
-            decision = turn.yes_or_no()
-            if decision is not None:
-                state.set("pay_confirmed", decision)
-            elif not self._corrected(turn, state):
-                dispatcher.utter_message(text=NEED_YES_NO)
+            self._confirmation(turn, state, dispatcher)
 
     def corrections(self, turn: Turn, requested: str, state: FormState,
                     dispatcher: CollectingDispatcher) -> None:
@@ -157,6 +156,29 @@ class PaymentForm(TaskForm):
             # A new amount or date must be heard with its fee and total before it is paid,
             # even when the same message said "yes".
             state.clear("pay_confirmed")
+
+    def _confirmation(self, turn: Turn, state: FormState,
+                      dispatcher: CollectingDispatcher) -> None:
+        """Only a clear yes pays (domain.consent). A question is answered, a change applied
+        (corrections() re-checks a new amount or date), and the summary asked again."""
+        if turn.is_question:
+            if not (turn.entity("amount") or turn.entity("payment_date")):
+                self.not_yet_consent(turn, state, dispatcher)
+            return
+        if self._corrected(turn, state):
+            return  # even "yes, but with my checking": the new summary is confirmed first
+        decision = turn.yes_or_no()
+        if decision is None:
+            self.not_yet_consent(turn, state, dispatcher)
+        else:
+            state.set("pay_confirmed", decision)
+
+    def not_yet_consent(self, turn: Turn, state: FormState,
+                        dispatcher: CollectingDispatcher) -> None:
+        if turn.is_question and _FEE_WORDS.search(turn.words):
+            dispatcher.utter_message(text=fee_answer(state))
+            return
+        super().not_yet_consent(turn, state, dispatcher)
 
     def _corrected(self, turn: Turn, state: FormState) -> bool:
         """At the confirmation, "use my checking instead" changes the method."""
@@ -285,6 +307,26 @@ def finish_payment(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatche
         dispatcher.utter_message(text=(
             f"Sorry, that payment didn't go through ({reason}). No money was taken. You can "
             "try another payment method, or ask for a secure pay link for a new card."))
+
+
+def fee_answer(state: FormState) -> str:
+    """The fee and total of the payment being confirmed, for a question about them."""
+    account_id = state.account_id or 0
+    payments = container().payment_service()
+    amount = Money.of(str(state.get("amount")))
+    method = chosen_method(account_id, state.get("payment_method"))
+    card_fee = payments.fee(MethodKind.CARD)
+    if method is None:
+        return (f"By card there's a {money(card_fee)} convenience fee, so you'd pay "
+                f"{money(amount + card_fee)} in all; from a bank account there's no fee. "
+                "Nothing happens until you say yes.")
+    fee = payments.fee(method.kind)
+    if fee.is_positive():
+        return (f"Yes: paying with {method.label()} adds a {money(fee)} convenience fee, so the "
+                f"total is {money(amount + fee)}. Paying from a bank account has no fee. "
+                "Nothing happens until you say yes.")
+    return (f"There's no fee for paying with {method.label()}: the total is {money(amount)}. "
+            "Nothing happens until you say yes.")
 
 
 def pay_summary(tracker: Tracker, scheduled: bool) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from datetime import datetime
 from domain.adapters.channel_sessions import ChannelSession
 from domain.adapters.wiring import Container
 from domain.cards import REDACTION, redact_card_numbers
+from domain.farewell import says_goodbye
 from domain.phone import mask_phone
 from domain.sms_keywords import Keyword, keyword_of
 from ivr.bot_client import BotClient, BotUnavailable
@@ -122,7 +123,9 @@ class SmsConversation:
         if keyword == Keyword.PAY:
             return tasks.start("pay")
         if keyword in _OFFER_ANSWERS and tasks.has_offer:
-            return tasks.answer_offer(_OFFER_ANSWERS[keyword])
+            return tasks.answer_offer(_OFFER_ANSWERS[keyword], text)
+        if says_goodbye(text):  # ends this thread's verification too, not only the bot's
+            return self._ask_bot(tasks, text, keyword, fallback=tasks.end_thread())
         if tasks.awaiting_identity:
             answer = tasks.answer_identity(text)
             if answer is not None:
@@ -131,7 +134,8 @@ class SmsConversation:
             text = choices[int(text) - 1]  # a payload the bot itself offered
         return self._ask_bot(tasks, text, keyword)
 
-    def _ask_bot(self, tasks: TextToPay, text: str, keyword: Keyword | None) -> list[str]:
+    def _ask_bot(self, tasks: TextToPay, text: str, keyword: Keyword | None,
+                 fallback: list[str] | None = None) -> list[str]:
         session = tasks.session
         words = neutralize(text)
         if not words:
@@ -140,6 +144,8 @@ class SmsConversation:
             replies = self.bot.send(self._bot_sender(session.session_key), words,
                                     {"channel": CHANNEL, "phone": session.session_key})
         except BotUnavailable:
+            if fallback:
+                return fallback
             if keyword in _OFFER_ANSWERS:
                 return [texts.NOTHING_PENDING]
             # The bot would hand off; without it Payline does, rather than a dead end.

@@ -17,8 +17,10 @@ from typing import Any
 
 from domain.adapters.channel_sessions import ChannelSession
 from domain.adapters.wiring import Container
+from domain.consent import Consent, decide
 from domain.errors import (
     AccountLocked,
+    AmountOutOfRange,
     DomainError,
     InvalidInput,
     NothingDue,
@@ -40,8 +42,11 @@ log = logging.getLogger(__name__)
 IDLE_LIMIT = timedelta(minutes=15)  # like the chat: a quiet thread forgets who you are
 OFFER_LIFETIME = timedelta(minutes=10)
 STALE_OFFER = timedelta(hours=24)  # after this a YES is no longer about the old offer
+GOODBYE = "Thanks for texting the city. Goodbye! Next time, text BAL or PAY to start again."
 # The thread's task in the HandoffService's words (domain.services.handoffs.INTENTS).
 _HANDOFF_INTENTS = {"balance": "balance", "pay": "pay_now"}
+# What a YES or NO to an offer must clearly be.
+_CLEARLY = {"yes": Consent.YES, "no": Consent.NO}
 
 
 @dataclass
@@ -83,6 +88,15 @@ class TextToPay:
         self.session.data = {}
         if isinstance(offer, dict) and self.now - _when(offer["made_at"]) <= STALE_OFFER:
             self._data["offer"] = offer
+
+    def end_thread(self) -> list[str]:
+        """The resident took leave ("thanks, bye"): verification, questions and any offer
+        are forgotten, so the next text has to verify again. Returns the goodbye to send
+        when the bot (which says its own) cannot be reached."""
+        self.session.account_id = None
+        self.session.verified_at = None
+        self.session.data = {}
+        return [GOODBYE]
 
     def _requester(self) -> Requester:
         return Requester(channel=Channel.SMS, session_key=f"sms:{self.phone}", caller=self.phone)
@@ -170,10 +184,7 @@ class TextToPay:
             "method": method.label(), "made_at": self.now.isoformat(),
             "key": f"sms-{self.message_sid}", "account_id": account_id,
         }
-        fee = f"fee {quote.fee.format()}, total {quote.total.format()}" \
-            if quote.fee.is_positive() else "no fee"
-        return [f"{prefix}{owed} Reply YES to pay {amount.format()} with {method.label()} "
-                f"({fee}), or NO. Reply LINK to use another card or bank account."]
+        return [f"{prefix}{owed} {_offer_question(self._data['offer'])}"]
 
     def _pay_link(self, amount: Money) -> str:
         offer = self.container.pay_link_service().offer(self._account_id(), amount,
@@ -205,14 +216,19 @@ class TextToPay:
         return [self.program.agent(handoff.id)]
 
     # --- the answer to an offer ----------------------------------------------------------
-    def answer_offer(self, reply: str) -> list[str]:
-        """YES, NO or LINK while an offer is on the thread."""
+    def answer_offer(self, reply: str, text: str | None = None) -> list[str]:
+        """YES, NO or LINK while an offer is on the thread. `text` is what was texted: a YES
+        or NO that is not clear ("yes?") pays or drops nothing and the offer is asked
+        again (domain.consent, as at every confirmation)."""
         offer: dict[str, Any] = self._data["offer"]
         if offer.get("paid"):
             return [f"That payment was already made (confirmation {offer['paid']}). Nothing "
                     "more was charged."]
         expired = (self.now - _when(offer["made_at"]) > OFFER_LIFETIME
                    or self.session.account_id != offer["account_id"])
+        if text is not None and reply in _CLEARLY and decide(text) != _CLEARLY[reply] \
+                and not expired:
+            return [f"Nothing has been paid. {_offer_question(offer)}"]
         if reply == "no":
             self._data.pop("offer")
             return [texts.OFFER_DECLINED]
@@ -221,8 +237,20 @@ class TextToPay:
             return self.start("pay", prefix="That offer expired, so nothing was paid. ")
         if reply == "link":
             self._data.pop("offer")
-            return [self._pay_link(Money.of(offer["amount"]))]
+            return self._link_for(offer)
         return self._pay(offer)
+
+    def _link_for(self, offer: dict[str, Any]) -> list[str]:
+        """LINK: a pay link for the offer's amount, unless the balance changed since the
+        offer (paid meanwhile on another channel): then nothing is made and the resident
+        hears what can be paid now."""
+        try:
+            return [self._pay_link(Money.of(offer["amount"]))]
+        except (NothingDue, AmountOutOfRange):
+            return self.start("pay", prefix="Your balance changed since that offer, so no "
+                                            "link was made. ")
+        except DomainError as exc:
+            return [f"{exc.detail} No link was made."]
 
     def _pay(self, offer: dict[str, Any]) -> list[str]:
         request = PaymentRequest(
@@ -258,6 +286,15 @@ class TextToPay:
         return (f"Your payment of {total.format()} from {payment.method_label} was submitted. "
                 f"Confirmation {payment.confirmation_number}. It can take 1 to 2 business "
                 "days to clear.")
+
+
+def _offer_question(offer: dict[str, Any]) -> str:
+    """"Reply YES to pay $X with VISA ending 4242 (fee $1.25, total $Y), or NO. ..."."""
+    amount, fee = Money.of(offer["amount"]), Money.of(offer["fee"])
+    costs = f"fee {fee.format()}, total {(amount + fee).format()}" if fee.is_positive() \
+        else "no fee"
+    return (f"Reply YES to pay {amount.format()} with {offer['method']} ({costs}), or NO. "
+            "Reply LINK to use another card or bank account.")
 
 
 def balance_text(summary: BalanceSummary) -> str:

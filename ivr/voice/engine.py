@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.adapters.wiring import Container
+from domain.consent import Consent, decide
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Channel
 from domain.ports import ConcurrencyConflict
@@ -27,7 +28,7 @@ from domain.services.links import hash_token
 from domain.services.payments import TryAgain
 from domain.services.transfers import TransferTicket
 from ivr.config import ChannelSettings
-from ivr.nlu import IntentClassifier
+from ivr.nlu import NOTHING, IntentClassifier
 from ivr.voice import twiml
 from ivr.voice.caller_id import caller_id
 from ivr.voice.flow import (
@@ -55,7 +56,7 @@ MAX_RETRIES = 2  # re-prompts before offering 311 (the third failure)
 _MAX_HOPS = 12  # steps chained in one response; more is a bug, not a call
 _DIGITS = re.compile(r"^[0-9*#]{1,40}$")
 _CALL_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
-_SPEECH_DIGITS = {"affirm": "1", "deny": "2"}
+_SPEECH_DIGITS = {Consent.YES: "1", Consent.NO: "2"}
 TRANSFERRED_PATH = "/voice/transferred"
 TRANSFER_MENU = "transfer_menu"
 AFTER_DIAL = "after_dial"  # the step a call waits in while it is with 311
@@ -303,13 +304,18 @@ class VoiceEngine:
         step = STEPS[turn.session.step]
         digits = heard.digits
         if step.kind == MENU and heard.speech and not digits:
-            intent = self._nlu.classify(heard.speech, turn.language) if self._nlu else None
+            understood = (self._nlu.understand(heard.speech, turn.language) if self._nlu
+                          else NOTHING)
+            intent = understood.intent
             if intent == "request_agent":
                 return Transfer("asked_for_agent")
             if intent == "help":
                 return Goto(step.name)
-            if intent in _SPEECH_DIGITS and getattr(step, "yes_no", False):
-                heard.digits = _SPEECH_DIGITS[intent]
+            if getattr(step, "yes_no", False):
+                # Speech presses 1 or 2 only on a clear yes or no, as in chat and SMS: "is
+                # there a fee?" is asked again (with the fee and total), never taken as 1.
+                answer = decide(heard.speech, intent, understood.confidence)
+                heard.digits = _SPEECH_DIGITS.get(answer, "")
             heard.intent = intent
             return None
         if digits == "0" and step.name != "offer_agent":

@@ -374,6 +374,14 @@ def test_stopped(city: City) -> None:
 
 def test_goodbye_resets_every_slot(city: City) -> None:
     result = finish(city, DANA, "pay_bill", "goodbye", amount="40.00")
+    # Leaving a payment half-way: the resident hears that nothing was paid.
+    assert result.texts == ["OK, I've stopped: nothing was changed.", GOODBYE]
+    assert result.events == [{"event": "reset_slots", "timestamp": None}]
+    assert city.chat_payments(DANA) == []
+
+
+def test_goodbye_after_a_balance_check_just_says_goodbye(city: City) -> None:
+    result = finish(city, DANA, "check_balance", "goodbye")
     assert result.texts == [GOODBYE]
     assert result.events == [{"event": "reset_slots", "timestamp": None}]
 
