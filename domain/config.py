@@ -44,6 +44,11 @@ CALL_CONTROLS = (CALL_CONTROL_SANDBOX, CALL_CONTROL_TWILIO)
 ENV_DEVELOPMENT = "development"
 ENV_PRODUCTION = "production"
 ENVIRONMENTS = (ENV_DEVELOPMENT, ENV_PRODUCTION)
+# PAYLINE_PROCESSOR: who tokenizes and charges. Only the embedded sandbox processor exists so
+# far (a later issue adds Stripe); its stand-ins (the pay connector, the hosted tokenize form)
+# are mounted only while it is selected.
+PROCESSOR_SANDBOX = "sandbox"
+PROCESSORS = (PROCESSOR_SANDBOX,)
 
 
 def production_mode(env: Mapping[str, str]) -> bool:
@@ -53,6 +58,15 @@ def production_mode(env: Mapping[str, str]) -> bool:
         raise ValueError(f"PAYLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
     public_url = env.get("PAYLINE_PUBLIC_URL", "").strip().lower()
     return name == ENV_PRODUCTION or public_url.startswith("https://")
+
+
+def selected_processor(env: Mapping[str, str]) -> str:
+    """PAYLINE_PROCESSOR (default sandbox); a clear ValueError for one Payline does not have."""
+    name = env.get("PAYLINE_PROCESSOR", "").strip().lower() or PROCESSOR_SANDBOX
+    if name not in PROCESSORS:
+        raise ValueError(f"PAYLINE_PROCESSOR must be one of {', '.join(PROCESSORS)}, "
+                         f"not {name!r}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -200,9 +214,13 @@ class Settings:
     hours_311: str = "24 hours a day, 7 days a week"
     call_control: str = CALL_CONTROL_SANDBOX  # PAYLINE_CALL_CONTROL
     production: bool = False  # production_mode(): PAYLINE_ENV or an https public URL
+    processor: str = PROCESSOR_SANDBOX  # PAYLINE_PROCESSOR
 
     def __post_init__(self) -> None:
         # Checked at startup: an agent's first transfer must not be what finds a bad setting.
+        if self.processor not in PROCESSORS:
+            raise ValueError(f"PAYLINE_PROCESSOR must be one of {', '.join(PROCESSORS)}, "
+                             f"not {self.processor!r}")
         if self.call_control not in CALL_CONTROLS:
             raise ValueError(f"PAYLINE_CALL_CONTROL must be one of {', '.join(CALL_CONTROLS)}, "
                              f"not {self.call_control!r}")
@@ -270,6 +288,7 @@ class Settings:
             call_control=(env.get("PAYLINE_CALL_CONTROL", "").strip().lower()
                           or CALL_CONTROL_SANDBOX),
             production=production_mode(env),
+            processor=selected_processor(env),
             agents=AgentPolicy(
                 idle_minutes=_whole_number(env, "PAYLINE_AGENT_IDLE_MINUTES", 15, 1, 24 * 60),
                 max_session_hours=_whole_number(env, "PAYLINE_AGENT_SESSION_HOURS", 12, 1, 72),
