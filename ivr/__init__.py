@@ -7,12 +7,14 @@ the adapters lazily from the environment, so importing this package touches no d
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from flask import Flask
 
 from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
+from domain.production import check_production_secrets
 from ivr.config import ChannelSettings
 from ivr.errors import register_error_handlers
 from ivr.health import health
@@ -34,6 +36,8 @@ BLUEPRINTS: tuple[str, ...] = (
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
                container: Container | None = None, **flask_config: Any) -> Flask:
+    # Fails closed: in production mode no app is built while a secret is missing.
+    check_production_secrets(os.environ)
     configure_logging()
     app = Flask(__name__)
     channels = channel_settings or ChannelSettings.from_env()

@@ -6,6 +6,7 @@ long-running process `make run` starts, running the same work every --interval s
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -15,6 +16,7 @@ from types import FrameType
 import click
 
 from domain.adapters.wiring import Container
+from domain.production import check_production_secrets
 from domain.services.processing import RunSummary, ScheduledPaymentRunner
 from ivr.cli_support import friendly_errors, open_container
 
@@ -31,6 +33,7 @@ def runner_for(container: Container, stale_after_seconds: int) -> ScheduledPayme
 @friendly_errors
 def process_due(stale_after: int) -> None:
     """Submit every scheduled payment whose date has come, charge cards, clear ACH debits."""
+    check_production_secrets(os.environ)  # a missing secret: one line, exit status 1
     with open_container() as container:
         runner = runner_for(container, stale_after)
         due = runner.count_due()
@@ -56,6 +59,7 @@ def _print_summary(summary: RunSummary, seconds: float) -> None:
 @friendly_errors
 def scheduler(interval: int, stale_after: int) -> None:
     """Run the payment runner and reminders every --interval seconds until stopped."""
+    check_production_secrets(os.environ)  # a missing secret: one line, exit status 1
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
