@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 
 from domain.adapters.wiring import Container, build_container
-from domain.config import Settings
+from domain.config import CALL_CONTROL_SANDBOX, PROCESSOR_SANDBOX, Settings
 from domain.production import check_production_secrets
 from ivr.config import ChannelSettings
 from ivr.errors import register_error_handlers
@@ -23,15 +23,30 @@ from ivr.logging_setup import configure_logging
 # Each channel's views, as "module:blueprint"; imported when an app is built.
 BLUEPRINTS: tuple[str, ...] = (
     "ivr.voice.views:voice",
-    "ivr.pay_connector:pay_connector",
     "ivr.paperless_page:paperless_page",
     "ivr.pay_page:pay_page",
-    "ivr.sandbox_tokenize:sandbox_tokenize",
-    "ivr.sandbox_calls:sandbox_calls",
     "ivr.chat_page:chat_page",
     "ivr.sms.views:sms",
     "ivr.agent.views:agent",
 )
+# The sandbox's stand-ins, mounted only while the sandbox is what the settings select: the
+# processor's pay connector and hosted tokenize form (PAYLINE_PROCESSOR=sandbox), and the
+# call redirects the phone simulator follows (PAYLINE_CALL_CONTROL=sandbox).
+SANDBOX_PROCESSOR_BLUEPRINTS: tuple[str, ...] = (
+    "ivr.pay_connector:pay_connector",
+    "ivr.sandbox_tokenize:sandbox_tokenize",
+)
+SANDBOX_CALL_BLUEPRINTS: tuple[str, ...] = ("ivr.sandbox_calls:sandbox_calls",)
+
+
+def blueprints_for(settings: Settings) -> tuple[str, ...]:
+    """The blueprints an app with these settings mounts."""
+    names = BLUEPRINTS
+    if settings.processor == PROCESSOR_SANDBOX:
+        names += SANDBOX_PROCESSOR_BLUEPRINTS
+    if settings.call_control == CALL_CONTROL_SANDBOX:
+        names += SANDBOX_CALL_BLUEPRINTS
+    return names
 
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
@@ -46,11 +61,12 @@ def create_app(settings: Settings | None = None, channel_settings: ChannelSettin
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=channels.public_url.startswith("https://"),
                       **flask_config)
-    app.extensions["payline"] = container or build_container(settings)
+    container = container or build_container(settings)
+    app.extensions["payline"] = container
     app.extensions["payline.channels"] = channels
     register_error_handlers(app)
     app.register_blueprint(health)
-    for name in BLUEPRINTS:
+    for name in blueprints_for(container.settings):
         module, attribute = name.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attribute))
     return app
