@@ -93,15 +93,27 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve(host: str, port: int, secret: str, actions_package: str = ACTIONS_PACKAGE) -> None:
-    """Run the server until it is stopped (as rasa-sdk's own `run`, with our factory)."""
-    loader = AppLoader(factory=partial(create_action_app, secret, actions_package))
-    app = loader.load()
+    """Run the server until SIGTERM or SIGINT.
+
+    One worker (the default) runs in this very process: Sanic's worker manager, which
+    rasa-sdk's own `run` uses, sometimes outlives a SIGTERM by more than 20 seconds and, when
+    then killed, leaves its worker behind still holding the port. Several workers
+    (ACTION_SERVER_SANIC_WORKERS, as with rasa-sdk) still go through the manager.
+    """
     if not _is_loopback(host):
         log.warning("The action server listens on %s: only Rasa may reach it (a private "
                     "network or a firewall); every action call still needs the secret.", host)
     log.info("Action server on http://%s:%s (actions need %s)", host, port,
              ACTION_SECRET_HEADER)
-    app.prepare(host=host, port=port, workers=utils.number_of_sanic_workers())
+    workers = utils.number_of_sanic_workers()
+    if workers == 1:
+        app = create_action_app(secret, actions_package)
+        app.prepare(host=host, port=port, single_process=True)
+        Sanic.serve_single(primary=app)
+        return
+    loader = AppLoader(factory=partial(create_action_app, secret, actions_package))
+    app = loader.load()
+    app.prepare(host=host, port=port, workers=workers)
     Sanic.serve(primary=app, app_loader=loader)
 
 

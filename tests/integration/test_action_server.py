@@ -13,6 +13,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ class ActionServer:
     secret: str
     container: Container
     log: Path
+    process: subprocess.Popen[bytes]
 
     def post(self, body: dict[str, Any], **headers: str) -> requests.Response:
         return requests.post(f"{self.url}/webhook", json=body, headers=headers, timeout=30)
@@ -55,6 +57,7 @@ class ActionServer:
 
 
 def start_server(tmp_path: Path, **extra_env: str) -> Iterator[ActionServer]:
+    """The server over a fresh seeded city; its process is `server.process`."""
     url = f"sqlite:///{tmp_path / 'payline.db'}"
     upgrade(url)
     secret = secrets.token_urlsafe(32)
@@ -73,7 +76,8 @@ def start_server(tmp_path: Path, **extra_env: str) -> Iterator[ActionServer]:
         process = subprocess.Popen(
             [sys.executable, "-m", "chatbot.action_server", "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        server = ActionServer(f"http://{host}:{port}", port, secret, container, log_path)
+        server = ActionServer(f"http://{host}:{port}", port, secret, container, log_path,
+                              process)
         try:
             wait_until(lambda: requests.get(f"{server.url}/health", timeout=2).ok, [process],
                        "the action server", str(log_path), timeout=90)
@@ -173,3 +177,15 @@ def test_a_private_network_address_can_be_configured(tmp_path: Path) -> None:
         assert listening_addresses(configured.port) == {address}
         answer = configured.post(forged_payment(configured))
         assert answer.status_code == 401  # off loopback, the secret is still required
+
+
+def test_sigterm_stops_it_promptly_and_frees_the_port(tmp_path: Path) -> None:
+    # honcho (make run's Ctrl-C) and service managers stop it this way; nothing may stay
+    # behind listening (a left-over worker would keep the port and every action).
+    for server in start_server(tmp_path):
+        assert server.post(forged_payment(server)).status_code == 401  # served at least once
+        started = time.monotonic()
+        server.process.terminate()
+        assert server.process.wait(timeout=15) == 0
+        assert time.monotonic() - started < 15
+        assert listening_addresses(server.port) == set()
