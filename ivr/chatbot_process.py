@@ -36,7 +36,8 @@ from domain.adapters.demo_city import DemoCity
 from domain.adapters.demo_seed import seed_demo_city
 from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
-from ivr.rasa_endpoints import rasa_endpoints, render
+from ivr.rasa_endpoints import rasa_endpoints
+from ivr.rasa_endpoints import write as write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -208,8 +209,7 @@ def start(workdir: Path, timeout: float = START_TIMEOUT_S) -> ChatbotStack:
     # The endpoints production uses (the action URL, the secret header, the SQL tracker store
     # in workdir/rasa_tracker.db), written as `payline chatbot-endpoints` writes them.
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(render(rasa_endpoints(env, workdir)))
-    endpoints.chmod(0o600)
+    write_endpoints(rasa_endpoints(env, workdir), endpoints)
     stack = ChatbotStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
                          container, workdir, rasa_token=rasa_token,
                          actions_secret=actions_secret)

@@ -15,22 +15,14 @@ import click
 from domain.config import Settings
 from domain.production import check_production_secrets, secret_value
 from ivr.cli_support import CliError, friendly_errors
-from ivr.rasa_endpoints import rasa_endpoints, render
+from ivr.rasa_endpoints import rasa_endpoints, render, write
 
 DEFAULT_RASA_HOST = "127.0.0.1"
 DEFAULT_RASA_PORT = 5005
 
 
 def write_endpoints(env: dict[str, str], out: Path) -> None:
-    """The endpoints file, readable by its owner only (it holds the action secret and maybe
-    database and Redis passwords)."""
-    text = render(rasa_endpoints(env, Settings.from_env(env).var_dir))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Created 0600 before anything is written, so the secret is never readable by others.
-    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(text)
-    out.chmod(0o600)  # an existing file keeps its old mode through os.open
+    write(rasa_endpoints(env, Settings.from_env(env).var_dir), out)
 
 
 @click.command("chatbot-endpoints")

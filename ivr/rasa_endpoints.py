@@ -16,6 +16,7 @@ it; see the Procfile).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -75,3 +76,13 @@ def render(config: dict[str, Any]) -> str:
     """JSON is valid YAML, and Rasa's YAML reader takes it."""
     return "# Written by `payline chatbot-endpoints` from the environment; do not edit.\n" + \
         json.dumps(config, indent=2) + "\n"
+
+
+def write(config: dict[str, Any], out: Path) -> None:
+    """The endpoints file at `out`, readable by its owner only from the first byte (it holds
+    the action secret and maybe database and Redis passwords)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode through os.open
+        file.write(render(config))
