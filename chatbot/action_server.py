@@ -51,7 +51,7 @@ FIRST = 1000
 def create_action_app(secret: str, actions_package: str = ACTIONS_PACKAGE) -> Sanic:
     """rasa-sdk's app serving `actions_package`, behind the shared-secret check.
 
-    Module level, so Sanic can hand it to its worker process (it pickles the factory).
+    Module level: with several workers, Sanic pickles this factory for each worker process.
     """
     if not secret:
         raise ValueError("the action server needs a secret")
