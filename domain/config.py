@@ -48,6 +48,11 @@ CALL_CONTROLS = (CALL_CONTROL_SANDBOX, CALL_CONTROL_TWILIO)
 ENV_DEVELOPMENT = "development"
 ENV_PRODUCTION = "production"
 ENVIRONMENTS = (ENV_DEVELOPMENT, ENV_PRODUCTION)
+# PAYLINE_PROCESSOR: who tokenizes and charges. Only the embedded sandbox processor exists so
+# far (a later issue adds Stripe); its stand-ins (the pay connector, the hosted tokenize form)
+# are mounted only while it is selected.
+PROCESSOR_SANDBOX = "sandbox"
+PROCESSORS = (PROCESSOR_SANDBOX,)
 
 
 def production_mode(env: Mapping[str, str]) -> bool:
@@ -57,6 +62,15 @@ def production_mode(env: Mapping[str, str]) -> bool:
         raise ValueError(f"PAYLINE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {name!r}")
     public_url = env.get("PAYLINE_PUBLIC_URL", "").strip().lower()
     return name == ENV_PRODUCTION or public_url.startswith("https://")
+
+
+def selected_processor(env: Mapping[str, str]) -> str:
+    """PAYLINE_PROCESSOR (default sandbox); a clear ValueError for one Payline does not have."""
+    name = env.get("PAYLINE_PROCESSOR", "").strip().lower() or PROCESSOR_SANDBOX
+    if name not in PROCESSORS:
+        raise ValueError(f"PAYLINE_PROCESSOR must be one of {', '.join(PROCESSORS)}, "
+                         f"not {name!r}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -128,7 +142,7 @@ class AgentPolicy:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"AgentPolicy.{name} must be a whole number of at least 1, "
                                  f"not {value!r}")
-        if not _is_fernet_key(self.mfa_key):
+        if not is_fernet_key(self.mfa_key):
             raise ValueError("PAYLINE_AGENT_MFA_KEY must be a Fernet key (32 bytes, url-safe "
                              "base64, 44 characters)")
         if self.min_password_length < MIN_AGENT_PASSWORD_LENGTH:
@@ -137,7 +151,8 @@ class AgentPolicy:
                              f"{self.min_password_length}")
 
 
-def _is_fernet_key(key: object) -> bool:
+def is_fernet_key(key: object) -> bool:
+    """A Fernet key: 32 bytes in url-safe base64 (44 characters)."""
     try:
         return (isinstance(key, str) and len(key) == 44
                 and len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32)
@@ -249,9 +264,13 @@ class Settings:
     hours_311: str = "24 hours a day, 7 days a week"
     call_control: str = CALL_CONTROL_SANDBOX  # PAYLINE_CALL_CONTROL
     production: bool = False  # production_mode(): PAYLINE_ENV or an https public URL
+    processor: str = PROCESSOR_SANDBOX  # PAYLINE_PROCESSOR
 
     def __post_init__(self) -> None:
         # Checked at startup: an agent's first transfer must not be what finds a bad setting.
+        if self.processor not in PROCESSORS:
+            raise ValueError(f"PAYLINE_PROCESSOR must be one of {', '.join(PROCESSORS)}, "
+                             f"not {self.processor!r}")
         if self.call_control not in CALL_CONTROLS:
             raise ValueError(f"PAYLINE_CALL_CONTROL must be one of {', '.join(CALL_CONTROLS)}, "
                              f"not {self.call_control!r}")
@@ -322,6 +341,7 @@ class Settings:
             call_control=(env.get("PAYLINE_CALL_CONTROL", "").strip().lower()
                           or CALL_CONTROL_SANDBOX),
             production=production_mode(env),
+            processor=selected_processor(env),
             agents=AgentPolicy(
                 idle_minutes=_whole_number(env, "PAYLINE_AGENT_IDLE_MINUTES", 15, 1, 24 * 60),
                 max_session_hours=_whole_number(env, "PAYLINE_AGENT_SESSION_HOURS", 12, 1, 72),

@@ -7,13 +7,15 @@ the adapters lazily from the environment, so importing this package touches no d
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain.adapters.wiring import Container, build_container
-from domain.config import Settings
+from domain.config import CALL_CONTROL_SANDBOX, PROCESSOR_SANDBOX, Settings
+from domain.production import check_production_secrets
 from ivr.config import ChannelSettings
 from ivr.errors import register_error_handlers
 from ivr.health import health
@@ -22,19 +24,36 @@ from ivr.logging_setup import configure_logging
 # Each channel's views, as "module:blueprint"; imported when an app is built.
 BLUEPRINTS: tuple[str, ...] = (
     "ivr.voice.views:voice",
-    "ivr.pay_connector:pay_connector",
     "ivr.paperless_page:paperless_page",
     "ivr.pay_page:pay_page",
-    "ivr.sandbox_tokenize:sandbox_tokenize",
-    "ivr.sandbox_calls:sandbox_calls",
     "ivr.chat_page:chat_page",
     "ivr.sms.views:sms",
     "ivr.agent.views:agent",
 )
+# The sandbox's stand-ins, mounted only while the sandbox is what the settings select: the
+# processor's pay connector and hosted tokenize form (PAYLINE_PROCESSOR=sandbox), and the
+# call redirects the phone simulator follows (PAYLINE_CALL_CONTROL=sandbox).
+SANDBOX_PROCESSOR_BLUEPRINTS: tuple[str, ...] = (
+    "ivr.pay_connector:pay_connector",
+    "ivr.sandbox_tokenize:sandbox_tokenize",
+)
+SANDBOX_CALL_BLUEPRINTS: tuple[str, ...] = ("ivr.sandbox_calls:sandbox_calls",)
+
+
+def blueprints_for(settings: Settings) -> tuple[str, ...]:
+    """The blueprints an app with these settings mounts."""
+    names = BLUEPRINTS
+    if settings.processor == PROCESSOR_SANDBOX:
+        names += SANDBOX_PROCESSOR_BLUEPRINTS
+    if settings.call_control == CALL_CONTROL_SANDBOX:
+        names += SANDBOX_CALL_BLUEPRINTS
+    return names
 
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
                container: Container | None = None, **flask_config: Any) -> Flask:
+    # Fails closed: in production mode no app is built while a secret is missing.
+    check_production_secrets(os.environ)
     configure_logging()
     app = Flask(__name__)
     channels = channel_settings or ChannelSettings.from_env()
@@ -49,11 +68,12 @@ def create_app(settings: Settings | None = None, channel_settings: ChannelSettin
         # none configured, such headers are ignored, so nobody can pick an address to throttle.
         hops = channels.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    app.extensions["payline"] = container or build_container(settings)
+    container = container or build_container(settings)
+    app.extensions["payline"] = container
     app.extensions["payline.channels"] = channels
     register_error_handlers(app)
     app.register_blueprint(health)
-    for name in BLUEPRINTS:
+    for name in blueprints_for(container.settings):
         module, attribute = name.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attribute))
     return app

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import threading
 import time
@@ -447,14 +448,16 @@ def stock_bot(workdir: Path, on_step: Callable[[str], None] = lambda _: None,
     on_step(f"trained {model.name} in {time.perf_counter() - started:.0f} s")
     port = chatbot_process.free_port()
     url = f"http://127.0.0.1:{port}"
+    token = secrets.token_urlsafe(32)  # its HTTP API, like Payline's, needs a token
     log_path = workdir / "rasa-init-run.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our own fixed command)
-            chatbot_process.rasa_run_command(model, port), cwd=project,
+            chatbot_process.rasa_run_command(model, port, auth_token=token), cwd=project,
             env=chatbot_process.rasa_env(), stdout=log, stderr=subprocess.STDOUT)
         try:
             try:
-                chatbot_process.wait_until(lambda: chatbot_process.rasa_ready(url), [process],
+                chatbot_process.wait_until(lambda: chatbot_process.rasa_ready(url, token),
+                                           [process],
                                            "the stock rasa init bot", str(log_path))
             except (RuntimeError, TimeoutError) as exc:
                 raise BotFailed(f"{exc}\n{_tail(log_path)}") from None

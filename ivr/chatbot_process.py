@@ -1,16 +1,21 @@
 """The real chatbot as local processes: the trained model served by `rasa run` (.venv-rasa) with
-the action server (`python -m rasa_sdk`, .venv) over a seeded demo city in SQLite.
+Payline's action server (`python -m chatbot.action_server`, .venv) over a seeded demo city in
+SQLite.
 
 Used by the end-to-end tests (tests/chatbot_stack.py re-exports it; one stack serves a whole
 test session) and by `payline benchmark-chat` (ivr/chat_benchmark.py). Starting Rasa and
 loading the model takes about a minute on 2 cores. Conversations stay apart by their sender
-id. `rasa_env()`, `rasa_run_command()` and `wait_until()` also serve other Rasa processes
-(the benchmark's stock `rasa init` bot).
+id. Each stack runs with secrets of its own (random, not the development defaults): the
+action server's secret, which Rasa sends from the endpoints file ivr/rasa_endpoints.py writes,
+and Rasa's HTTP API token, which the stack's own API calls send. `rasa_env()`,
+`rasa_run_command()` and `wait_until()` also serve other Rasa processes (`payline
+chatbot-run`, the benchmark's stock `rasa init` bot).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,6 +36,8 @@ from domain.adapters.demo_city import DemoCity
 from domain.adapters.demo_seed import seed_demo_city
 from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
+from ivr.rasa_endpoints import rasa_endpoints
+from ivr.rasa_endpoints import write as write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -68,11 +75,14 @@ def rasa_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**(os.environ if base is None else base), **RASA_ENV}
 
 
-def rasa_run_command(model: Path, port: int, *, endpoints: Path | None = None,
-                     credentials: Path | None = None) -> list[str]:
-    """`rasa run --enable-api` on 127.0.0.1:port (REST channel at /webhooks/rest/webhook)."""
-    command = [str(RASA), "run", "--enable-api", "--interface", "127.0.0.1", "--port",
-               str(port), "--model", str(model)]
+def rasa_run_command(model: Path, port: int, *, auth_token: str, endpoints: Path | None = None,
+                     credentials: Path | None = None, interface: str = "127.0.0.1") -> list[str]:
+    """`rasa run --enable-api` on interface:port (REST channel at /webhooks/rest/webhook),
+    its HTTP API (trackers, events, /model/parse, ...) open only with `auth_token`."""
+    if not auth_token:
+        raise ValueError("Rasa's HTTP API needs an auth token")
+    command = [str(RASA), "run", "--enable-api", "--auth-token", auth_token, "--interface",
+               interface, "--port", str(port), "--model", str(model)]
     if endpoints is not None:
         command += ["--endpoints", str(endpoints)]
     if credentials is not None:
@@ -80,9 +90,9 @@ def rasa_run_command(model: Path, port: int, *, endpoints: Path | None = None,
     return command
 
 
-def rasa_ready(rasa_url: str) -> bool:
-    """Whether the Rasa server answers /status with a loaded model."""
-    status = requests.get(f"{rasa_url}/status", timeout=5)
+def rasa_ready(rasa_url: str, auth_token: str) -> bool:
+    """Whether the Rasa server answers /status (an HTTP API route) with a loaded model."""
+    status = requests.get(f"{rasa_url}/status", params={"token": auth_token}, timeout=5)
     return status.ok and bool(status.json().get("model_file"))
 
 
@@ -128,6 +138,8 @@ class ChatbotStack:
     action_url: str
     container: Container
     workdir: Path
+    rasa_token: str = field(repr=False)  # Rasa's HTTP API token
+    actions_secret: str = field(repr=False)  # what Rasa sends the action server
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[IO[bytes]] = field(default_factory=list)
 
@@ -143,7 +155,8 @@ class ChatbotStack:
         return Conversation(self, f"test-{uuid.uuid4().hex[:16]}")
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                                params={"token": self.rasa_token}, timeout=30)
         response.raise_for_status()
         return dict(response.json())
 
@@ -182,35 +195,39 @@ def start(workdir: Path, timeout: float = START_TIMEOUT_S) -> ChatbotStack:
     workdir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{workdir / 'payline.db'}"
     upgrade(url)
+    action_port, rasa_port = free_port(), free_port()
+    rasa_token, actions_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     env = {**os.environ, "PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(workdir),
-           "PAYLINE_PUBLIC_URL": "http://localhost:5000"}
+           "PAYLINE_PUBLIC_URL": "http://localhost:5000",
+           "PAYLINE_ACTIONS_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "PAYLINE_ACTIONS_SECRET": actions_secret, "PAYLINE_RASA_TOKEN": rasa_token}
     settings = Settings.from_env(env)
     container = build_container(settings)
     clock = SystemClock(settings.timezone)
     seed_demo_city(container.engine, DemoCity(size=1, today=clock.today()), container.gateway)
 
-    action_port, rasa_port = free_port(), free_port()
+    # The endpoints production uses (the action URL, the secret header, the SQL tracker store
+    # in workdir/rasa_tracker.db), written as `payline chatbot-endpoints` writes them.
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
-        'lock_store:\n  type: "in_memory"\n')
+    write_endpoints(rasa_endpoints(env, workdir), endpoints)
     stack = ChatbotStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                         container, workdir)
+                         container, workdir, rasa_token=rasa_token,
+                         actions_secret=actions_secret)
     log_actions = open(workdir / "actions.log", "wb")  # closed by stop()
     stack.logs.append(log_actions)
     stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
-        [sys.executable, "-m", "rasa_sdk", "--actions", "chatbot.actions", "--port",
-         str(action_port)], cwd=ROOT, env=env, stdout=log_actions, stderr=subprocess.STDOUT))
+        [sys.executable, "-m", "chatbot.action_server", "--port", str(action_port)],
+        cwd=ROOT, env=env, stdout=log_actions, stderr=subprocess.STDOUT))
     log_rasa = open(workdir / "rasa.log", "wb")  # closed by stop()
     stack.logs.append(log_rasa)
     stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
-        rasa_run_command(MODEL, rasa_port, endpoints=endpoints, credentials=CREDENTIALS),
+        rasa_run_command(MODEL, rasa_port, auth_token=rasa_token, endpoints=endpoints,
+                         credentials=CREDENTIALS),
         cwd=ROOT, env=rasa_env(env), stdout=log_rasa, stderr=subprocess.STDOUT))
 
     def ready() -> bool:
-        return rasa_ready(stack.rasa_url) and requests.get(f"{stack.action_url}/health",
-                                                           timeout=5).ok
+        return rasa_ready(stack.rasa_url, rasa_token) and requests.get(
+            f"{stack.action_url}/health", timeout=5).ok
 
     try:
         wait_until(ready, stack.processes, "the chatbot", f"{workdir}/*.log", timeout)

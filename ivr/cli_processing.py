@@ -8,6 +8,7 @@ log line for any that is not; `payline unmatched-charges` is the same check on d
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -17,6 +18,7 @@ from types import FrameType
 import click
 
 from domain.adapters.wiring import Container
+from domain.production import check_production_secrets
 from domain.services.processing import RunSummary, ScheduledPaymentRunner
 from domain.services.reconciliation import ChargeReconciliation, UnmatchedChargeWatch
 from ivr.cli_support import friendly_errors, open_container
@@ -47,6 +49,7 @@ def charge_watch_for(container: Container) -> UnmatchedChargeWatch:
 @friendly_errors
 def process_due(stale_after: int) -> None:
     """Submit every scheduled payment whose date has come, charge cards, clear ACH debits."""
+    check_production_secrets(os.environ)  # a missing secret: one line, exit status 1
     with open_container() as container:
         runner = runner_for(container, stale_after)
         due = runner.count_due()
@@ -72,6 +75,7 @@ def _print_summary(summary: RunSummary, seconds: float) -> None:
 @friendly_errors
 def scheduler(interval: int, stale_after: int) -> None:
     """Run the payment runner and reminders every --interval seconds until stopped."""
+    check_production_secrets(os.environ)  # a missing secret: one line, exit status 1
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:

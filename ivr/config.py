@@ -4,14 +4,21 @@ domain/config.py."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from domain.production import (
+    DEV_CONNECTOR_PASSWORD,
+    DEV_RASA_TOKEN,
+    DEV_TWILIO_AUTH_TOKEN,
+    secret_value,
+)
 
 # A fixed token for local development and tests only: signatures made with it mean nothing
-# to real Twilio. Production sets TWILIO_AUTH_TOKEN.
-DEV_AUTH_TOKEN = "payline-local-dev-token"  # noqa: S105
+# to real Twilio. Production sets TWILIO_AUTH_TOKEN (domain/production.py refuses this one).
+DEV_AUTH_TOKEN = DEV_TWILIO_AUTH_TOKEN
 # Basic-auth credentials Twilio's Generic Pay Connector uses to call the sandbox processor.
 DEV_CONNECTOR_USER = "twilio"
-DEV_CONNECTOR_PASSWORD = "payline-local-connector"  # noqa: S105
+__all__ = ["DEV_AUTH_TOKEN", "DEV_CONNECTOR_PASSWORD", "DEV_CONNECTOR_USER", "ChannelSettings"]
 
 
 @dataclass(frozen=True)
@@ -37,27 +44,33 @@ class ChannelSettings:
     # such headers are ignored). Only these hops are believed, so the sign-in throttle sees
     # the real client address and a client cannot forge one.
     trusted_proxies: int = 0
+    # Rasa's HTTP API token (`rasa run --auth-token`), sent with /model/parse.
+    rasa_token: str = field(default=DEV_RASA_TOKEN, repr=False)
+    # PAYLINE_HEALTH_TOKEN: a bearer token that shows /health's details to an operator who is
+    # not on this host; empty: only loopback requests see them.
+    health_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ChannelSettings:
         env = dict(os.environ if env is None else env)
         return cls(
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000"),
-            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN),
+            twilio_auth_token=secret_value(env, "TWILIO_AUTH_TOKEN"),
             public_url=env.get("PAYLINE_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
             rasa_url=env.get("PAYLINE_RASA_URL", "http://localhost:5005").rstrip("/"),
             redis_url=env.get("PAYLINE_REDIS_URL") or None,
-            secret_key=env.get("PAYLINE_SECRET_KEY", "payline-local-dev-secret"),
+            secret_key=secret_value(env, "PAYLINE_SECRET_KEY"),
             pay_connector=env.get("TWILIO_PAY_CONNECTOR", "payline_sandbox"),
             connector_username=env.get("PAYLINE_PAY_CONNECTOR_USER", DEV_CONNECTOR_USER),
-            connector_password=env.get("PAYLINE_PAY_CONNECTOR_PASSWORD",
-                                       DEV_CONNECTOR_PASSWORD),
+            connector_password=secret_value(env, "PAYLINE_PAY_CONNECTOR_PASSWORD"),
             nlu_timeout_seconds=float(env.get("PAYLINE_NLU_TIMEOUT", "1.0")),
             bot_timeout_seconds=float(env.get("PAYLINE_BOT_TIMEOUT", "10")),
             pay_processor_url=(env.get("PAYLINE_PAY_PROCESSOR_URL")
                                or env.get("PAYLINE_PUBLIC_URL", "http://localhost:5000")
                                .rstrip("/") + "/sandbox/processor").rstrip("/"),
             trusted_proxies=trusted_proxy_hops(env),
+            rasa_token=secret_value(env, "PAYLINE_RASA_TOKEN"),
+            health_token=env.get("PAYLINE_HEALTH_TOKEN", "").strip(),
         )
 
 

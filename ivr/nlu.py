@@ -65,8 +65,11 @@ class IntentClassifier:
     """
 
     def __init__(self, rasa_url: str | None, timeout: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 token: str | None = None) -> None:
         self._parse_url = f"{rasa_url.rstrip('/')}/model/parse" if rasa_url else None
+        # Rasa's HTTP API token (`rasa run --auth-token`); Rasa reads it from the query string.
+        self._params = {"token": token} if token else {}
         self._timeout = timeout
         self._clock = clock
         self._rasa_skipped_until = -math.inf
@@ -94,7 +97,8 @@ class IntentClassifier:
         if url is None or not self.rasa_available:
             return None
         try:
-            response = self._http.post(url, json={"text": text}, timeout=self._timeout)
+            response = self._http.post(url, json={"text": text}, params=self._params,
+                                       timeout=self._timeout)
             if response.status_code != 200:
                 raise _Unavailable(f"HTTP {response.status_code}")
             return _confident_intent(response.json())
@@ -141,5 +145,6 @@ def classifier_for(app: Flask) -> IntentClassifier:
     if classifier is None:
         channels = app.extensions["payline.channels"]
         classifier = app.extensions.setdefault(
-            EXTENSION_KEY, IntentClassifier(channels.rasa_url, channels.nlu_timeout_seconds))
+            EXTENSION_KEY, IntentClassifier(channels.rasa_url, channels.nlu_timeout_seconds,
+                                            token=channels.rasa_token))
     return classifier  # type: ignore[no-any-return]

@@ -1,26 +1,40 @@
 """Rasa's endpoints file built from Payline's own environment variables, so one set of settings
-configures every process: the action server's URL, the SQL tracker store (the app's
-PostgreSQL server in production, an SQLite file of its own in development) and the lock store
-(Redis when PAYLINE_REDIS_URL is set, which several Rasa instances need).
+configures every process: the action server's URL and the secret Rasa sends it, the SQL
+tracker store (the app's PostgreSQL server in production, an SQLite file of its own in
+development) and the lock store (Redis when PAYLINE_REDIS_URL is set, which several Rasa
+instances need).
 
-Rasa reads this file at start-up (`payline chatbot-endpoints` writes it; see the Procfile).
+The secret travels as a header of every action call: Rasa 3.6's EndpointConfig keeps the
+endpoint's `headers` and its `request()` (which RemoteAction, and so every custom action, form
+validation and slot mapping, calls) sends them. The file holds secrets and passwords, so
+`payline chatbot-endpoints` writes it readable by its owner only.
+
+Rasa reads this file at start-up (`payline chatbot-endpoints` and `payline chatbot-run` write
+it; see the Procfile).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 
-DEFAULT_ACTIONS_URL = "http://localhost:5055/webhook"
+from domain.production import ACTION_SECRET_HEADER, secret_value
+
+# The action server listens on loopback by default (chatbot/action_server.py).
+DEFAULT_ACTIONS_URL = "http://127.0.0.1:5055/webhook"
 
 
 def rasa_endpoints(env: dict[str, str], var_dir: Path) -> dict[str, Any]:
     return {
-        "action_endpoint": {"url": env.get("PAYLINE_ACTIONS_URL", DEFAULT_ACTIONS_URL)},
+        "action_endpoint": {
+            "url": env.get("PAYLINE_ACTIONS_URL", "").strip() or DEFAULT_ACTIONS_URL,
+            "headers": {ACTION_SECRET_HEADER: secret_value(env, "PAYLINE_ACTIONS_SECRET")},
+        },
         "tracker_store": _tracker_store(env, var_dir),
         "lock_store": _lock_store(env.get("PAYLINE_REDIS_URL") or None),
     }
@@ -62,3 +76,13 @@ def render(config: dict[str, Any]) -> str:
     """JSON is valid YAML, and Rasa's YAML reader takes it."""
     return "# Written by `payline chatbot-endpoints` from the environment; do not edit.\n" + \
         json.dumps(config, indent=2) + "\n"
+
+
+def write(config: dict[str, Any], out: Path) -> None:
+    """The endpoints file at `out`, readable by its owner only from the first byte (it holds
+    the action secret and maybe database and Redis passwords)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)  # an existing file keeps its mode through os.open
+        file.write(render(config))

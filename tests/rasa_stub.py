@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.http_support import LocalHttpServer
 
@@ -67,6 +68,12 @@ class StubRasa(LocalHttpServer):
     def senders(self) -> list[str]:
         return [body.get("sender") for body in self.requests]
 
+    @property
+    def parsed(self) -> list[str]:
+        """The "text" of every /model/parse request received."""
+        return [body.get("text") for path, body in zip(self.paths, self.requests, strict=True)
+                if urlsplit(path).path == PARSE]
+
     def saw(self, fragment: str) -> bool:
         """Whether any request, byte for byte, contained `fragment`."""
         return any(fragment.encode() in raw for raw in self.raw)
@@ -90,7 +97,9 @@ class StubRasa(LocalHttpServer):
                     stub.requests.append(body if isinstance(body, dict) else {})
                 if stub.delay:
                     time.sleep(stub.delay)
-                respond = {WEBHOOK: stub.respond, PARSE: stub.parse}.get(self.path)
+                # Routed by path alone, as Rasa does: /model/parse carries ?token=... .
+                respond = {WEBHOOK: stub.respond, PARSE: stub.parse}.get(
+                    urlsplit(self.path).path)
                 if respond is None:
                     answer = StubAnswer(404, b'{"error": "not found"}')
                 else:

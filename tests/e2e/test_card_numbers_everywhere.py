@@ -33,7 +33,7 @@ from tests.e2e.agent_support import AgentDesk, csrf_of, text_of
 from tests.e2e.sms_support import SmsCity, sms_city
 from tests.e2e.test_pay_page import Browser, offer, page
 from tests.e2e.voice_support import DANA, GRACE
-from tests.rasa_stub import PARSE, StubRasa, no_intent
+from tests.rasa_stub import StubRasa, no_intent
 
 pytestmark = pytest.mark.slow
 
@@ -73,8 +73,7 @@ def test_no_card_number_survives_any_channel(city: SmsCity, rasa: StubRasa,
 
     # What reached "Rasa": the chat messages (redacted), and the speech the NLU was asked.
     assert rasa.messages.count("[card number removed]") >= len(SPELLINGS) // 2
-    parsed = [body.get("text", "") for path, body in zip(rasa.paths, rasa.requests,
-                                                         strict=True) if path == PARSE]
+    parsed = [text or "" for text in rasa.parsed]
     assert len(parsed) >= len(SPELLINGS) and all("[card number removed]" in p for p in parsed)
     outbox = city.rows("SELECT * FROM outbox_messages")
     assert outbox, "the flows above write confirmations to the outbox"

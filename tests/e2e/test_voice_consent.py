@@ -6,16 +6,14 @@ Whole signed calls through the Flask app, <Pay> played against the sandbox pay c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.voice_support import APPROVED_CARD, DANA, LUCIA, VoiceCity, voice_city
-from tests.http_support import LocalHttpServer
+from tests.rasa_stub import StubRasa
 
 CONFIRM_CARD = ("You are paying one hundred forty-six dollars and fifty-seven cents by card. "
                 "A convenience fee of one dollar and twenty-five cents applies, for a total of "
@@ -85,56 +83,37 @@ PARSES = {
 }
 
 
-class ParseStub(LocalHttpServer):
-    """Rasa's /model/parse on a loopback port, answering PARSES; keeps what it was asked."""
-
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                text = str(body.get("text"))
-                stub.asked.append(text)
-                answer = json.dumps({"text": text, "entities": [], "intent": PARSES.get(
-                    text, {"name": None, "confidence": 0.0})}).encode()
-                self.send_response(200 if self.path == "/model/parse" else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        super().__init__(Handler)
+def parse_answer(body: dict[str, Any]) -> dict[str, Any]:
+    text = str(body.get("text"))
+    return {"text": text, "entities": [],
+            "intent": PARSES.get(text, {"name": None, "confidence": 0.0})}
 
 
 @pytest.fixture
-def rasa() -> Iterator[ParseStub]:
-    with ParseStub() as stub:
+def rasa() -> Iterator[StubRasa]:
+    """Rasa's /model/parse on a loopback port, answering PARSES; keeps what it was asked."""
+    with StubRasa(parse=parse_answer) as stub:
         yield stub
 
 
 @pytest.fixture
-def city_with_nlu(tmp_path: Path, rasa: ParseStub) -> Iterator[VoiceCity]:
+def city_with_nlu(tmp_path: Path, rasa: StubRasa) -> Iterator[VoiceCity]:
     yield from voice_city(tmp_path, PAYLINE_RASA_URL=rasa.url)
 
 
 def test_an_affirm_the_nlu_is_unsure_of_or_a_question_is_not_a_yes(
-        city_with_nlu: VoiceCity, rasa: ParseStub) -> None:
+        city_with_nlu: VoiceCity, rasa: StubRasa) -> None:
     call = city_with_nlu.call([*to_card_confirmation(), "say:is there a fee?",
                                "say:wait is there a fee for that?", "say:purple", "hangup"])
     # The NLU answered each (affirm, deny, affirm), and none of it was taken as 1 or 2.
-    assert rasa.asked == ["is there a fee?", "wait is there a fee for that?", "purple"]
+    assert rasa.parsed == ["is there a fee?", "wait is there a fee for that?", "purple"]
     assert call.pay_results == []
     assert paid(city_with_nlu) == []
 
 
-def test_a_sure_yes_from_the_nlu_pays(city_with_nlu: VoiceCity, rasa: ParseStub) -> None:
+def test_a_sure_yes_from_the_nlu_pays(city_with_nlu: VoiceCity, rasa: StubRasa) -> None:
     call = city_with_nlu.call([*to_card_confirmation(), "say:is there a fee?", "say:yes",
                                *APPROVED_CARD, "2", "hangup"])
-    assert rasa.asked == ["is there a fee?", "yes"]
+    assert rasa.parsed == ["is there a fee?", "yes"]
     assert [r.get("Result") for r in call.pay_results] == ["success"]
     assert len(paid(city_with_nlu)) == 1

@@ -291,9 +291,11 @@ def test_failures_are_logged_without_the_text(closed_port_url, clock, caplog):
 def test_classifier_for_builds_one_per_app_from_channel_settings(rasa):
     app = Flask(__name__)
     app.extensions["payline.channels"] = ChannelSettings.from_env(
-        {"PAYLINE_RASA_URL": rasa.url, "PAYLINE_NLU_TIMEOUT": "0.5"})
+        {"PAYLINE_RASA_URL": rasa.url, "PAYLINE_NLU_TIMEOUT": "0.5",
+         "PAYLINE_RASA_TOKEN": "api-token"})
     classifier = classifier_for(app)
     assert classifier is classifier_for(app)
     assert app.extensions["payline.nlu"] is classifier
     assert classifier.classify("the thing with the money") == "pay_bill"
-    assert rasa.requests[0][0] == "/model/parse"
+    # Rasa's HTTP API token travels as Rasa reads it: the `token` query parameter.
+    assert rasa.requests[0][0] == "/model/parse?token=api-token"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ruamel.yaml import YAML
+
 from ivr.rasa_endpoints import DEFAULT_ACTIONS_URL, rasa_endpoints, render
 
 VAR = Path("/srv/payline/var")
@@ -12,7 +14,10 @@ VAR = Path("/srv/payline/var")
 
 def test_development_defaults_sqlite_file_of_its_own_and_in_memory_locks() -> None:
     config = rasa_endpoints({}, VAR)
-    assert config["action_endpoint"] == {"url": DEFAULT_ACTIONS_URL}
+    # The action server's development secret goes with every action call (issue 14 §1).
+    assert config["action_endpoint"] == {
+        "url": DEFAULT_ACTIONS_URL,
+        "headers": {"X-Payline-Action-Secret": "payline-local-actions-secret"}}
     assert config["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
                                        "db": "/srv/payline/var/rasa_tracker.db"}
     assert config["lock_store"] == {"type": "in_memory"}
@@ -56,3 +61,15 @@ def test_rendered_file_is_yaml_rasa_can_read() -> None:
     text = render(rasa_endpoints({}, VAR))
     body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     assert json.loads(body)["lock_store"]["type"] == "in_memory"
+
+
+def test_the_action_secret_comes_from_the_environment() -> None:
+    config = rasa_endpoints({"PAYLINE_ACTIONS_SECRET": " s3cret-from-env "}, VAR)
+    assert config["action_endpoint"]["headers"] == {"X-Payline-Action-Secret": "s3cret-from-env"}
+    assert DEFAULT_ACTIONS_URL == "http://127.0.0.1:5055/webhook"  # the server's loopback
+
+
+def test_the_hand_run_endpoints_file_matches_the_development_action_server() -> None:
+    hand = YAML(typ="safe").load((Path(__file__).resolve().parents[2] / "chatbot"
+                                  / "endpoints.yml").read_text())
+    assert hand["action_endpoint"] == rasa_endpoints({}, VAR)["action_endpoint"]
