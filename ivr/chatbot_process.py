@@ -36,7 +36,7 @@ from domain.adapters.demo_city import DemoCity
 from domain.adapters.demo_seed import seed_demo_city
 from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
-from ivr.rasa_endpoints import rasa_endpoints
+from ivr.rasa_endpoints import rasa_endpoints, sqlite_tracker_path
 from ivr.rasa_endpoints import write as write_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +153,11 @@ class ChatbotStack:
 
     def conversation(self) -> Conversation:
         return Conversation(self, f"test-{uuid.uuid4().hex[:16]}")
+
+    @property
+    def tracker_store(self) -> Path:
+        """Rasa's SQLite tracker store (its `events` table), for tests that inspect it."""
+        return sqlite_tracker_path(self.workdir)
 
     def tracker(self, sender: str) -> dict[str, Any]:
         response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",

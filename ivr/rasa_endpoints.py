@@ -55,7 +55,12 @@ def _tracker_store(env: dict[str, str], var_dir: Path) -> dict[str, Any]:
         if url.password:
             store["password"] = url.password
         return store
-    return {"type": "SQL", "dialect": "sqlite", "db": str(var_dir / "rasa_tracker.db")}
+    return {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_tracker_path(var_dir))}
+
+
+def sqlite_tracker_path(var_dir: Path) -> Path:
+    """Development's tracker store: an SQLite file of Rasa's own under the var directory."""
+    return var_dir / "rasa_tracker.db"
 
 
 def _lock_store(redis_url: str | None) -> dict[str, Any]:

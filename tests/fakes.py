@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -443,11 +444,15 @@ class FakeGateway(PaymentGateway):
 
 
 class FakeNotifier(Notifier):
+    """Keeps what was sent; safe to share between threads (the concurrency tests do)."""
+
     def __init__(self) -> None:
         self.sent: list[Notification] = []
+        self._lock = threading.Lock()
 
     def send(self, notification: Notification) -> None:
-        self.sent.append(notification)
+        with self._lock:
+            self.sent.append(notification)
 
 
 class FakeLinkStore(LinkStore):

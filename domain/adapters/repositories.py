@@ -369,7 +369,7 @@ class SqlAlchemyVerificationAttemptRepository(ports.VerificationAttemptRepositor
         # Both dialects' insert() have the same on_conflict_do_update().
         insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
         if insert is None:  # pragma: no cover - only the two supported databases
-            raise NotImplementedError(f"no upsert for {dialect}")
+            raise RuntimeError(f"Payline supports PostgreSQL and SQLite, not {dialect}")
         stmt = (insert(table)
                 .values(account_ref=account_ref, failures=1, first_failed_at=at,
                         last_failed_at=at)

@@ -64,7 +64,7 @@ def test_no_card_number_reaches_the_real_rasa(chatbot: ChatbotStack,
             assert call.ended_by == "caller-hangup", spelling.label
             answers.append(("voice", call.said))
 
-    tracker = sa.create_engine(f"sqlite:///{chatbot.workdir / 'tracker.db'}")
+    tracker = sa.create_engine(f"sqlite:///{chatbot.tracker_store}")
     try:
         texts = [value for where, value in database_values(tracker) if where == "events.data"]
         # Every chat message reached Rasa, redacted (SMS sends the bot only texts with words

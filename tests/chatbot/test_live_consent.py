@@ -193,7 +193,7 @@ def test_start_over_on_the_chat_page_forgets_the_verification(chatbot: ChatbotSt
 def age(stack: ChatbotStack, sender: str, minutes: int) -> None:
     """As if the resident had been away `minutes`: every event of the conversation moved that
     far into the past in Rasa's SQL tracker store (the column and the event's own JSON)."""
-    with sqlite3.connect(stack.workdir / "tracker.db") as db:
+    with sqlite3.connect(stack.tracker_store) as db:
         db.execute("UPDATE events SET timestamp = timestamp - :s, data = json_set(data, "
                    "'$.timestamp', json_extract(data, '$.timestamp') - :s) "
                    "WHERE sender_id = :sender", {"s": minutes * 60, "sender": sender})

@@ -87,7 +87,9 @@ def test_conversations_still_reach_the_actions(chatbot: ChatbotStack) -> None:
     assert "account number" in chat.say("how much do i owe?"), chat.dump()
     assert "street number" in chat.say(DANA[0]), chat.dump()
     reply = chat.say(DANA[1])
-    assert "verified for the account ending 0731" in reply and "$146.57" in reply, chat.dump()
+    # (The live tests share one city and some pay Dana's bill, so no fixed amount here.)
+    assert "verified for the account ending 0731" in reply, chat.dump()
+    assert "the account ending 0731 owes $" in reply, chat.dump()  # the balance action ran
     after = (chatbot.workdir / "actions.log").read_text(errors="replace").count("refused")
     assert after == before  # every action call Rasa made carried the secret
 

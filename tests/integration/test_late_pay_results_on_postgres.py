@@ -28,7 +28,7 @@ from domain.model import (
     PaymentStatus,
 )
 from domain.money import Money
-from domain.ports import ChargeResult, Notification, Notifier
+from domain.ports import ChargeResult
 from domain.services.ach import AchService
 from domain.services.payments import (
     MethodChoice,
@@ -37,22 +37,13 @@ from domain.services.payments import (
     charge_reference,
 )
 from domain.services.processing import ScheduledPaymentRunner
+from tests.fakes import FakeNotifier
 
 pytestmark = pytest.mark.postgres
 
 CHICAGO = ZoneInfo("America/Chicago")
 ROUNDS = 6
 FEE = Money.of("1.25")
-
-
-class _ListNotifier(Notifier):
-    def __init__(self) -> None:
-        self.sent: list[Notification] = []
-        self._lock = threading.Lock()
-
-    def send(self, notification: Notification) -> None:
-        with self._lock:
-            self.sent.append(notification)
 
 
 @pytest.fixture
@@ -62,7 +53,7 @@ def world(postgres_url: str) -> Iterator[dict[str, Any]]:
     sessions = make_session_factory(engine)
     clock = FixedClock(datetime(2026, 11, 23, 10, 30, tzinfo=CHICAGO))
     processor = SandboxProcessor(engine)
-    notifier = _ListNotifier()
+    notifier = FakeNotifier()
 
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)

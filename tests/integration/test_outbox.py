@@ -201,6 +201,15 @@ def _my_diffs(conn: sa.Connection) -> list[object]:
     return [d for d in diffs if concerns_mine(d)]
 
 
+def _described(diff: object) -> tuple[str, str, str]:
+    """(kind, table, column or index name) of one autogenerate difference."""
+    kind = diff[0]  # type: ignore[index]
+    if kind == "add_index":
+        index = diff[1]  # type: ignore[index]
+        return kind, index.table.name, index.name
+    return kind, diff[2], diff[3].name  # type: ignore[index]
+
+
 def test_migration_0002_creates_exactly_the_declared_tables(tmp_path: Path) -> None:
     migration = _load_migration()
     assert migration.revision == "0002_processor_outbox"  # type: ignore[attr-defined]
@@ -212,10 +221,14 @@ def test_migration_0002_creates_exactly_the_declared_tables(tmp_path: Path) -> N
                 migration.upgrade()  # type: ignore[attr-defined]
         with engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) == MY_TABLES
-            # The one difference is the vault column that migration 0003 adds.
-            diffs = _my_diffs(conn)
-            assert [(d[0], d[2], d[3].name) for d in diffs] == [  # type: ignore[index]
-                ("add_column", "sandbox_tokens", "account_number_encrypted")]
+            # The only differences are what later migrations add: the vault column (0003), and
+            # Payline's reference on each charge with the indexes to find charges (0009).
+            assert sorted(_described(d) for d in _my_diffs(conn)) == [
+                ("add_column", "sandbox_charges", "payline_reference"),
+                ("add_column", "sandbox_tokens", "account_number_encrypted"),
+                ("add_index", "sandbox_charges", "ix_sandbox_charges_created_at"),
+                ("add_index", "sandbox_charges", "ix_sandbox_charges_payline_reference"),
+            ]
         with engine.begin() as conn:
             with Operations.context(MigrationContext.configure(conn)):
                 migration.downgrade()  # type: ignore[attr-defined]

@@ -30,23 +30,14 @@ from domain.model import (
     PaymentStatus,
 )
 from domain.money import Money
-from domain.ports import BankDetails, CardDetails, Notification, Notifier
+from domain.ports import BankDetails, CardDetails
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
+from tests.fakes import FakeNotifier
 
 pytestmark = pytest.mark.postgres
 
 THREADS = 8
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-class _ListNotifier(Notifier):
-    def __init__(self) -> None:
-        self.sent: list[Notification] = []
-        self._lock = threading.Lock()
-
-    def send(self, notification: Notification) -> None:
-        with self._lock:
-            self.sent.append(notification)
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def world(postgres_url: str):
     clock = FixedClock(datetime(2026, 11, 22, 10, 0, tzinfo=CHICAGO))
     gateway = SandboxProcessor(engine)
     service = PaymentService(lambda: SqlAlchemyUnitOfWork(sessions), clock, gateway,
-                             _ListNotifier())
+                             FakeNotifier())
     card = gateway.tokenize_card(CardDetails("4242424242424242", 12, 2030, "123"))
     bank = gateway.tokenize_bank(BankDetails("011000015", "000123456789",
                                              BankAccountType.CHECKING))
