@@ -16,6 +16,7 @@ import requests
 from domain.adapters.database import upgrade
 from ivr import create_app
 from ivr.chatbot_process import free_port, stop_processes, wait_until
+from tests.procfile import procfile_command
 from tests.production_support import SECRET_NAMES, production_env
 
 pytestmark = pytest.mark.slow
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PROCESSES = {
-    "web": [str(BIN / "waitress-serve"), "--host=127.0.0.1", "--port={port}", "--call",
-            "ivr.wsgi:app"],
+    # The web app exactly as the Procfile serves it (waitress with its flags).
+    "web": procfile_command("web", {"PAYLINE_PORT": "{port}"}),
     "actions": [sys.executable, "-m", "chatbot.action_server", "--port", "{port}"],
     "rasa": [str(BIN / "payline"), "chatbot-run", "--port", "{port}"],
     "scheduler": [str(BIN / "payline"), "scheduler", "--interval", "60"],
