@@ -35,7 +35,7 @@ def serve(tmp_path: Path, **settings: str) -> Iterator[str]:
            "PAYLINE_PORT": str(port), **settings}
     log_path = tmp_path / "web.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(procfile_command("web", env), cwd=ROOT, env=env,  # noqa: S603
+        process = subprocess.Popen(procfile_command("web", env), cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
