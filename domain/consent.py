@@ -25,6 +25,8 @@ import enum
 import re
 import unicodedata
 
+from domain.plain_words import APOSTROPHES, NON_WORD, fold, has_question_mark
+
 # How sure the NLU must be of affirm/deny when the words alone do not decide.
 SURE = 0.9
 
@@ -96,10 +98,7 @@ _HEDGE_WORDS = frozenset({
 _NEGATIONS = frozenset({"no", "not", "dont", "never", "nunca", "nothing", "nada", "cant",
                         "wont", "doesnt", "isnt", "shouldnt", "stop", "cancel", "n"})
 
-_QUESTION_MARKS = frozenset("?¿？؟")
 _CLAUSE_BREAKS = re.compile(r"[,.;:!?¿¡—–()\[\]\"“”]+|\s-\s")
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
 def decide(text: str, intent: str | None = None, confidence: float | None = None, *,
@@ -136,10 +135,10 @@ def is_question(text: str) -> bool:
     """A question mark, a question word, or a clause that opens like a question."""
     if not isinstance(text, str):
         return False
-    if any(char in _QUESTION_MARKS for char in text):
+    if has_question_mark(text):
         return True
     raw = unicodedata.normalize("NFC", text.lower())
-    accented = {word for word in _NON_WORD.split(_APOSTROPHES.sub("", raw)) if word}
+    accented = {word for word in NON_WORD.split(APOSTROPHES.sub("", raw)) if word}
     for clause in _clauses(text):
         for word in clause:
             if word in _QUESTION_WORDS and (word not in _ACCENT_ONLY
@@ -151,19 +150,11 @@ def is_question(text: str) -> bool:
 
 
 # --- how the text is read ---------------------------------------------------------------------
-def _fold(text: str) -> str:
-    """Lowercase, compatibility forms, accents removed, apostrophes dropped ("don't" ->
-    "dont")."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return _APOSTROPHES.sub("", text)
-
-
 def _clauses(text: str) -> list[list[str]]:
     """The text's clauses (split at punctuation), each a list of folded words."""
     clauses = []
-    for part in _CLAUSE_BREAKS.split(_fold(text)):
-        words = [word for word in _NON_WORD.split(part) if word and word != "_"]
+    for part in _CLAUSE_BREAKS.split(fold(text)):
+        words = [word for word in NON_WORD.split(part) if word and word != "_"]
         if words:
             clauses.append(words)
     return clauses

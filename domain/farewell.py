@@ -12,7 +12,8 @@ leave a task without leaving the conversation, so they are not farewells here.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from domain.plain_words import NON_WORD, fold, has_question_mark
 
 # Leave-taking words: a farewell wherever they are.
 _LEAVING = (
@@ -36,11 +37,8 @@ _DONE = (
 )
 _LEAVING_RE = re.compile(r"\b(" + "|".join(_LEAVING) + r")\b")
 _DONE_RE = re.compile(r"\b(" + "|".join(_DONE) + r")\b")
-_QUESTION_MARKS = frozenset("?¿？؟")
 # An email address or a link is not words ("bye@example.com").
 _ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
 def says_goodbye(text: str) -> bool:
@@ -51,11 +49,9 @@ def says_goodbye(text: str) -> bool:
     words = _words(text)
     if _LEAVING_RE.search(words):
         return True
-    return not any(char in _QUESTION_MARKS for char in text) and bool(_DONE_RE.search(words))
+    return not has_question_mark(text) and bool(_DONE_RE.search(words))
 
 
 def _words(text: str) -> str:
     """Lowercase words without accents or punctuation: "That's all!" -> "thats all"."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).lower())
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", text)).split())
+    return " ".join(NON_WORD.sub(" ", fold(text)).split())

@@ -1,5 +1,6 @@
 """What the web pages share: the city and 311 in every page's context, a CSRF token tied to
-the Flask session (one session key per page family), and the security headers."""
+the Flask session (one session key per page family), the security headers, and reading an id
+from a URL or a form."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ from flask import session
 
 from domain.config import Settings
 from domain.phone import national_format
+
+# Ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no id, and asking the
+# database for one overflows (PostgreSQL above 2**31, SQLite above 2**63).
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str | None) -> int | None:
+    """An id carried in a URL or a form: ASCII digits only ("²".isdigit() is True, but
+    int("²") fails), within what the database holds; None for anything else."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None
 
 
 def page_context(settings: Settings) -> dict[str, str]:

@@ -64,7 +64,7 @@ from ivr.agent.auth import (
 from ivr.agent.qr import qr_svg
 from ivr.config import ChannelSettings
 from ivr.voice.engine import transfer_entry_url
-from ivr.web_pages import csrf_matches, page_context, security_headers
+from ivr.web_pages import MAX_ROW_ID, csrf_matches, page_context, row_id, security_headers
 from ivr.web_pages import csrf_token as login_csrf_token
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,8 @@ agent = Blueprint("agent", __name__, url_prefix="/agent", static_folder="../stat
 LOGIN_CSRF_KEY = "agent_login_csrf"
 MAX_BODY = 16 * 1024
 MAX_FIELD = 200
-# Ids are INTEGER columns (32-bit on PostgreSQL): a larger number is no id, and asking the
-# database for one overflows (on SQLite above 2**63). Routes and form fields stop it first.
-MAX_ID = 2**31 - 1
-ID = f"int(min=1, max={MAX_ID})"  # the URL converter for an id in a console route
+# A number no id column can hold is no id: routes and form fields stop it first.
+ID = f"int(min=1, max={MAX_ROW_ID})"  # the URL converter for an id in a console route
 LANGUAGES = {"en": "English", "es": "Spanish"}
 
 
@@ -351,7 +349,7 @@ def close_handoff(handoff_id: int) -> Any:
 @requires_agent
 def find_handoff() -> Any:
     """A resident who texted or chatted calls 311 and reads out their reference number."""
-    reference = _id_param(_field("reference").lstrip("#"))
+    reference = row_id(_field("reference").lstrip("#"))
     if reference is not None and _container().handoff_service().get(reference) is not None:
         return redirect(url_for("agent.handoff", handoff_id=reference))
     flash("No handoff has that reference. Check the number with the resident.", "error")
@@ -364,7 +362,7 @@ def find_handoff() -> Any:
 @requires_agent
 def search() -> Any:
     by = request.form.get("by", "")
-    handoff_id = _handoff_param(request.form.get("handoff"))
+    handoff_id = row_id(request.form.get("handoff"))
     if by not in SearchBy.__members__.values():
         return _search_page([], None, "Choose how to search.", handoff_id, 400)
     query = AccountSearch(by=SearchBy(by), account_number=_field("account_number"),
@@ -394,7 +392,7 @@ def account(account_id: int) -> Any:
         overview = _container().account_lookup_service().overview(account_id, _actor())
     except DomainError as exc:
         return render_template("agent/problem.html", message=exc.detail), 404
-    handoff_id = _handoff_param(request.args.get("handoff"))
+    handoff_id = row_id(request.args.get("handoff"))
     from_handoff = _container().handoff_service().get(handoff_id) if handoff_id else None
     handoffs = _container().handoff_service().for_account(account_id)
     return render_template(
@@ -406,7 +404,7 @@ def account(account_id: int) -> Any:
 @agent.post(f"/accounts/<{ID}:account_id>/unlock")
 @requires_agent
 def unlock(account_id: int) -> Any:
-    handoff_id = _handoff_param(request.form.get("handoff"))
+    handoff_id = row_id(request.form.get("handoff"))
     page = url_for("agent.account", account_id=account_id, handoff=handoff_id)
 
     def unlock_it() -> object:
@@ -420,7 +418,7 @@ def unlock(account_id: int) -> Any:
 @agent.post(f"/accounts/<{ID}:account_id>/transfer")
 @requires_agent
 def transfer(account_id: int) -> Any:
-    handoff_id = _handoff_param(request.form.get("handoff"))
+    handoff_id = row_id(request.form.get("handoff"))
     page = url_for("agent.account", account_id=account_id, handoff=handoff_id)
     if request.form.get("confirmed") != "yes":
         flash("Confirm that you verified the caller by the city's rules before transferring.",
@@ -470,18 +468,6 @@ def _act(action: Any, done: str, page: str, back: str | None = None) -> Any:
     flash(done, "success")
     return redirect(page)
 
-
-def _handoff_param(value: str | None) -> int | None:
-    return _id_param(value)
-
-
-def _id_param(value: str | None) -> int | None:
-    """An id typed or carried in a form or query: ASCII digits only ("²".isdigit() is True,
-    but int("²") fails), within what the database holds; None for anything else."""
-    if not value or not value.isascii() or not value.isdigit() or len(value) > 10:
-        return None
-    number = int(value)
-    return number if 1 <= number <= MAX_ID else None
 
 
 def _waited(handoff: Handoff, now: datetime) -> str:

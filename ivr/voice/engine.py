@@ -272,10 +272,8 @@ class VoiceEngine:
         session.updated_at = self._container.clock.now()
         return document
 
-    def whisper(self, handoff_id: str) -> str:
-        handoff = None
-        if handoff_id.isdigit():
-            handoff = self._container.handoff_service().get(int(handoff_id))
+    def whisper(self, handoff_id: int | None) -> str:
+        handoff = self._container.handoff_service().get(handoff_id) if handoff_id else None
         summary = handoff.summary if handoff else "A caller from the payment line."
         return str(twiml.whisper(summary))
 

@@ -6,7 +6,6 @@ engine; every answer is valid TwiML with status 200, because anything else makes
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -16,12 +15,11 @@ from ivr.voice import twiml
 from ivr.voice.engine import VoiceEngine
 from ivr.voice.flow import STEPS
 from ivr.voice.speech import Line
+from ivr.web_pages import row_id
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 32 * 1024  # Twilio's webhooks are a few hundred bytes
-_HANDOFF_ID = re.compile(r"^[1-9][0-9]{0,9}$")
-MAX_ROW_ID = 2**31 - 1  # the largest id an integer column holds
 
 voice = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -95,11 +93,8 @@ def transferred() -> Response:
 @voice.post("/whisper")
 @twilio_signed
 def whisper() -> Response:
-    handoff = request.args.get("handoff", "")
-    if not (_HANDOFF_ID.match(handoff) and int(handoff) <= MAX_ROW_ID):
-        # Not an id Payline wrote into the URL (a larger one overflows the query: PostgreSQL
-        # above 2**31, SQLite above 2**63): the agent hears the generic whisper.
-        handoff = ""
+    # Not an id Payline wrote into the URL: the agent hears the generic whisper.
+    handoff = row_id(request.args.get("handoff"))
     return _safely(lambda: engine_of(current_app).whisper(handoff))
 
 
