@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from ivr import create_app
+from ivr.config import ChannelSettings
 from tests import chatbot_stack
 from tests.chatbot_stack import ChatbotStack
+from tests.e2e.sms_support import SmsCity
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +24,15 @@ def chatbot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatbotStack]:
     stack = chatbot_stack.start(tmp_path_factory.mktemp("chatbot"))
     yield stack
     stack.stop()
+
+
+@pytest.fixture
+def sms_city(chatbot: ChatbotStack) -> SmsCity:
+    """Signed SMS threads through the app's /sms to the live bot (its city and database)."""
+    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": chatbot.rasa_url,
+                                         "PAYLINE_BOT_TIMEOUT": "30"})
+    return SmsCity(create_app(container=chatbot.container, channel_settings=channels),
+                   chatbot.container)
 
 
 # The browser fixtures (live_app, browser, page) for the full-stack browser test.

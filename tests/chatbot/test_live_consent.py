@@ -21,9 +21,7 @@ from domain.model import Actor, Channel
 from domain.money import Money
 from domain.ports import CardDetails
 from domain.services.payments import MethodChoice, PaymentRequest
-from ivr import create_app
 from ivr.chat_page import CSRF_HEADER
-from ivr.config import ChannelSettings
 from tests.browser_support import build_app
 from tests.chatbot_stack import ChatbotStack, Conversation
 from tests.e2e.sms_support import SmsCity
@@ -216,15 +214,7 @@ def test_fourteen_idle_minutes_keep_it(chatbot: ChatbotStack) -> None:
 
 
 # --- SMS through the bot -------------------------------------------------------------------------
-@pytest.fixture
-def sms(chatbot: ChatbotStack) -> SmsCity:
-    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": chatbot.rasa_url,
-                                         "PAYLINE_BOT_TIMEOUT": "30"})
-    return SmsCity(create_app(container=chatbot.container, channel_settings=channels),
-                   chatbot.container)
-
-
-def test_by_text_a_fee_question_pays_nothing_and_yes_pays_once(sms: SmsCity,
+def test_by_text_a_fee_question_pays_nothing_and_yes_pays_once(sms_city: SmsCity,
                                                                chatbot: ChatbotStack,
                                                                miguel: int) -> None:
     sender = "+13125550160"  # a number of its own: the other live tests keep theirs
@@ -233,28 +223,28 @@ def test_by_text_a_fee_question_pays_nothing_and_yes_pays_once(sms: SmsCity,
         return chatbot.rows("SELECT * FROM payments WHERE account_id = :a AND created_by "
                             "LIKE 'resident:sms:%'", a=miguel)
 
-    sms.text("i want to pay my bill", sender)
-    sms.text(MIGUEL[0], sender)
-    assert "How much" in sms.text(MIGUEL[1], sender).text
-    sms.text("$5", sender)
-    confirm = sms.text("4242", sender)
+    sms_city.text("i want to pay my bill", sender)
+    sms_city.text(MIGUEL[0], sender)
+    assert "How much" in sms_city.text(MIGUEL[1], sender).text
+    sms_city.text("$5", sender)
+    confirm = sms_city.text("4242", sender)
     assert "total $6.25" in confirm.text and confirm.replies[-1].endswith("Reply YES or NO.")
-    answer = sms.text("is there a fee?", sender)
+    answer = sms_city.text("is there a fee?", sender)
     assert "$1.25" in answer.text and answer.replies[-1].endswith("Reply YES or NO.")
     assert by_text() == []
-    done = sms.text("YES", sender).text
+    done = sms_city.text("YES", sender).text
     assert "Payment approved" in done, done
     assert len(by_text()) == 1
 
 
-def test_by_text_thanks_bye_ends_both_verifications(sms: SmsCity) -> None:
+def test_by_text_thanks_bye_ends_both_verifications(sms_city: SmsCity) -> None:
     sender = "+13125550161"
-    sms.text("BAL", sender)
-    assert sms.text(f"{DANA[0]} {DANA[1]}", sender).text.startswith("Account ending 0731")
-    assert "Goodbye" in sms.text("thanks, bye", sender).text
-    assert "account number" in sms.text("BAL", sender).text  # the keyword path
-    sms.text("ok", sender)  # leaves the identity question
-    assert "account number" in sms.text("what's my balance?", sender).text  # and the bot
+    sms_city.text("BAL", sender)
+    assert sms_city.text(f"{DANA[0]} {DANA[1]}", sender).text.startswith("Account ending 0731")
+    assert "Goodbye" in sms_city.text("thanks, bye", sender).text
+    assert "account number" in sms_city.text("BAL", sender).text  # the keyword path
+    sms_city.text("ok", sender)  # leaves the identity question
+    assert "account number" in sms_city.text("what's my balance?", sender).text  # and the bot
 
 
 # --- speech on the phone line, through the real NLU ---------------------------------------------
