@@ -10,7 +10,7 @@ actions trust the tracker they are sent: whoever reached the port could post a f
   address, for Rasa on a private network;
 - every request except GET /health must carry the X-Payline-Action-Secret header equal to
   PAYLINE_ACTIONS_SECRET (compared in constant time): without it 401, with a wrong one 403,
-  and no action runs. Rasa sends it (ivr/rasa_endpoints.py writes it into Rasa's endpoints);
+  and no action runs. Rasa sends it (ivr/bot/rasa_endpoints.py writes it into Rasa's endpoints);
 - no CORS headers: no browser ever calls the action server;
 - in production mode it refuses to start while a secret is missing (domain/production.py).
 """

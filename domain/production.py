@@ -30,7 +30,7 @@ DEV_ACTIONS_SECRET = "payline-local-actions-secret"  # noqa: S105
 DEV_RASA_TOKEN = "payline-local-rasa-token"  # noqa: S105
 
 # Rasa sends the action-server secret in this header on every action call; the action server
-# runs nothing without it (chatbot/action_server.py, ivr/rasa_endpoints.py).
+# runs nothing without it (chatbot/action_server.py, ivr/bot/rasa_endpoints.py).
 ACTION_SECRET_HEADER = "X-Payline-Action-Secret"  # noqa: S105 (a header name)
 
 # Secrets Payline's operators generate themselves: long enough that guessing is hopeless.

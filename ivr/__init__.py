@@ -13,41 +13,27 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from domain.adapters.wiring import Container, build_container
-from domain.config import CALL_CONTROL_SANDBOX, PROCESSOR_SANDBOX, Settings
+from domain.config import Settings
 from domain.production import check_production_secrets
-from ivr.config import ChannelSettings
-from ivr.errors import register_error_handlers
-from ivr.health import health
+from ivr.bootstrap import Container, build_container
 from ivr.logging_setup import configure_logging
+from ivr.sandbox_wiring import sandbox_blueprints
+from ivr.settings import ChannelSettings
+from ivr.web.errors import register_error_handlers
+from ivr.web.health import health
 
 # Each channel's views, as "module:blueprint"; imported when an app is built.
 BLUEPRINTS: tuple[str, ...] = (
     "ivr.voice.views:voice",
-    "ivr.paperless_page:paperless_page",
-    "ivr.pay_page:pay_page",
-    "ivr.chat_page:chat_page",
+    "ivr.paperless.views:paperless_page",
+    "ivr.pay.views:pay_page",
+    "ivr.chat.views:chat_page",
     "ivr.sms.views:sms",
     "ivr.agent.views:agent",
 )
-# The sandbox's stand-ins, mounted only while the sandbox is what the settings select: the
-# processor's pay connector and hosted tokenize form (PAYLINE_PROCESSOR=sandbox), and the
-# call redirects the phone simulator follows (PAYLINE_CALL_CONTROL=sandbox).
-SANDBOX_PROCESSOR_BLUEPRINTS: tuple[str, ...] = (
-    "ivr.pay_connector:pay_connector",
-    "ivr.sandbox_tokenize:sandbox_tokenize",
-)
-SANDBOX_CALL_BLUEPRINTS: tuple[str, ...] = ("ivr.sandbox_calls:sandbox_calls",)
-
-
 def blueprints_for(settings: Settings) -> tuple[str, ...]:
     """The blueprints an app with these settings mounts."""
-    names = BLUEPRINTS
-    if settings.processor == PROCESSOR_SANDBOX:
-        names += SANDBOX_PROCESSOR_BLUEPRINTS
-    if settings.call_control == CALL_CONTROL_SANDBOX:
-        names += SANDBOX_CALL_BLUEPRINTS
-    return names
+    return BLUEPRINTS + sandbox_blueprints(settings)
 
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,
@@ -77,7 +63,3 @@ def create_app(settings: Settings | None = None, channel_settings: ChannelSettin
         module, attribute = name.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attribute))
     return app
-
-
-def container_of(app: Flask) -> Container:
-    return app.extensions["payline"]

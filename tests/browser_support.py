@@ -42,10 +42,10 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from domain.adapters.database import upgrade
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
 from ivr import create_app
-from ivr.config import ChannelSettings
+from ivr.bootstrap import Container, build_container
+from ivr.settings import ChannelSettings
 
 DEFAULT_VIEWPORT = {"width": 1280, "height": 800}
 PAGE_TIMEOUT_MS = 10_000

@@ -1,7 +1,7 @@
 """The real chatbot for end-to-end tests: the trained model served by `rasa run` (.venv-rasa)
 with the action server (`python -m rasa_sdk`, .venv) over a seeded demo city in SQLite.
 
-The stack itself lives in ivr/chatbot_process.py (`payline benchmark-chat` starts it too);
+The stack itself lives in sandbox/chatbot_stack.py (`payline benchmark-chat` starts it too);
 this module is what the tests import. Starting Rasa and loading the model takes about a minute
 on 2 cores, so one stack serves a whole test session (`chatbot` fixture in
 tests/chatbot/conftest.py). Conversations stay apart by their sender id. Locally the stack's
@@ -11,7 +11,7 @@ tests skip when the Rasa environment or the trained model is missing; under CI=t
 
 from __future__ import annotations
 
-from ivr.chatbot_process import (
+from sandbox.chatbot_stack import (
     MODEL,
     RASA,
     RASA_ENV,

@@ -10,7 +10,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from domain import consent, farewell
+from conversation.understanding import consent, farewell
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
 from domain.services.identity import Requester
@@ -59,7 +59,8 @@ class Turn:
         return self.words in STOP_WORDS
 
     def consent(self) -> consent.Consent:
-        """A clear yes, a clear no, or neither (domain.consent: one rule for every channel)."""
+        """A clear yes, a clear no, or neither (conversation/understanding/consent.py: one rule
+        for every channel)."""
         return consent.decide(self.text, self.intent, self.confidence,
                               button=self.is_button_payload)
 

@@ -16,11 +16,15 @@ from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
 from chatbot.actions.replies import day, money, yes_no_buttons
 from chatbot.actions.services import container, public_url
-from domain.amount_text import full_balance_requested, parse_amount_text, past_due_requested
+from conversation.understanding.amounts import (
+    full_balance_requested,
+    parse_amount_text,
+    past_due_requested,
+)
+from conversation.understanding.dates import parse_natural_date
 from domain.errors import AmountOutOfRange, DomainError
 from domain.model import MethodKind, PaymentMethod, PaymentStatus
 from domain.money import Money
-from domain.natural_dates import parse_natural_date
 from domain.services.payments import MethodChoice, PaymentRequest
 
 LINK = "link"
@@ -159,8 +163,9 @@ class PaymentForm(TaskForm):
 
     def _confirmation(self, turn: Turn, state: FormState,
                       dispatcher: CollectingDispatcher) -> None:
-        """Only a clear yes pays (domain.consent). A question is answered, a change applied
-        (corrections() re-checks a new amount or date), and the summary asked again."""
+        """Only a clear yes pays (conversation/understanding/consent.py). A question is answered,
+        a change applied (corrections() re-checks a new amount or date), and the summary asked
+        again."""
         if turn.is_question:
             if not (turn.entity("amount") or turn.entity("payment_date")):
                 self.not_yet_consent(turn, state, dispatcher)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from conversation.understanding.dates import describe_date
 from domain.model import Payment, PaymentStatus
 from domain.money import Money
-from domain.natural_dates import describe_date
 
 NEED_YES_NO = "Please answer yes or no."
 

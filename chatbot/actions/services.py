@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import threading
 
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
+from ivr.bootstrap import Container, build_container
 
 _lock = threading.Lock()
 _container: Container | None = None

@@ -32,11 +32,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 # Modules that add tables to the shared metadata besides orm.py. They may not exist yet in a
 # given checkout; when they do, their tables belong to the schema and its migrations.
-OPTIONAL_TABLE_MODULES = ("domain.adapters.sandbox_processor", "domain.adapters.outbox",
+OPTIONAL_TABLE_MODULES = ("sandbox.processor", "domain.adapters.outbox",
                           "domain.adapters.handoff_log", "domain.adapters.link_store",
                           "domain.adapters.channel_sessions", "domain.adapters.sms_consent",
                           "domain.adapters.sms_inbox", "domain.adapters.agent_store",
-                          "domain.adapters.sandbox_calls")
+                          "sandbox.call_redirects")
 
 # Execution option naming how the next transaction on a SQLite connection begins.
 SQLITE_BEGIN_OPTION = "payline_sqlite_begin"

@@ -446,7 +446,7 @@ def _version_account_aggregates(session: Session, flush_context: Any, instances:
             flag_modified(account, "failed_verifications")
 
 
-# Short names for the same Table objects; some callers import these (e.g. ivr/health.py).
+# Short names for the same Table objects; some callers import these (e.g. ivr/web/health.py).
 customers = customers_table
 customer_phones = customer_phones_table
 accounts = accounts_table

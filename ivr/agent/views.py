@@ -31,7 +31,6 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from domain.adapters.wiring import Container
 from domain.errors import CodeRejected, DomainError, LoginThrottled, SignInExpired
 from domain.model import Channel, Handoff, HandoffStatus
 from domain.phone import mask_phone, national_format
@@ -62,15 +61,16 @@ from ivr.agent.auth import (
     step_token,
 )
 from ivr.agent.qr import qr_svg
-from ivr.config import ChannelSettings
+from ivr.bootstrap import Container
+from ivr.settings import ChannelSettings
 from ivr.voice.engine import transfer_entry_url
-from ivr.web_pages import MAX_ROW_ID, csrf_matches, page_context, row_id, security_headers
-from ivr.web_pages import csrf_token as login_csrf_token
+from ivr.web.pages import MAX_ROW_ID, csrf_matches, page_context, row_id, security_headers
+from ivr.web.pages import csrf_token as login_csrf_token
 
 log = logging.getLogger(__name__)
 
-agent = Blueprint("agent", __name__, url_prefix="/agent", static_folder="../static/agent",
-                  static_url_path="/static")
+agent = Blueprint("agent", __name__, url_prefix="/agent", static_folder="static",
+                  template_folder="templates", static_url_path="/static")
 
 LOGIN_CSRF_KEY = "agent_login_csrf"
 MAX_BODY = 16 * 1024

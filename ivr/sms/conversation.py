@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from conversation.understanding.carrier_keywords import Keyword, keyword_of
+from conversation.understanding.farewell import says_goodbye
+from conversation.understanding.keywords import keyword_intent
 from domain.adapters.channel_sessions import ChannelSession
-from domain.adapters.wiring import Container
 from domain.cards import REDACTION, redact_card_numbers
-from domain.farewell import says_goodbye
 from domain.phone import mask_phone
-from domain.sms_keywords import Keyword, keyword_of
-from ivr.bot_client import BotClient, BotUnavailable
-from ivr.bot_text import clean_line, has_words, neutralize
-from ivr.nlu_keywords import keyword_intent
+from ivr.bootstrap import Container
+from ivr.bot.client import BotClient, BotUnavailable
+from ivr.bot.text import clean_line, has_words, neutralize
 from ivr.sms import texts
 from ivr.sms.formatting import bot_texts, choices_of, split_for_sms
 from ivr.sms.text_to_pay import TextToPay

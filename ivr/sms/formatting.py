@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ivr.bot_client import BotReply
+from ivr.bot.client import BotReply
 
 # Two GSM-7 segments; longer texts arrive as several bubbles or out of order on some phones.
 MESSAGE_LIMIT = 320

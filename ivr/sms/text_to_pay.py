@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from conversation.understanding.consent import Consent, decide
+from conversation.understanding.identity_text import looks_like_identity, parse_identity
 from domain.adapters.channel_sessions import ChannelSession
-from domain.adapters.wiring import Container
-from domain.consent import Consent, decide
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
@@ -33,8 +33,8 @@ from domain.services.balance import BalanceSummary
 from domain.services.handoffs import HandoffRequest
 from domain.services.identity import Requester
 from domain.services.payments import MethodChoice, PaymentOutcome, PaymentRequest
+from ivr.bootstrap import Container
 from ivr.sms import texts
-from ivr.sms.identity_text import looks_like_identity, parse_identity
 from ivr.sms.texts import Program
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class TextToPay:
     def answer_offer(self, reply: str, text: str | None = None) -> list[str]:
         """YES, NO or LINK while an offer is on the thread. `text` is what was texted: a YES
         or NO that is not clear ("yes?") pays or drops nothing and the offer is asked
-        again (domain.consent, as at every confirmation)."""
+        again (conversation.understanding.consent, as at every confirmation)."""
         offer: dict[str, Any] = self._data["offer"]
         if offer.get("paid"):
             return [f"That payment was already made (confirmation {offer['paid']}). Nothing "

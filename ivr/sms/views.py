@@ -12,14 +12,14 @@ from datetime import datetime
 from flask import Blueprint, Flask, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from domain.adapters.wiring import Container
 from domain.errors import InvalidPhoneNumber
 from domain.phone import mask_phone, normalize_phone
-from ivr.bot_client import bot_client_for
-from ivr.config import ChannelSettings
+from ivr.bootstrap import Container
+from ivr.bot.client import bot_client_for
+from ivr.settings import ChannelSettings
 from ivr.sms.conversation import Inbound, SmsConversation
 from ivr.sms.texts import Program
-from ivr.twilio_signature import twilio_signed
+from ivr.web.twilio_signature import twilio_signed
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from urllib.parse import quote
 
+from conversation.understanding.consent import Consent, decide
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
-from domain.adapters.wiring import Container
-from domain.consent import Consent, decide
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Channel
 from domain.ports import ConcurrencyConflict
@@ -27,8 +26,9 @@ from domain.services.handoffs import HandoffRequest
 from domain.services.links import hash_token
 from domain.services.payments import TryAgain
 from domain.services.transfers import TransferTicket
-from ivr.config import ChannelSettings
-from ivr.nlu import NOTHING, IntentClassifier
+from ivr.bootstrap import Container
+from ivr.bot.nlu import NOTHING, IntentClassifier
+from ivr.settings import ChannelSettings
 from ivr.voice import twiml
 from ivr.voice.caller_id import caller_id
 from ivr.voice.flow import (

@@ -19,9 +19,9 @@ from ivr.voice.speech import Line
 
 if TYPE_CHECKING:
     from domain.adapters.channel_sessions import ChannelSession
-    from domain.adapters.wiring import Container
-    from ivr.config import ChannelSettings
-    from ivr.nlu import IntentClassifier
+    from ivr.bootstrap import Container
+    from ivr.bot.nlu import IntentClassifier
+    from ivr.settings import ChannelSettings
 
 MENU = "menu"  # single key; 0 transfers, 9 repeats, * goes back; speech accepted
 ENTRY = "entry"  # digits then #; * goes back, a lone 0 transfers

@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from ivr.twilio_signature import twilio_signed
 from ivr.voice import twiml
 from ivr.voice.engine import VoiceEngine
 from ivr.voice.flow import STEPS
 from ivr.voice.speech import Line
-from ivr.web_pages import row_id
+from ivr.web.pages import row_id
+from ivr.web.twilio_signature import twilio_signed
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ voice = Blueprint("voice", __name__, url_prefix="/voice")
 def engine_of(app: Flask) -> VoiceEngine:
     engine: VoiceEngine | None = app.extensions.get("payline.voice")
     if engine is None:
-        from ivr.nlu import classifier_for
+        from ivr.bot.nlu import classifier_for
 
         engine = VoiceEngine(app.extensions["payline"], app.extensions["payline.channels"],
                              classifier_for(app))

@@ -41,16 +41,16 @@ from chatbot.actions.finish import ActionFinishTask
 from chatbot.actions.payment_forms import ValidatePayForm, ValidateScheduleForm
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
-from domain.adapters.demo_city import DemoCity
-from domain.adapters.demo_seed import seed_demo_city
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
+from ivr.bootstrap import Container, build_container
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
 
 CITY_TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=CITY_TZ)  # as tests/e2e/voice_support.py
 TODAY = NOW.date()
 
-# The demo personas (domain/adapters/demo_city.py PERSONAS, docs/demo-identities.md).
+# The demo personas (sandbox/demo_city.py PERSONAS, docs/demo-identities.md).
 DANA = "0104200731"  # past due $84.17 of $146.57; saved VISA 4242 (nickname "Visa"); 1234/4821
 LUCIA = "2201458890"  # $58.23 due in 12 days; no saved method; street 507, SSN 3390
 GRACE = "3300917254"  # paperless; $71.90 due; scheduled $71.90 from savings 4321; street 88

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from ivr import create_app
-from ivr.config import ChannelSettings
+from ivr.settings import ChannelSettings
 from tests import chatbot_stack
 from tests.chatbot_stack import ChatbotStack
 from tests.e2e.sms_support import SmsCity

@@ -567,7 +567,7 @@ def test_a_typed_card_number_is_never_echoed_or_kept(city: City, slot: str,
                      payment_method=city.saved(DANA, "4242"))
     result = Conversation("pay_form", slots=slots).say(typed)  # run() checks every reply
     if slot == "account_number":
-        return  # the chat page redacts card numbers before Rasa (ivr/chat_page.py)
+        return  # the chat page redacts card numbers before Rasa (ivr/chat/views.py)
     digits = re.sub(r"\D", "", typed)
     for name, value in result.slots.items():
         assert digits not in re.sub(r"\D", "", str(value)), name

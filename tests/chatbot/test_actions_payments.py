@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain import amount_text
-from domain.natural_dates import parse_natural_date
+from conversation.understanding import amounts as amount_text
+from conversation.understanding.dates import parse_natural_date
 from tests.chatbot.action_support import (
     DANA,
     GRACE,

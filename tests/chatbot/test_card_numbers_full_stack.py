@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from ivr import create_app
-from ivr.chat_page import CARD_WARNING as CHAT_WARNING
-from ivr.chat_page import CSRF_HEADER
-from ivr.config import ChannelSettings
+from ivr.chat.views import CARD_WARNING as CHAT_WARNING
+from ivr.chat.views import CSRF_HEADER
+from ivr.settings import ChannelSettings
 from ivr.sms.texts import CARD_WARNING as SMS_WARNING
 from tests.card_leaks import RawLogCapture, database_values, file_values, leaks, record_values
 from tests.card_spellings import SPELLINGS

@@ -21,7 +21,7 @@ from domain.model import Actor, Channel
 from domain.money import Money
 from domain.ports import CardDetails
 from domain.services.payments import MethodChoice, PaymentRequest
-from ivr.chat_page import CSRF_HEADER
+from ivr.chat.views import CSRF_HEADER
 from tests.browser_support import build_app
 from tests.chatbot_stack import ChatbotStack, Conversation
 from tests.e2e.sms_support import SmsCity
@@ -154,7 +154,7 @@ def test_thanks_alone_keeps_the_verification(chatbot: ChatbotStack) -> None:
 
 
 def test_start_over_forgets_the_verification(chatbot: ChatbotStack) -> None:
-    """The /chat page's "Start over" restarts the conversation in Rasa (ivr/chat_page.py)."""
+    """The /chat page's "Start over" restarts the conversation in Rasa (ivr/chat/views.py)."""
     chat = chatbot.conversation()
     chat.say("balance please")
     verify(chat, DANA)

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from chatbot.actions.finish import SMALL_TALK_RESPONSES
-from ivr.chatbot_process import rasa_env
+from sandbox.chatbot_stack import rasa_env
 from tests import chatbot_stack
 
 ROOT = chatbot_stack.ROOT

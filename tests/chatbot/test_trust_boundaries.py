@@ -4,7 +4,7 @@ trained model in `rasa run --auth-token`, Payline's action server, a seeded city
 - Rasa's HTTP API refuses, without its token, what would let a client rewrite a conversation
   (tracker events, running an action) or use the NLU, and accepts it with the token;
 - conversations through the REST channel still reach the actions: Rasa sends the action
-  server's secret from the endpoints file ivr/rasa_endpoints.py wrote;
+  server's secret from the endpoints file ivr/bot/rasa_endpoints.py wrote;
 - the action server refuses the same forged call without the secret;
 - Rasa and the action server listen on loopback only.
 """
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from ivr.nlu import IntentClassifier
+from ivr.bot.nlu import IntentClassifier
 from tests.chatbot_stack import ChatbotStack
 from tests.socket_support import listening_addresses, non_loopback_ipv4, unreachable
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from domain.adapters.clock import FixedClock
-from ivr.config import ChannelSettings
-from ivr.text_simulator import incoming_sms_params
-from ivr.twilio_signature import sign
+from ivr.settings import ChannelSettings
+from ivr.web.twilio_signature import sign
+from sandbox.simulators.text import incoming_sms_params
 from tests.e2e.voice_support import VoiceCity, voice_city
 
 CITY_NUMBER = "+13125550100"

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.totp import code_at
-from ivr.phone_simulator import HttpTransport, PhoneCall, Transcript
+from sandbox.simulators.phone import HttpTransport, PhoneCall, Transcript
 from tests.browser_support import LiveApp, errors_of
 from tests.e2e.agent_support import AGENT
 from tests.e2e.test_voice_calls import identify

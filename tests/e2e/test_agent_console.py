@@ -14,8 +14,8 @@ from domain.adapters.clock import FixedClock
 from domain.model import Actor
 from domain.services.agent_auth import MAX_PASSWORD_LENGTH
 from domain.totp import code_at
-from ivr.phone_simulator import FlaskTransport, PhoneCall
-from ivr.twilio_signature import sign
+from ivr.web.twilio_signature import sign
+from sandbox.simulators.phone import FlaskTransport, PhoneCall
 from tests.e2e.agent_support import (
     AGENT,
     SUPERVISOR,

@@ -22,9 +22,9 @@ from domain.hashing import reference_digest
 from domain.model import Actor, Channel, LinkPurpose
 from domain.services.account_lookup import CARD_IN_SEARCH
 from domain.services.pay_links import CARD_IN_NICKNAME
-from ivr.chat_page import CARD_WARNING as CHAT_WARNING
-from ivr.chat_page import CSRF_HEADER
-from ivr.paperless_page import CARD_IN_EMAIL
+from ivr.chat.views import CARD_WARNING as CHAT_WARNING
+from ivr.chat.views import CSRF_HEADER
+from ivr.paperless.views import CARD_IN_EMAIL
 from ivr.sms.texts import CARD_WARNING as SMS_WARNING
 from ivr.voice.prompts import en as voice_en
 from tests.card_leaks import RawLogCapture, database_values, leaks, record_values

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr.chat_page import CSRF_HEADER, MAX_MESSAGE_CHARS, SENDER_KEY
+from ivr.chat.views import CSRF_HEADER, MAX_MESSAGE_CHARS, SENDER_KEY
 from tests.browser_support import build_app
 from tests.http_support import closed_port_url
 from tests.rasa_stub import StubAnswer, StubRasa

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from domain.adapters.database import upgrade
 from domain.config import Settings
 from ivr import create_app
-from ivr.config import ChannelSettings
+from ivr.settings import ChannelSettings
 from tests.socket_support import non_loopback_ipv4
 
 TOKEN = "operator-health-token-0123456789abcdef"

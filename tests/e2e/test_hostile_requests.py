@@ -32,11 +32,11 @@ from hypothesis import strategies as st
 
 from domain.model import Actor, Channel, LinkPurpose
 from domain.money import Money
-from ivr.chat_page import CSRF_HEADER
-from ivr.config import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER, ChannelSettings
-from ivr.json_body import MAX_DEPTH
-from ivr.twilio_signature import sign
+from ivr.chat.views import CSRF_HEADER
+from ivr.settings import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER, ChannelSettings
 from ivr.voice.flow import STEPS
+from ivr.web.json_body import MAX_DEPTH
+from ivr.web.twilio_signature import sign
 from tests.e2e.voice_support import DANA, VoiceCity, voice_city
 
 CONNECTOR = "/sandbox/pay-connector"

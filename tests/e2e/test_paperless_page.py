@@ -14,11 +14,11 @@ import pytest
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
 from domain.adapters.outbox import list_messages
-from domain.adapters.wiring import build_container
 from domain.config import Settings
 from domain.errors import LinkNotUsable
 from domain.model import Actor, Channel, LinkPurpose
 from ivr import create_app
+from ivr.bootstrap import build_container
 from tests.integration.conftest import Builders
 
 CHICAGO = ZoneInfo("America/Chicago")

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from domain.adapters.database import upgrade
-from domain.adapters.sandbox_processor import sandbox_charges, sandbox_tokens
 from domain.config import Settings
 from ivr import create_app
-from ivr.config import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER
+from ivr.settings import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER
+from sandbox.processor import sandbox_charges, sandbox_tokens
 from tests.fakes import FakeGateway
 
 URL = "/sandbox/pay-connector"

@@ -20,7 +20,7 @@ from domain.adapters.clock import FixedClock
 from domain.errors import AmountOutOfRange, DateNotInFuture
 from domain.model import Actor, Channel, LinkPurpose
 from domain.money import Money
-from ivr.config import ChannelSettings
+from ivr.settings import ChannelSettings
 from tests.e2e.voice_support import AISHA, DANA, SAMUEL, VICTOR, VoiceCity, voice_city
 
 APPROVE = "4242424242424242"

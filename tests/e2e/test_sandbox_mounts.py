@@ -12,15 +12,11 @@ from flask import Flask
 
 from domain.adapters.database import upgrade
 from domain.config import Settings
-from ivr import (
-    BLUEPRINTS,
-    SANDBOX_CALL_BLUEPRINTS,
-    SANDBOX_PROCESSOR_BLUEPRINTS,
-    blueprints_for,
-    create_app,
-)
-from ivr.config import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER, ChannelSettings
-from ivr.twilio_signature import sign
+from ivr import BLUEPRINTS, blueprints_for, create_app
+from ivr.sandbox_wiring import CALL_BLUEPRINTS as SANDBOX_CALL_BLUEPRINTS
+from ivr.sandbox_wiring import PROCESSOR_BLUEPRINTS as SANDBOX_PROCESSOR_BLUEPRINTS
+from ivr.settings import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER, ChannelSettings
+from ivr.web.twilio_signature import sign
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "twilio-account-auth-token"

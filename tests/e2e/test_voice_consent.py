@@ -74,7 +74,7 @@ def test_in_spanish_a_question_is_asked_again_and_si_pays(city: VoiceCity) -> No
 
 
 # --- with Rasa's NLU answering ------------------------------------------------------------------
-# What the trained model answered for these (ivr/nlu.py reads "intent" and "confidence").
+# What the trained model answered for these (ivr/bot/nlu.py reads "intent" and "confidence").
 PARSES = {
     "is there a fee?": {"name": "affirm", "confidence": 0.706},
     "wait is there a fee for that?": {"name": "deny", "confidence": 0.993},

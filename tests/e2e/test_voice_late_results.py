@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from ivr.cli_processing import runner_for
-from ivr.phone_simulator import (
+from ivr.cli.processing import runner_for
+from sandbox.simulators.phone import (
     APP_HANGUP,
     STATUS_PATH,
     FlaskTransport,
@@ -21,7 +21,7 @@ from ivr.phone_simulator import (
     Transcript,
     new_call_sid,
 )
-from ivr.phone_simulator import twilio_headers as signed_headers
+from sandbox.simulators.phone import twilio_headers as signed_headers
 from tests.e2e.voice_support import APPROVED_CARD, DANA, DECLINED_CARD, VoiceCity, voice_city
 
 DANA_PHONE = "+13125550101"  # on file: where receipts go

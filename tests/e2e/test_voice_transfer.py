@@ -14,9 +14,15 @@ from flask import Flask
 
 from domain.errors import AgentActionError, CallNotLive, TransferNotUsable
 from domain.model import Actor
-from ivr.phone_simulator import FlaskTransport, PhoneCall, RedirectSource, Transcript, spoken_text
-from ivr.twilio_signature import sign
 from ivr.voice.engine import transfer_entry_url
+from ivr.web.twilio_signature import sign
+from sandbox.simulators.phone import (
+    FlaskTransport,
+    PhoneCall,
+    RedirectSource,
+    Transcript,
+    spoken_text,
+)
 from tests.e2e.voice_support import APPROVED_CARD, DANA, LUCIA, VICTOR, VoiceCity, voice_city
 from tests.twilio_stub import TwilioApiStub
 

@@ -12,9 +12,9 @@ from flask import Flask
 
 from domain.config import Settings
 from ivr import create_app
-from ivr.cli_processing import runner_for
-from ivr.phone_simulator import FlaskTransport, PhoneCall
-from ivr.twilio_signature import sign
+from ivr.cli.processing import runner_for
+from ivr.web.twilio_signature import sign
+from sandbox.simulators.phone import FlaskTransport, PhoneCall
 from tests.e2e.voice_support import APPROVED_CARD, DANA, VoiceCity, voice_city
 
 PAYING_CALL = ["1", "2", "1", f"{DANA}#", "1", "1234#", "1", "1", "1", *APPROVED_CARD, "2",

@@ -13,18 +13,18 @@ from flask import Flask
 
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
-from domain.adapters.demo_city import DemoCity
-from domain.adapters.demo_seed import seed_demo_city
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
 from ivr import create_app
-from ivr.config import ChannelSettings
-from ivr.phone_simulator import FlaskTransport, PhoneCall, Transcript
+from ivr.bootstrap import Container, build_container
+from ivr.settings import ChannelSettings
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
+from sandbox.simulators.phone import FlaskTransport, PhoneCall, Transcript
 
 CITY_TZ = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=CITY_TZ)
 
-# The sandbox processor's test instruments (domain/adapters/sandbox_processor.py).
+# The sandbox processor's test instruments (sandbox/processor.py).
 APPROVED_CARD = ["4242424242424242", "1230", "123", "60601"]
 DECLINED_CARD = ["4000000000000002", "1230", "123", "60601"]
 BANK = ["011000015", "000123456789"]

@@ -10,8 +10,6 @@ import pytest
 from domain.ach.nacha import parse_file
 from domain.adapters.clock import FixedClock
 from domain.adapters.outbox import OutboxNotifier, list_messages
-from domain.adapters.sandbox_bank import simulate_returns
-from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.config import AchSettings
 from domain.errors import InvalidInput
 from domain.model import Actor, BankAccountType, Channel, PaymentStatus
@@ -21,6 +19,8 @@ from domain.services.ach import AchService, originator_from
 from domain.services.balance import BalanceService
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
 from domain.services.processing import ScheduledPaymentRunner
+from sandbox.bank import simulate_returns
+from sandbox.processor import SandboxProcessor
 from tests.integration.conftest import CITY_TZ
 
 

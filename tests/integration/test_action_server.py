@@ -25,11 +25,11 @@ import sqlalchemy as sa
 
 from domain.adapters.clock import SystemClock
 from domain.adapters.database import upgrade
-from domain.adapters.demo_city import DemoCity
-from domain.adapters.demo_seed import seed_demo_city
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
-from ivr.chatbot_process import free_port, stop_processes, wait_until
+from ivr.bootstrap import Container, build_container
+from sandbox.chatbot_stack import free_port, stop_processes, wait_until
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
 from tests.socket_support import listening_addresses, non_loopback_ipv4, unreachable
 
 pytestmark = pytest.mark.slow

@@ -24,11 +24,7 @@ from domain.adapters.agent_store import SqlAgentStore, agent_login_attempts, age
 from domain.adapters.agent_store import agents as agents_table
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
-from domain.adapters.demo_agents import DEMO_AGENTS, count_agents, seed_demo_agents
-from domain.adapters.demo_city import DemoCity
-from domain.adapters.demo_seed import seed_demo_city
 from domain.adapters.orm import audit_events_table
-from domain.adapters.wiring import Container, build_container
 from domain.config import AgentPolicy, Settings
 from domain.errors import (
     AgentActionError,
@@ -49,6 +45,10 @@ from domain.services.agent_auth import (
 )
 from domain.services.links import hash_token
 from domain.totp import SecretBox, code_at
+from ivr.bootstrap import Container, build_container
+from sandbox.demo_agents import DEMO_AGENTS, count_agents, seed_demo_agents
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
 
 CITY_TZ = ZoneInfo("America/Chicago")
 START = datetime(2026, 11, 23, 8, 0, tzinfo=CITY_TZ)

@@ -1,4 +1,4 @@
-"""`payline agents` (ivr/cli_agents.py) and the demo agents `payline seed` writes, on a real
+"""`payline agents` (ivr/cli/agents.py) and the demo agents `payline seed` writes, on a real
 SQLite database through click's CliRunner."""
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from click.testing import CliRunner, Result
 
 from domain.adapters.agent_store import agents
 from domain.adapters.orm import accounts_table, audit_events_table
-from domain.adapters.wiring import build_container
 from domain.config import Settings
 from domain.model import AgentSession
 from domain.passwords import verify_password
 from domain.services.agent_auth import MAX_PASSWORD_LENGTH, AgentAuthService, SecondFactorNeeded
 from domain.totp import code_at
-from ivr.cli import main
+from ivr.bootstrap import build_container
+from ivr.cli.main import main
 
 Invoke = Callable[..., Result]
 PASSWORD = "jane-long-passphrase"

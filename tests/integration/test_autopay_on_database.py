@@ -14,14 +14,14 @@ from click.testing import CliRunner, Result
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import create_engine_for, make_session_factory, upgrade
 from domain.adapters.outbox import OutboxNotifier, list_messages
-from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from domain.model import Actor, BankAccountType, Channel, MethodKind, PaymentStatus
 from domain.money import Money
 from domain.services.autopay import AutopayService
 from domain.services.bills import BillImportService
 from domain.services.payments import PaymentService
-from ivr.cli_autopay import commands
+from ivr.cli.autopay import commands
+from sandbox.processor import SandboxProcessor
 from tests.integration.conftest import CITY_TZ, Builders
 
 HEADER = "account_number,bill_number,bill_type,issued_on,due_date,amount"

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from domain.adapters.database import upgrade
-from domain.adapters.demo_city import DemoCity
-from domain.adapters.demo_seed import seed_demo_city
-from domain.adapters.wiring import build_container
 from domain.config import Settings
 from domain.money import Money
-from ivr import call_benchmark
-from ivr.call_benchmark import APP_TARGET, FLOOR_TARGET, Percentiles, percentiles, scripts_for
+from ivr.bootstrap import build_container
+from sandbox.benchmarks import calls as call_benchmark
+from sandbox.benchmarks.calls import APP_TARGET, FLOOR_TARGET, Percentiles, percentiles, scripts_for
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
 
 
 def test_percentiles_are_ordered_and_inclusive() -> None:

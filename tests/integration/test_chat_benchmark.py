@@ -13,9 +13,9 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from ivr import chat_benchmark
-from ivr.chat_benchmark import FLOOR_SCRIPT, PAYLINE_SCRIPT, Turn, run_conversations, warm_up
-from ivr.cli import main
+from ivr.cli.main import main
+from sandbox.benchmarks import chat as chat_benchmark
+from sandbox.benchmarks.chat import FLOOR_SCRIPT, PAYLINE_SCRIPT, Turn, run_conversations, warm_up
 from tests.rasa_stub import StubAnswer, StubRasa
 
 

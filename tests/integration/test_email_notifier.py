@@ -29,10 +29,10 @@ from domain.adapters.database import upgrade
 from domain.adapters.email_notifier import EmailDeliveryError, SmtpEmailNotifier
 from domain.adapters.outbox import list_messages
 from domain.adapters.routing_notifier import RoutingNotifier
-from domain.adapters.wiring import build_container
 from domain.config import Settings
 from domain.errors import InvalidEmail, InvalidInput
 from domain.ports import Notification
+from ivr.bootstrap import build_container
 from tests.fakes import FakeNotifier
 
 SENDER = "payments@riverton.example.gov"

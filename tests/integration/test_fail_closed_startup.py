@@ -15,7 +15,7 @@ import requests
 
 from domain.adapters.database import upgrade
 from ivr import create_app
-from ivr.chatbot_process import free_port, stop_processes, wait_until
+from sandbox.chatbot_stack import free_port, stop_processes, wait_until
 from tests.procfile import procfile_command
 from tests.production_support import SECRET_NAMES, production_env
 

@@ -14,7 +14,6 @@ import pytest
 
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import create_engine_for, make_session_factory, upgrade
-from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from domain.model import (
     Account,
@@ -37,6 +36,7 @@ from domain.services.payments import (
     charge_reference,
 )
 from domain.services.processing import ScheduledPaymentRunner
+from sandbox.processor import SandboxProcessor
 from tests.fakes import FakeNotifier
 
 pytestmark = pytest.mark.postgres

@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from domain.adapters.clock import FixedClock
 from domain.adapters.metadata import metadata
 from domain.adapters.outbox import OutboxMessage, OutboxNotifier, list_messages, outbox_messages
-from domain.adapters.sandbox_processor import SANDBOX_TABLES
 from domain.cards import REDACTION
 from domain.errors import InvalidInput
 from domain.ports import Notification, Notifier
+from sandbox.processor import SANDBOX_TABLES
 
 CHICAGO = ZoneInfo("America/Chicago")
 MIGRATION = (Path(__file__).resolve().parents[2] / "domain" / "migrations" / "versions"

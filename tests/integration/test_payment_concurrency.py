@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import create_engine_for, make_session_factory, upgrade
 from domain.adapters.orm import payments as payments_table
-from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import AmountOutOfRange, PaymentNotCancellable
 from domain.model import (
@@ -32,6 +31,7 @@ from domain.model import (
 from domain.money import Money
 from domain.ports import BankDetails, CardDetails
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
+from sandbox.processor import SandboxProcessor
 from tests.fakes import FakeNotifier
 
 pytestmark = pytest.mark.postgres

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from domain.adapters.clock import FixedClock
-from domain.adapters.sandbox_processor import SandboxProcessor, sandbox_charges
 from domain.money import Money
 from domain.ports import CardDetails
+from sandbox.processor import SandboxProcessor, sandbox_charges
 
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=CHICAGO)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.rasa_endpoints import rasa_endpoints, render
+from ivr.bot.rasa_endpoints import rasa_endpoints, render
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"

@@ -23,7 +23,7 @@ from domain.adapters.outbox import OutboxNotifier, list_messages
 from domain.model import Account, MethodKind, PaymentStatus
 from domain.money import Money
 from domain.services.reminders import ReminderRun, ReminderService
-from ivr.cli_notifications import commands
+from ivr.cli.notifications import commands
 from tests.integration.conftest import CITY_TZ, POSTGRES, Builders
 
 _CONF = re.compile(r"\b[A-Z0-9]{4}-?[A-Z0-9]{4}\b")

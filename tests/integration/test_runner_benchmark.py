@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from domain.adapters import runner_benchmark
-from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.money import Money
+from sandbox.benchmarks import runner as runner_benchmark
+from sandbox.processor import SandboxProcessor
 from tests.integration.conftest import CITY_TZ
 
 

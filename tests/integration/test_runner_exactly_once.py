@@ -19,7 +19,6 @@ from domain.adapters.clock import SystemClock
 from domain.adapters.database import create_engine_for, make_session_factory, upgrade
 from domain.adapters.orm import audit_events, payments
 from domain.adapters.outbox import OutboxNotifier
-from domain.adapters.sandbox_processor import SandboxProcessor, sandbox_charges
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from domain.model import (
     Account,
@@ -36,6 +35,7 @@ from domain.ports import CardDetails
 from domain.services.ach import AchService
 from domain.services.payments import PaymentService
 from domain.services.processing import ScheduledPaymentRunner
+from sandbox.processor import SandboxProcessor, sandbox_charges
 from tests.integration.conftest import CITY_TZ
 
 pytestmark = pytest.mark.postgres
@@ -130,7 +130,7 @@ def test_runner_killed_mid_batch_and_rerun_loses_and_doubles_nothing(postgres_ur
     total = _seed_due_payments(postgres_url, accounts=200, per_account=3)
     env = {**os.environ, "PAYLINE_DATABASE_URL": postgres_url, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ivr.cli", "process-due", "--stale-after", "0"],
+        [sys.executable, "-m", "ivr.cli.main", "process-due", "--stale-after", "0"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # kill it once it is well into the batch

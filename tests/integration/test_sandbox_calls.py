@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.adapters.clock import FixedClock
-from domain.adapters.sandbox_calls import SandboxCallControl, sandbox_call_redirects
 from domain.errors import CallControlUnavailable, CallNotLive
+from sandbox.call_redirects import SandboxCallControl, sandbox_call_redirects
 from tests.integration.conftest import Builders
 
 SID = "CA" + "0123456789abcdef" * 2

@@ -17,12 +17,6 @@ from sqlalchemy.engine import Engine
 
 from domain.adapters.clock import FixedClock
 from domain.adapters.metadata import metadata
-from domain.adapters.sandbox_processor import (
-    SANDBOX_TABLES,
-    SandboxProcessor,
-    sandbox_charges,
-    sandbox_tokens,
-)
 from domain.errors import (
     IdempotencyConflict,
     InvalidAmount,
@@ -33,6 +27,12 @@ from domain.errors import (
 from domain.model import BankAccountType, MethodKind
 from domain.money import Money
 from domain.ports import BankDetails, CardDetails, PaymentGateway
+from sandbox.processor import (
+    SANDBOX_TABLES,
+    SandboxProcessor,
+    sandbox_charges,
+    sandbox_tokens,
+)
 
 CHICAGO = ZoneInfo("America/Chicago")
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=CHICAGO)

@@ -11,8 +11,6 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from domain.adapters.demo_city import DemoCity, persona, persona_document
-from domain.adapters.demo_seed import DatabaseNotEmpty, seed_demo_city
 from domain.adapters.orm import (
     accounts_table,
     audit_events_table,
@@ -22,7 +20,6 @@ from domain.adapters.orm import (
     payments_table,
 )
 from domain.adapters.outbox import OutboxNotifier
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
 from domain.errors import VerificationFailed
 from domain.hashing import verify_last4
@@ -30,7 +27,10 @@ from domain.model import Channel, FactorKind
 from domain.money import Money
 from domain.ports import Notification
 from domain.services.identity import IdentityService, Requester
-from ivr.cli import main
+from ivr.bootstrap import Container, build_container
+from ivr.cli.main import main
+from sandbox.demo_city import DemoCity, persona, persona_document
+from sandbox.demo_seed import DatabaseNotEmpty, seed_demo_city
 
 Invoke = Callable[..., Result]
 
@@ -170,9 +170,9 @@ def test_ssn_last4_is_hashed_and_verifies(container: Container) -> None:
 def test_big_city_paths_cheaper_hashes_and_vault_import(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What a 100,000-account seed does after its first 500 accounts, on a small city."""
-    from domain.adapters import demo_seed
     from domain.adapters.database import upgrade
-    from domain.adapters.sandbox_processor import SandboxProcessor
+    from sandbox import demo_seed
+    from sandbox.processor import SandboxProcessor
 
     monkeypatch.setattr(demo_seed, "FULL_STRENGTH_CUSTOMERS", 3)
     monkeypatch.setattr(demo_seed, "API_TOKENIZED_ACCOUNTS", 3)

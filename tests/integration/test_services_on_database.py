@@ -9,7 +9,6 @@ import pytest
 
 from domain.adapters.clock import FixedClock
 from domain.adapters.outbox import OutboxNotifier, list_messages
-from domain.adapters.sandbox_processor import SandboxProcessor
 from domain.config import VerificationPolicy
 from domain.errors import AccountLocked, InvalidAmount, PaymentNotCancellable, VerificationFailed
 from domain.hashing import hash_last4, new_salt
@@ -21,6 +20,7 @@ from domain.services.balance import BalanceService
 from domain.services.identity import IdentityService, Requester
 from domain.services.paperless import PaperlessService
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
+from sandbox.processor import SandboxProcessor
 from tests.integration.conftest import CITY_TZ
 
 

@@ -16,16 +16,16 @@ import sqlalchemy as sa
 
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
-from domain.adapters.demo_city import DemoCity
-from domain.adapters.demo_seed import seed_demo_city
 from domain.adapters.outbox import list_messages
 from domain.adapters.twilio_sms import SmsDeliveryError
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
 from domain.errors import RecipientOptedOut
 from domain.ports import Notification
 from ivr import create_app
-from ivr.config import ChannelSettings
+from ivr.bootstrap import Container, build_container
+from ivr.settings import ChannelSettings
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
 from tests.e2e.voice_support import APPROVED_CARD, DANA, VoiceCity, voice_city
 from tests.e2e.voice_support import NOW as CALL_NOW
 from tests.twilio_stub import TwilioApiStub, twilio_error

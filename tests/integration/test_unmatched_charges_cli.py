@@ -19,8 +19,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from domain.adapters.clock import FixedClock
-from domain.adapters.sandbox_processor import SandboxProcessor
-from domain.adapters.wiring import Container, build_container
 from domain.config import Settings
 from domain.model import (
     Account,
@@ -35,8 +33,10 @@ from domain.model import (
 from domain.money import Money
 from domain.ports import CardDetails
 from domain.services.payments import MethodChoice, PaymentRequest, charge_reference
-from ivr.cli import main
+from ivr.bootstrap import Container, build_container
+from ivr.cli.main import main
 from ivr.logging_setup import configure_logging
+from sandbox.processor import SandboxProcessor
 
 CARD = "4242424242424242"
 FEE = Money.of("1.25")
@@ -178,7 +178,7 @@ def test_the_schedulers_regular_run_raises_the_error_line(env: dict[str, str],
     log_file = tmp_path / "scheduler.log"
     with log_file.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ivr.cli", "scheduler", "--interval", "1"], cwd=ROOT,
+            [sys.executable, "-m", "ivr.cli.main", "scheduler", "--interval", "1"], cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
             stderr=stderr)
         try:

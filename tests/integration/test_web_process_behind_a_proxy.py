@@ -17,7 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from domain.adapters.database import upgrade
-from ivr.chatbot_process import free_port, stop_processes, wait_until
+from sandbox.chatbot_stack import free_port, stop_processes, wait_until
 from tests.procfile import ROOT, procfile_command
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 from domain.config import DEV_AGENT_MFA_KEY, AgentPolicy, Settings
 from domain.errors import LoginFailed, LoginThrottled
 from domain.model import Agent, AgentRole
-from ivr.config import ChannelSettings
+from ivr.settings import ChannelSettings
 from tests.unit.conftest import CHICAGO
 
 

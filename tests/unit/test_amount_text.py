@@ -4,8 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import amount_text
-from domain.amount_text import full_balance_requested, parse_amount_text, past_due_requested
+from conversation.understanding import amounts as amount_text
+from conversation.understanding.amounts import (
+    full_balance_requested,
+    parse_amount_text,
+    past_due_requested,
+)
 from domain.errors import InvalidAmount
 from domain.money import Money
 

@@ -8,8 +8,8 @@ import logging
 import pytest
 from flask import Flask
 
-from ivr.bot_client import BotClient, BotReply, BotUnavailable, Button, bot_client_for
-from ivr.config import ChannelSettings
+from ivr.bot.client import BotClient, BotReply, BotUnavailable, Button, bot_client_for
+from ivr.settings import ChannelSettings
 from tests.http_support import closed_port_url
 from tests.rasa_stub import WEBHOOK, StubAnswer, StubRasa
 

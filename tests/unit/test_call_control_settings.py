@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from domain.adapters.sandbox_calls import SandboxCallControl
 from domain.adapters.twilio_calls import TwilioCallControl
-from domain.adapters.wiring import build_container
 from domain.config import CALL_CONTROL_SANDBOX, CALL_CONTROL_TWILIO, Settings
 from domain.services.transfers import TransferService
+from ivr.bootstrap import build_container
+from sandbox.call_redirects import SandboxCallControl
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TWILIO = {"PAYLINE_CALL_CONTROL": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT_SID,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ivr import chat_benchmark
-from ivr.chat_benchmark import (
+from sandbox.benchmarks import chat as chat_benchmark
+from sandbox.benchmarks.chat import (
     FLOOR_SCRIPT,
     PAYLINE_SCRIPT,
     ChatResult,

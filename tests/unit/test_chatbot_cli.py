@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ivr import chatbot_process, cli_chatbot
-from ivr.cli import main
+from ivr.cli import chatbot as cli_chatbot
+from ivr.cli.main import main
+from ivr.bot import rasa_process
 
 HEADER = "X-Payline-Action-Secret"
 
@@ -46,7 +47,7 @@ def exec_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str], di
     calls: list[tuple[str, list[str], dict[str, str]]] = []
     monkeypatch.setattr(cli_chatbot.os, "execve",
                         lambda path, args, env: calls.append((path, list(args), dict(env))))
-    if not chatbot_process.RASA.exists():
+    if not rasa_process.RASA.exists():
         pytest.skip("the Rasa environment (.venv-rasa) is not installed")
     return calls
 
@@ -64,12 +65,12 @@ def test_chatbot_run_starts_rasa_on_loopback_behind_its_token(
                       PAYLINE_ACTIONS_SECRET="the-action-secret")
     assert result.exit_code == 0, result.output
     [(path, args, env)] = exec_calls
-    assert path == str(chatbot_process.RASA) == args[0]
+    assert path == str(rasa_process.RASA) == args[0]
     assert args[1:3] == ["run", "--enable-api"]
     assert args[args.index("--auth-token") + 1] == "the-api-token"
     assert args[args.index("--interface") + 1] == "127.0.0.1"
     assert args[args.index("--port") + 1] == "5005"
-    assert args[args.index("--credentials") + 1] == str(chatbot_process.CREDENTIALS)
+    assert args[args.index("--credentials") + 1] == str(rasa_process.CREDENTIALS)
     endpoints = Path(args[args.index("--endpoints") + 1])
     assert endpoints == tmp_path / "rasa-endpoints.yml" and mode_of(endpoints) == 0o600
     assert endpoints_in(endpoints)["action_endpoint"]["headers"] == {

@@ -1,4 +1,5 @@
-"""domain.consent: money moves and accounts change only on a clear yes (issue 14 §7).
+"""The consent rule (conversation/understanding/consent.py): money moves and accounts change
+only on a clear yes (issue 14 §7).
 
 The phrasings are what residents typed or said at "Shall I go ahead?"; the intents and
 confidences are what the trained model made of them (e.g. "is there a fee?" was affirm at 0.71,
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.consent import SURE, Consent, decide, is_question
+from conversation.understanding.consent import SURE, Consent, decide, is_question
 
 YES, NO, UNCLEAR = Consent.YES, Consent.NO, Consent.UNCLEAR
 

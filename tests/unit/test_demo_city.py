@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 
-from domain.adapters.demo_city import (
+from domain.cards import is_card_number, redact_card_numbers
+from domain.confirmation import ALPHABET, normalize_confirmation_number
+from domain.model import AccountKind, BankAccountType, Channel, MethodKind, PaymentStatus
+from domain.money import Money
+from domain.phone import normalize_phone
+from sandbox.demo_city import (
     INSTRUMENTS,
     PERSONAS,
     DemoCity,
@@ -19,11 +24,6 @@ from domain.adapters.demo_city import (
     persona_document,
     persona_table_markdown,
 )
-from domain.cards import is_card_number, redact_card_numbers
-from domain.confirmation import ALPHABET, normalize_confirmation_number
-from domain.model import AccountKind, BankAccountType, Channel, MethodKind, PaymentStatus
-from domain.money import Money
-from domain.phone import normalize_phone
 
 TODAY = date(2026, 11, 22)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "demo-identities.md"

@@ -1,11 +1,11 @@
-"""domain.farewell: the words that end a conversation (and so its verification), whatever
-intent the NLU heard ("thanks, bye" was a thank-you at 0.999)."""
+"""conversation/understanding/farewell.py: the words that end a conversation (and so its
+verification), whatever intent the NLU heard ("thanks, bye" was a thank-you at 0.999)."""
 
 from __future__ import annotations
 
 import pytest
 
-from domain.farewell import says_goodbye
+from conversation.understanding.farewell import says_goodbye
 
 
 @pytest.mark.parametrize("text", [

@@ -1,4 +1,4 @@
-"""ivr/json_body.py: request JSON that is not JSON, not UTF-8 or absurdly nested is
+"""ivr/web/json_body.py: request JSON that is not JSON, not UTF-8 or absurdly nested is
 unreadable (None), never an exception (json.loads raises RecursionError on deep nesting)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.json_body import MAX_DEPTH, load_json, load_json_object, nesting
+from ivr.web.json_body import MAX_DEPTH, load_json, load_json_object, nesting
 
 
 @pytest.mark.parametrize(("raw", "depth"), [

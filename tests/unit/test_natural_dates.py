@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import natural_dates
+from conversation.understanding import dates as natural_dates
+from conversation.understanding.dates import describe_date, parse_natural_date
 from domain.errors import InvalidDate
-from domain.natural_dates import describe_date, parse_natural_date
 
 TODAY = date(2026, 11, 23)  # a Monday
 YEAR_END = date(2026, 12, 28)  # a Monday

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from ivr.config import ChannelSettings
-from ivr.nlu import BREAKER_SECONDS, MAX_TEXT, IntentClassifier, classifier_for
-from ivr.nlu_keywords import INTENTS, keyword_intent, normalize
+from conversation.understanding.keywords import INTENTS, keyword_intent, normalize
+from ivr.bot.nlu import BREAKER_SECONDS, MAX_TEXT, IntentClassifier, classifier_for
+from ivr.settings import ChannelSettings
 from tests.http_support import closed_port_url
 
 # --- keyword fallback --------------------------------------------------------------------

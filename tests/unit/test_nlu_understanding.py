@@ -1,5 +1,6 @@
 """IntentClassifier.understand: the intent together with Rasa's confidence, which a yes/no
-question that moves money needs (domain.consent); the keyword fallback gives no confidence."""
+question that moves money needs (conversation/understanding/consent.py); the keyword
+fallback gives no confidence."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ivr.nlu import IntentClassifier, Understanding
+from ivr.bot.nlu import IntentClassifier, Understanding
 from tests.http_support import closed_port_url
 from tests.unit.test_nlu import FakeClock, RasaStub
 

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from ivr import cli_call
-from ivr.cli import main
-from ivr.config import ChannelSettings
-from ivr.phone_simulator import (
+from ivr.cli.main import main
+from ivr.settings import ChannelSettings
+from sandbox.cli import call as cli_call
+from sandbox.simulators.phone import (
     APP_HANGUP,
     CALLER_HANGUP,
     DOCUMENT_END,

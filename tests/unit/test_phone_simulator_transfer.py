@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 
-from ivr import cli_call
-from ivr.cli import main
-from ivr.phone_simulator import (
+from ivr.cli.main import main
+from sandbox.cli import call as cli_call
+from sandbox.simulators.phone import (
     CALLER_HANGUP,
     WAITING_FOR_AGENT,
     FlaskTransport,

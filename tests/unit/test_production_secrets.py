@@ -14,7 +14,7 @@ from domain.production import (
     production_problems,
     secret_value,
 )
-from ivr.config import DEV_AUTH_TOKEN, DEV_CONNECTOR_PASSWORD, ChannelSettings
+from ivr.settings import DEV_AUTH_TOKEN, DEV_CONNECTOR_PASSWORD, ChannelSettings
 from tests.production_support import SECRET_NAMES, production_env, production_secrets
 
 ALL = ("TWILIO_AUTH_TOKEN", "PAYLINE_SECRET_KEY", "PAYLINE_PAY_CONNECTOR_PASSWORD",

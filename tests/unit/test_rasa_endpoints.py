@@ -1,4 +1,4 @@
-"""Rasa's endpoints built from Payline's environment (ivr/rasa_endpoints.py)."""
+"""Rasa's endpoints built from Payline's environment (ivr/bot/rasa_endpoints.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from ivr.rasa_endpoints import DEFAULT_ACTIONS_URL, rasa_endpoints, render
+from ivr.bot.rasa_endpoints import DEFAULT_ACTIONS_URL, rasa_endpoints, render
 
 VAR = Path("/srv/payline/var")
 

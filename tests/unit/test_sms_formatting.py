@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.bot_client import BotReply, Button
+from ivr.bot.client import BotReply, Button
 from ivr.sms.formatting import bot_texts, describe_choices, plain_text, split_for_sms
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from conversation.understanding.identity_text import (
+    IdentityAnswer,
+    looks_like_identity,
+    parse_identity,
+)
 from domain.model import FactorKind
-from ivr.sms.identity_text import IdentityAnswer, looks_like_identity, parse_identity
 
 STREET = FactorKind.STREET_NUMBER
 SSN = FactorKind.SSN_LAST4

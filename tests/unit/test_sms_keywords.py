@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.sms_keywords import OPT_OUT_WORDS, Keyword, keyword_of
+from conversation.understanding.carrier_keywords import OPT_OUT_WORDS, Keyword, keyword_of
 
 
 @pytest.mark.parametrize("text", ["STOP", "stop", " Stop ", "STOP!", "'stop'", "STOPALL",

@@ -1,6 +1,6 @@
 """The SMS simulator (`payline text`) against a small fake SMS app.
 
-The fake app's /sms webhooks are guarded by ivr.twilio_signature.twilio_signed (403 unless
+The fake app's /sms webhooks are guarded by ivr.web.twilio_signature.twilio_signed (403 unless
 signed for the app's PAYLINE_PUBLIC_URL), so every reply here also proves the simulator signs
 like Twilio.
 """
@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask, Response, request
 
-from ivr import cli_text
-from ivr.cli import main
-from ivr.config import ChannelSettings
-from ivr.phone_simulator import (
+from ivr.cli.main import main
+from ivr.settings import ChannelSettings
+from ivr.web.twilio_signature import twilio_signed
+from sandbox.cli import text as cli_text
+from sandbox.simulators.phone import (
     DEFAULT_CALLED,
     DEFAULT_CALLER,
     AppUnreachable,
@@ -25,8 +26,7 @@ from ivr.phone_simulator import (
     HttpTransport,
     SimulatorError,
 )
-from ivr.text_simulator import MAX_REDIRECTS, MEDIA_OMITTED, TextThread, sms_segments
-from ivr.twilio_signature import twilio_signed
+from sandbox.simulators.text import MAX_REDIRECTS, MEDIA_OMITTED, TextThread, sms_segments
 from tests.http_support import closed_port, served
 
 PUBLIC = "https://payline.example.org"

@@ -3,7 +3,7 @@
 Revision ID: 0002_processor_outbox
 Revises: 0001_initial
 
-Hand-written to match the Table definitions in domain/adapters/sandbox_processor.py and
+Hand-written to match the Table definitions in sandbox/processor.py and
 domain/adapters/outbox.py (constraint names follow the naming convention in
 domain/adapters/metadata.py), so autogenerate finds nothing to do after this upgrade.
 """

@@ -1,0 +1,183 @@
+"""The composition root: builds the real adapters from Settings, once per process.
+
+Entry points (the Flask app, the CLI, the action server) call `build_container()` and hand
+its parts to the domain services; nothing connects to a database at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from domain.adapters.agent_store import SqlAgentStore
+from domain.adapters.channel_sessions import SqlChannelSessionStore
+from domain.adapters.clock import SystemClock
+from domain.adapters.database import create_engine_for, make_session_factory
+from domain.adapters.email_notifier import SmtpEmailNotifier
+from domain.adapters.handoff_log import SqlHandoffLog
+from domain.adapters.link_store import SqlLinkStore
+from domain.adapters.orm import start_mappers
+from domain.adapters.outbox import OutboxNotifier
+from domain.adapters.routing_notifier import RoutingNotifier
+from domain.adapters.sms_consent import SqlSmsConsent
+from domain.adapters.sms_consent_guard import ConsentCheckingSmsNotifier
+from domain.adapters.sms_inbox import SqlSmsInbox
+from domain.adapters.twilio_calls import TwilioCallControl
+from domain.adapters.twilio_sms import TwilioSmsNotifier
+from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from domain.config import CALL_CONTROL_TWILIO, SMS_TWILIO, NotificationSettings, Settings
+from domain.ports import (
+    BankAccountVault,
+    CallControl,
+    Clock,
+    Notifier,
+    PaymentGateway,
+    UnitOfWork,
+)
+from domain.services.account_lookup import AccountLookupService
+from domain.services.accounts import AccountService
+from domain.services.ach import AchService
+from domain.services.agent_auth import AgentAuthService
+from domain.services.autopay import AutopayService
+from domain.services.balance import BalanceService
+from domain.services.handoffs import HandoffService
+from domain.services.identity import IdentityService
+from domain.services.links import LinkService
+from domain.services.paperless import PaperlessService
+from domain.services.pay_links import PayLinkService
+from domain.services.payments import PaymentService
+from domain.services.reminders import ReminderService
+from domain.services.transfers import TransferService
+from ivr.sandbox_wiring import sandbox_call_control, sandbox_processor
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    uow: Callable[[], UnitOfWork]  # a new unit of work per call
+    clock: Clock
+    gateway: PaymentGateway
+    vault: BankAccountVault  # the sandbox processor is both; in production, the ACH vault
+    notifier: Notifier
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- the domain services, built from these adapters and the settings -----------------
+    def payment_service(self) -> PaymentService:
+        return PaymentService(self.uow, self.clock, self.gateway, self.notifier,
+                              self.settings.payments, city_name=self.settings.city_name)
+
+    def identity_service(self) -> IdentityService:
+        return IdentityService(self.uow, self.clock, self.settings.verification)
+
+    def balance_service(self) -> BalanceService:
+        return BalanceService(self.uow, self.clock)
+
+    def paperless_service(self) -> PaperlessService:
+        return PaperlessService(self.uow, self.clock, self.notifier,
+                                city_name=self.settings.city_name)
+
+    def account_lookup_service(self) -> AccountLookupService:
+        return AccountLookupService(self.uow, self.clock,
+                                    history_months=self.settings.payments.history_months)
+
+    def account_service(self) -> AccountService:
+        return AccountService(self.uow, self.clock)
+
+    def handoff_service(self) -> HandoffService:
+        return HandoffService(SqlHandoffLog(self.engine), self.clock, self.uow)
+
+    def agent_auth_service(self) -> AgentAuthService:
+        return AgentAuthService(SqlAgentStore(self.engine), self.uow, self.clock,
+                                self.settings.agents,
+                                issuer=f"{self.settings.city_name.removeprefix('the ')} 311")
+
+    def link_service(self) -> LinkService:
+        return LinkService(SqlLinkStore(self.engine), self.clock)
+
+    def call_control(self) -> CallControl:
+        """How an agent's transfer reaches a live call: Twilio's Calls API, or the sandbox
+        stand-in the phone simulator plays (PAYLINE_CALL_CONTROL)."""
+        if self.settings.call_control == CALL_CONTROL_TWILIO:
+            twilio = self.settings.notifications  # Settings checked the credentials
+            return TwilioCallControl(twilio.twilio_account_sid or "",
+                                     twilio.twilio_auth_token or "", twilio.twilio_api_url)
+        return sandbox_call_control(self.engine, self.clock)
+
+    def transfer_service(self, entry_url: Callable[[str], str]) -> TransferService:
+        """`entry_url(ticket)`: the IVR's absolute entry URL (the public URL is a channel
+        setting, so the ivr layer passes it in)."""
+        return TransferService(self.link_service(), self.call_control(), self.uow, self.clock,
+                               self.handoff_service(), entry_url)
+
+    def pay_link_service(self) -> PayLinkService:
+        store = SqlLinkStore(self.engine)
+        return PayLinkService(LinkService(store, self.clock), self.payment_service(), self.clock,
+                              gateway=self.gateway, uow=self.uow, link_store=store)
+
+    def channel_sessions(self) -> SqlChannelSessionStore:
+        return SqlChannelSessionStore(self.engine)
+
+    def sms_consent(self) -> SqlSmsConsent:
+        return SqlSmsConsent(self.engine)
+
+    def sms_inbox(self) -> SqlSmsInbox:
+        return SqlSmsInbox(self.engine)
+
+    def ach_service(self) -> AchService:
+        return AchService(self.uow, self.clock, self.payment_service(), vault=self.vault,
+                          settings=self.settings.ach)
+
+    def reminder_service(self) -> ReminderService:
+        return ReminderService(self.uow, self.clock, self.notifier,
+                               days_before=self.settings.notifications.reminder_days_before,
+                               city_name=self.settings.city_name)
+
+    def autopay_service(self) -> AutopayService:
+        return AutopayService(self.uow, self.clock, self.notifier, self.payment_service(),
+                              city_name=self.settings.city_name)
+
+
+def build_container(settings: Settings | None = None, *, clock: Clock | None = None) -> Container:
+    settings = settings or Settings.from_env()
+    start_mappers()
+    engine = create_engine_for(settings.database_url)
+    session_factory = make_session_factory(engine)
+    processor = sandbox_processor(engine, settings)
+    clock = clock or SystemClock(settings.timezone)
+    return Container(
+        settings=settings,
+        engine=engine,
+        uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+        clock=clock,
+        gateway=processor,
+        vault=processor,
+        notifier=_build_notifier(settings.notifications, engine, clock),
+    )
+
+
+def _build_notifier(settings: NotificationSettings, engine: Engine, clock: Clock) -> Notifier:
+    """Email over SMTP when a host is configured, else to the outbox. SMS to the outbox or
+    through Twilio, behind the consent guard either way: nothing is queued or sent to a number
+    that opted out."""
+    outbox = OutboxNotifier(engine)
+    email: Notifier = outbox
+    if settings.smtp_host:
+        email = SmtpEmailNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                                  username=settings.smtp_username,
+                                  password=settings.smtp_password,
+                                  starttls=settings.smtp_starttls)
+    consent = SqlSmsConsent(engine)
+    sms_transport: Notifier = outbox
+    if settings.sms_transport == SMS_TWILIO:
+        # NotificationSettings has checked that the credentials and a sender are there.
+        sms_transport = TwilioSmsNotifier(settings.twilio_account_sid or "",
+                                          settings.twilio_auth_token or "", consent, clock,
+                                          from_number=settings.sms_from,
+                                          messaging_service_sid=settings.sms_messaging_service_sid,
+                                          api_url=settings.twilio_api_url)
+    return RoutingNotifier(sms=ConsentCheckingSmsNotifier(sms_transport, consent), email=email)

@@ -1,0 +1,161 @@
+"""The real chatbot as local processes: the trained model served by `rasa run` (.venv-rasa) with
+Payline's action server (`python -m chatbot.action_server`, .venv) over a seeded demo city in
+SQLite.
+
+Used by the end-to-end tests (tests/chatbot_stack.py re-exports it; one stack serves a whole
+test session) and by `payline benchmark-chat` (sandbox/benchmarks/chat.py). Starting Rasa and
+loading the model takes about a minute on 2 cores. Conversations stay apart by their sender
+id. Each stack runs with secrets of its own (random, not the development defaults): the
+action server's secret, which Rasa sends from the endpoints file ivr/bot/rasa_endpoints.py writes,
+and Rasa's HTTP API token, which the stack's own API calls send. `rasa_env()`,
+`rasa_run_command()` and `wait_until()` also serve other Rasa processes (`payline
+chatbot-run`, the benchmark's stock `rasa init` bot).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+import sqlalchemy as sa
+
+from domain.adapters.clock import SystemClock
+from domain.adapters.database import upgrade
+from domain.config import Settings
+from ivr.bootstrap import Container, build_container
+from ivr.bot.rasa_endpoints import rasa_endpoints, sqlite_tracker_path
+from ivr.bot.rasa_endpoints import write as write_endpoints
+from ivr.bot.rasa_process import (  # noqa: F401  (re-exported for the stacks' users)
+    CREDENTIALS,
+    MODEL,
+    RASA,
+    RASA_ENV,
+    ROOT,
+    START_TIMEOUT_S,
+    free_port,
+    missing,
+    rasa_env,
+    rasa_ready,
+    rasa_run_command,
+    stop_processes,
+    wait_until,
+)
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
+
+
+@dataclass
+class ChatbotStack:
+    rasa_url: str
+    action_url: str
+    container: Container
+    workdir: Path
+    rasa_token: str = field(repr=False)  # Rasa's HTTP API token
+    actions_secret: str = field(repr=False)  # what Rasa sends the action server
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[IO[bytes]] = field(default_factory=list)
+
+    def send(self, sender: str, text: str, **metadata: Any) -> list[dict[str, Any]]:
+        """One message through Rasa's REST channel; the bot's replies."""
+        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", timeout=60,
+                                 json={"sender": sender, "message": text,
+                                       "metadata": {"channel": "chat", **metadata}})
+        response.raise_for_status()
+        return list(response.json())
+
+    def conversation(self) -> Conversation:
+        return Conversation(self, f"test-{uuid.uuid4().hex[:16]}")
+
+    @property
+    def tracker_store(self) -> Path:
+        """Rasa's SQLite tracker store (its `events` table), for tests that inspect it."""
+        return sqlite_tracker_path(self.workdir)
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                                params={"token": self.rasa_token}, timeout=30)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def rows(self, query: str, **params: object) -> list[sa.Row[Any]]:
+        with self.container.engine.connect() as conn:
+            return list(conn.execute(sa.text(query), params))
+
+    def stop(self) -> None:
+        stop_processes(self.processes)
+        for log in self.logs:
+            log.close()
+        self.container.dispose()
+
+
+@dataclass
+class Conversation:
+    stack: ChatbotStack
+    sender: str
+    transcript: list[tuple[str, str]] = field(default_factory=list)
+
+    def say(self, text: str) -> str:
+        """Sends a message; returns every reply joined (also kept in the transcript)."""
+        replies = self.stack.send(self.sender, text)
+        joined = "\n".join(r.get("text", "") for r in replies if r.get("text"))
+        self.transcript += [("resident", text), ("bot", joined)]
+        return joined
+
+    def dump(self) -> str:
+        return "\n".join(f"{who}: {what}" for who, what in self.transcript)
+
+
+def start(workdir: Path, timeout: float = START_TIMEOUT_S) -> ChatbotStack:
+    """A fresh demo city (SQLite) in `workdir`, the action server and Rasa with the trained
+    model on free loopback ports, with an SQLite tracker store of their own; returns once Rasa
+    has loaded the model and the action server answers /health. Logs: workdir/*.log."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{workdir / 'payline.db'}"
+    upgrade(url)
+    action_port, rasa_port = free_port(), free_port()
+    rasa_token, actions_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    env = {**os.environ, "PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(workdir),
+           "PAYLINE_PUBLIC_URL": "http://localhost:5000",
+           "PAYLINE_ACTIONS_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "PAYLINE_ACTIONS_SECRET": actions_secret, "PAYLINE_RASA_TOKEN": rasa_token}
+    settings = Settings.from_env(env)
+    container = build_container(settings)
+    clock = SystemClock(settings.timezone)
+    seed_demo_city(container.engine, DemoCity(size=1, today=clock.today()), container.gateway)
+
+    # The endpoints production uses (the action URL, the secret header, the SQL tracker store
+    # in workdir/rasa_tracker.db), written as `payline chatbot-endpoints` writes them.
+    endpoints = workdir / "endpoints.yml"
+    write_endpoints(rasa_endpoints(env, workdir), endpoints)
+    stack = ChatbotStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                         container, workdir, rasa_token=rasa_token,
+                         actions_secret=actions_secret)
+    log_actions = open(workdir / "actions.log", "wb")  # closed by stop()
+    stack.logs.append(log_actions)
+    stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
+        [sys.executable, "-m", "chatbot.action_server", "--port", str(action_port)],
+        cwd=ROOT, env=env, stdout=log_actions, stderr=subprocess.STDOUT))
+    log_rasa = open(workdir / "rasa.log", "wb")  # closed by stop()
+    stack.logs.append(log_rasa)
+    stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
+        rasa_run_command(MODEL, rasa_port, auth_token=rasa_token, endpoints=endpoints,
+                         credentials=CREDENTIALS),
+        cwd=ROOT, env=rasa_env(env), stdout=log_rasa, stderr=subprocess.STDOUT))
+
+    def ready() -> bool:
+        return rasa_ready(stack.rasa_url, rasa_token) and requests.get(
+            f"{stack.action_url}/health", timeout=5).ok
+
+    try:
+        wait_until(ready, stack.processes, "the chatbot", f"{workdir}/*.log", timeout)
+    except Exception:
+        stack.stop()
+        raise
+    return stack
