@@ -132,14 +132,6 @@ class IdempotencyConflict(DomainError):
     message = "This request conflicts with an earlier one. Please start the payment again."
 
 
-class PaymentDeclined(DomainError):
-    message = "The payment was declined. No money was taken."
-
-
-class PaperlessError(DomainError):
-    message = "Paperless billing could not be changed."
-
-
 class AgentActionError(DomainError):
     message = "That agent action could not be completed."
 

@@ -297,10 +297,6 @@ class Payment:
     def total(self) -> Money:
         return self.amount + self.fee
 
-    @property
-    def is_cancellable(self) -> bool:
-        return self.status == PaymentStatus.SCHEDULED
-
     def transition(self, new_status: PaymentStatus, at: datetime) -> None:
         if new_status not in ALLOWED_TRANSITIONS[self.status]:
             if new_status == PaymentStatus.CANCELLED:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidAmount
 
@@ -177,6 +177,3 @@ def _speech_es(money: Money) -> str:
     return ("menos " if money.amount < 0 else "") + words
 
 
-def round_half_up(value: Decimal) -> Decimal:
-    """Round a computed Decimal (e.g. a percentage fee) to cents, the way finance rounds."""
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)

@@ -17,14 +17,6 @@ class AccountService:
         self._uow = uow
         self._clock = clock
 
-    def get_by_number(self, account_number: str) -> Account:
-        number = normalize_account_number(account_number)
-        with self._uow() as uow:
-            account = uow.accounts.by_number(number)
-            if account is None:
-                raise NotFound("No account has that number.")
-            return account
-
     def unlock(self, account_number: str, actor: Actor, reason: str) -> Account:
         """Only an agent (or a system operator) unlocks; the reason goes in the audit trail."""
         if actor.is_resident:

@@ -78,7 +78,8 @@ def _add_missing_demo_agents(container: Container) -> None:
 
 def _identities(markdown: bool) -> None:
     from sandbox.demo_agents import DEMO_AGENTS
-    from sandbox.demo_city import PERSONAS, persona_document
+    from sandbox.demo_city import PERSONAS
+    from sandbox.demo_identities import persona_document
 
     if markdown:
         click.echo(persona_document(), nl=False)

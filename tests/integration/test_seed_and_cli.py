@@ -29,7 +29,8 @@ from domain.ports import Notification
 from domain.services.identity import IdentityService, Requester
 from ivr.bootstrap import Container, build_container
 from ivr.cli.main import main
-from sandbox.demo_city import DemoCity, persona, persona_document
+from sandbox.demo_city import DemoCity, persona
+from sandbox.demo_identities import persona_document
 from sandbox.demo_seed import DatabaseNotEmpty, seed_demo_city
 
 Invoke = Callable[..., Result]

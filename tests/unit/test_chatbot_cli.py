@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from ivr.bot import rasa_process
 from ivr.cli import chatbot as cli_chatbot
 from ivr.cli.main import main
-from ivr.bot import rasa_process
 
 HEADER = "X-Payline-Action-Secret"
 

@@ -21,9 +21,9 @@ from sandbox.demo_city import (
     DemoCity,
     SeedAccount,
     persona,
-    persona_document,
     persona_table_markdown,
 )
+from sandbox.demo_identities import persona_document
 
 TODAY = date(2026, 11, 22)
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "demo-identities.md"
