@@ -72,8 +72,9 @@ class ActionFinishTask(Action):
                 return end_conversation(dispatcher)
             elif outcome in ("agent", "locked"):
                 reason = "locked_out" if outcome == "locked" else "asked_for_agent"
-                reference = self._record(turn, reason, task, detail,
-                                         tracker.get_slot("account_number"))
+                reference = handoff.record(turn, reason=reason, task=task, last_step=detail,
+                                           account_id=turn.account_id,
+                                           tried_account=tracker.get_slot("account_number"))
                 if outcome == "locked":
                     dispatcher.utter_message(text=LOCKED)
                 dispatcher.utter_message(text=handoff.handoff_message(reference))
@@ -86,16 +87,6 @@ class ActionFinishTask(Action):
             log.exception("finishing %s failed", task)
             dispatcher.utter_message(text=SORRY)
         return [SlotSet(slot, None) for slot in TASK_SLOTS] + [SlotSet("switch_to", switch_to)]
-
-    @staticmethod
-    def _record(turn: Turn, reason: str, task: str, last_step: str,
-                tried_account: str | None) -> int | None:
-        try:
-            return handoff.record(turn, reason=reason, task=task, last_step=last_step,
-                                  account_id=turn.account_id, tried_account=tried_account)
-        except Exception:
-            log.exception("could not record the handoff")
-            return None
 
 
 def end_conversation(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ over: recorded through the domain's HandoffService, answered with 311's number a
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,21 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.conversation import Turn
 from chatbot.actions.services import container
+from conversation.handoff import hand_off
+from conversation.tasks import Task
 from domain.phone import national_format
-from domain.services.handoffs import HandoffRequest
-
-log = logging.getLogger(__name__)
-
-# What the resident was doing, in the HandoffService's words (domain.services.handoffs).
-TASK_STEPS = {
-    "check_balance": "balance",
-    "pay_bill": "pay_now",
-    "schedule_payment": "schedule",
-    "cancel_scheduled_payment": "scheduled",
-    "payment_status": "status",
-    "enroll_paperless": "paperless",
-    "unenroll_paperless": "paperless",
-}
 
 
 def reach_311() -> str:
@@ -36,18 +23,15 @@ def reach_311() -> str:
 
 def record(turn: Turn, *, reason: str, task: str | None, last_step: str,
            account_id: int | None, tried_account: str | None = None) -> int | None:
-    """Records the handoff; returns its reference. `tried_account` is the number an
+    """Records the handoff; returns its reference, or None when it could not be recorded.
+    `task` is the chat's task (its intent name); `tried_account` is the number an
     unverified resident tried (stored masked)."""
     services = container()
-    account_number = tried_account
-    if account_id is not None:
-        account_number = services.balance_service().summary(account_id).account_number
-    handoff = services.handoff_service().record(HandoffRequest(
-        channel=turn.channel, session_key=turn.session_key, reason=reason,
-        verified=account_id is not None, last_step=last_step or "menu",
-        intent=TASK_STEPS.get(task or "", ""), caller=turn.phone, account_id=account_id,
-        account_number=account_number))
-    return handoff.id
+    return hand_off(services.handoff_service, services.balance_service,
+                    channel=turn.channel, session_key=turn.session_key, reason=reason,
+                    last_step=last_step or "menu", task=Task.for_intent(task),
+                    caller=turn.phone, account_id=account_id,
+                    account_number=None if account_id is not None else tried_account)
 
 
 def handoff_message(reference: int | None) -> str:
@@ -67,12 +51,8 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = Turn(tracker)
-        try:
-            reference = record(turn, reason="asked_for_agent",
-                               task=tracker.get_slot("active_task"), last_step="menu",
-                               account_id=turn.account_id)
-        except Exception:  # the number still helps when the record cannot be written
-            log.exception("could not record the handoff")
-            reference = None
+        # The number still helps when the record cannot be written (reference None).
+        reference = record(turn, reason="asked_for_agent", task=tracker.get_slot("active_task"),
+                           last_step="menu", account_id=turn.account_id)
         dispatcher.utter_message(text=handoff_message(reference))
         return []

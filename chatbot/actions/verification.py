@@ -5,28 +5,28 @@ unknown account and a wrong answer."""
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_state import FormState
 from chatbot.actions.services import container
+from conversation.understanding.identity_text import (
+    is_street_number,
+    mentions_customer_id,
+    mentions_ssn,
+    parse_identity,
+    read_bill_number,
+    read_number,
+)
+from conversation.verification import Verification, verify_account, verify_general_billing
 from domain.cards import redact_card_numbers
-from domain.errors import AccountLocked, InvalidInput, TooManyAttempts, VerificationFailed
+from domain.errors import InvalidInput
 from domain.model import FactorKind
 from domain.services.identity import normalize_account_number, normalize_bill_number
 
 VERIFICATION_SLOTS = ("account_number", "verification_factor", "customer_id", "bill_number")
 _ACCOUNT_PATH = ("account_number", "verification_factor")
 _CUSTOMER_PATH = ("customer_id", "bill_number")
-
-_DIGIT_RUN = re.compile(r"\d(?:[\d\s-]*\d)?")
-_STREET = re.compile(r"\b(\d{1,6}[a-z]?)\b", re.IGNORECASE)
-_LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_BILL = re.compile(r"\b([a-z]*\d[a-z0-9-]*)\b", re.IGNORECASE)
-_SSN_WORDS = re.compile(r"\b(ssn|social|security|tax|itin|ein|last 4|last four|tin)\b")
-_CUSTOMER_WORDS = re.compile(r"\b(customer|cust)\b")
 
 FAILED = ("Sorry, I couldn't verify that. Please check the numbers on your bill and try again. "
           "Let's start with the account number.")
@@ -41,7 +41,6 @@ NEED_BILL_NUMBER = "Please type the bill (invoice) number from your bill."
 CARD_WARNING = ("That looks like a card number, so I didn't use it. Never type card numbers in "
                 "this chat: I'll send you a secure pay link when you need one. What is your "
                 "account number? It's on your bill.")
-_MIXED = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.IGNORECASE)
 
 
 def next_slot(state: FormState) -> str | None:
@@ -64,10 +63,10 @@ def opening(turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> N
 
 def answer(turn: Turn, requested: str, state: FormState, dispatcher: CollectingDispatcher) -> None:
     if requested == "account_number":
-        if turn.entity("customer_id") or _CUSTOMER_WORDS.search(turn.words):
+        if turn.entity("customer_id") or mentions_customer_id(turn.words):
             state.set("id_path", "customer")
             state.clear("account_number")
-            value = turn.entity("customer_id") or _digits(turn.text)
+            value = turn.entity("customer_id") or read_number(turn.text)
             if value:
                 _take_customer_id(value, state, dispatcher=dispatcher)
             if turn.entity("bill_number"):
@@ -77,26 +76,31 @@ def answer(turn: Turn, requested: str, state: FormState, dispatcher: CollectingD
                 # Chat and SMS remove card numbers before the bot; this is the last guard.
                 dispatcher.utter_message(text=CARD_WARNING)
                 return
-            value = turn.entity("account_number") or _digits(turn.text)
-            if not value or _MIXED.search(turn.text):
-                # "01042OO731": letters are not dropped silently, nothing is counted.
+            # "01042OO731": letters are not dropped silently (no number is read), nothing is
+            # counted. "0104200731 1234" gives both parts at once, as in a text message.
+            said = parse_identity(turn.text, asked_account=True)
+            value = said.account_number and (turn.entity("account_number")
+                                             or said.account_number)
+            if not value:
                 dispatcher.utter_message(text=NEED_ACCOUNT_NUMBER)
                 return
             if _take_account_number(value, state, dispatcher=dispatcher):
                 _take_factor_entities(turn, state)
+                if not state.get("verification_factor") and said.factor is not None:
+                    _set_factor(state, said.factor_kind, said.factor)
     elif requested == "verification_factor":
         if not _take_factor(turn, state):
             dispatcher.utter_message(text=NEED_FACTOR)
             return
     elif requested == "customer_id":
-        value = turn.entity("customer_id") or _digits(turn.text)
+        value = turn.entity("customer_id") or read_number(turn.text)
         if not value:
             dispatcher.utter_message(text=NEED_CUSTOMER_ID)
             return
         if _take_customer_id(value, state, dispatcher=dispatcher) and turn.entity("bill_number"):
             _take_bill_number(turn.entity("bill_number") or "", state, quiet=True)
     elif requested == "bill_number":
-        value = turn.entity("bill_number") or _bill_token(turn.text)
+        value = turn.entity("bill_number") or read_bill_number(turn.text)
         if not value:
             dispatcher.utter_message(text=NEED_BILL_NUMBER)
             return
@@ -105,18 +109,6 @@ def answer(turn: Turn, requested: str, state: FormState, dispatcher: CollectingD
 
 
 # --- reading the parts ----------------------------------------------------------------------
-def _digits(text: str) -> str | None:
-    runs = [run for run in _DIGIT_RUN.findall(text or "")]
-    if not runs:
-        return None
-    return max(runs, key=lambda run: len(re.sub(r"\D", "", run)))
-
-
-def _bill_token(text: str) -> str | None:
-    match = _BILL.search(text or "")
-    return match.group(1) if match else None
-
-
 def _take_account_number(value: str, state: FormState, *, quiet: bool = False,
                          dispatcher: CollectingDispatcher | None = None) -> bool:
     try:
@@ -153,38 +145,32 @@ def _take_bill_number(value: str, state: FormState, *, quiet: bool = False,
 def _take_factor_entities(turn: Turn, state: FormState) -> None:
     street = turn.entity("street_number")
     if turn.entity("ssn_last4"):
-        state.set("verification_factor", f"ssn:{turn.entity('ssn_last4')}")
-    elif street and street != state.get("account_number") and _plausible_street(street):
-        state.set("verification_factor", f"street:{street}")
+        _set_factor(state, FactorKind.SSN_LAST4, turn.entity("ssn_last4") or "")
+    elif street and street != state.get("account_number") and is_street_number(street):
+        # (An account number the NLU took for a street number is not a street number.)
+        _set_factor(state, FactorKind.STREET_NUMBER, street)
 
 
-def _plausible_street(value: str) -> bool:
-    # An account number the NLU took for a street number is not a street number.
-    return len("".join(ch for ch in value if ch.isdigit())) <= 6
+def _set_factor(state: FormState, kind: FactorKind | None, value: str) -> None:
+    prefix = "ssn" if kind == FactorKind.SSN_LAST4 else "street"
+    state.set("verification_factor", f"{prefix}:{value}")
 
 
 def _take_factor(turn: Turn, state: FormState) -> bool:
     """Street number by default; the SSN/Tax ID last 4 when the resident says so."""
     ssn = turn.entity("ssn_last4")
-    if ssn or _SSN_WORDS.search(turn.words):
-        found = ssn or _last4(turn.text)
-        if found:
-            state.set("verification_factor", f"ssn:{found}")
-            return True
-        return False
+    if ssn:
+        _set_factor(state, FactorKind.SSN_LAST4, ssn)
+        return True
+    said = parse_identity(turn.text, state.get("account_number") or "")
+    if said.factor is not None:
+        _set_factor(state, said.factor_kind, said.factor)
+        return True
     street = turn.entity("street_number")
-    if not street:
-        match = _STREET.search(turn.text or "")
-        street = match.group(1) if match else None
-    if street:
-        state.set("verification_factor", f"street:{street}")
+    if street and not mentions_ssn(turn.words) and is_street_number(street):
+        _set_factor(state, FactorKind.STREET_NUMBER, street)
         return True
     return False
-
-
-def _last4(text: str) -> str | None:
-    found = _LAST4.findall(text or "")
-    return found[-1] if found else None
 
 
 # --- deciding ----------------------------------------------------------------------------
@@ -193,36 +179,36 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
     parts = _CUSTOMER_PATH if customer_path else _ACCOUNT_PATH
     if state.verified or not all(state.get(slot) for slot in parts):
         return
-    identity = container().identity_service()
-    try:
-        if customer_path:
-            verified = identity.verify_general_billing(
-                state.get("customer_id"), state.get("bill_number"), turn.requester())
-        else:
-            kind, _, value = str(state.get("verification_factor")).partition(":")
-            factor = FactorKind.SSN_LAST4 if kind == "ssn" else FactorKind.STREET_NUMBER
-            verified = identity.verify_account(state.get("account_number"), factor, value,
-                                               turn.requester())
-    except InvalidInput as error:
+    identity, requester = container().identity_service(), turn.requester()
+    if customer_path:
+        result = verify_general_billing(identity, requester, state.get("customer_id"),
+                                        state.get("bill_number"))
+    else:
+        kind, _, value = str(state.get("verification_factor")).partition(":")
+        factor = FactorKind.SSN_LAST4 if kind == "ssn" else FactorKind.STREET_NUMBER
+        result = verify_account(identity, requester, state.get("account_number"), factor,
+                                value)
+    if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
         # Malformed, so nothing was counted: ask for that part again.
-        dispatcher.utter_message(text=error.detail)
+        dispatcher.utter_message(text=result.detail)
         state.clear(parts[1])
         return
-    except VerificationFailed:
+    if result.outcome == Verification.FAILED:
         dispatcher.utter_message(text=FAILED_GENERAL if customer_path else FAILED)
         state.clear(*VERIFICATION_SLOTS, "id_path")
         return
-    except AccountLocked:
+    if result.outcome == Verification.LOCKED:
         # The account tried stays for the handoff record (masked there); finish clears it.
         tried = state.get("customer_id") if customer_path else state.get("account_number")
         state.clear(*VERIFICATION_SLOTS, "id_path")
         state.set("account_number", tried)
         state.end("locked")
         return
-    except TooManyAttempts:
+    if result.outcome == Verification.TOO_MANY_ATTEMPTS:
         state.clear(*VERIFICATION_SLOTS, "id_path")
         state.end("throttled")
         return
+    verified = result.account
     state.clear(*VERIFICATION_SLOTS)
     state.set("verified_account_id", str(verified.account_id))
     label = f"the account ending {verified.account_number[-4:]}"

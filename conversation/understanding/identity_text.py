@@ -1,6 +1,12 @@
-"""Reading "who I am" from a text: an account number, then the service street number or the
-last 4 of the SSN/Tax ID ("0104200731 1234", "acct 0104-2007-31, SSN 1234", or the two in
-separate texts). Only parsing: the domain's IdentityService decides."""
+"""Reading "who I am" from a resident's words, for every text channel (SMS and chat): an
+account number (or customer ID), then the service street number or the last 4 of the
+SSN/Tax ID ("0104200731 1234", "acct 0104-2007-31, SSN 1234", or the two in separate
+messages), or a customer ID and a bill number. Only parsing: the domain's IdentityService
+decides, and refuses malformed values itself.
+
+Safe readings only: letters mixed into a number ("01042OO731") are not dropped to leave a
+shorter number, and nothing in a text holding a card number is read as an account number.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,20 @@ import re
 from dataclasses import dataclass
 
 from domain.model import FactorKind
+from domain.redaction import contains_card_number
 
-MIN_ACCOUNT_DIGITS = 6
+MIN_ACCOUNT_DIGITS = 6  # in a text with both parts, shorter numbers are the factor
+MAX_STREET_DIGITS = 6
+# A number as typed: digits with dashes inside, maybe one letter after (a street "12b").
 _NUMBER = re.compile(r"(?<![\w-])(\d[\d-]*\d|\d)([a-z]?)(?![\w-])", re.IGNORECASE)
+# A number typed in groups, as printed on some bills: "0104 200 731".
+_GROUPED = re.compile(r"(?<![\w-])\d[\d-]*(?:\s+\d[\d-]*)+(?![\w-])")
+_MIXED = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.IGNORECASE)
+_BILL = re.compile(r"\b([a-z]*\d[a-z0-9-]*)\b", re.IGNORECASE)
 _SSN_WORDS = re.compile(r"\b(ssn|social|security|tax|tin|itin|ein|last\s*(4|four))\b",
                         re.IGNORECASE)
+_CUSTOMER_WORDS = re.compile(r"\b(customer|cust)\b", re.IGNORECASE)
+_STREET = re.compile(rf"^\d{{1,{MAX_STREET_DIGITS}}}[a-z]?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -27,18 +42,92 @@ def looks_like_identity(text: str) -> bool:
     return _NUMBER.search(text) is not None
 
 
-def parse_identity(text: str, account_number: str | None = None) -> IdentityAnswer:
+def parse_identity(text: str, account_number: str | None = None, *,
+                   asked_account: bool = False) -> IdentityAnswer:
     """The account number (or the one already given, `account_number`) and the factor in
-    `text`; either may be missing."""
-    numbers = [(m.group(1).replace("-", ""), m.group(2)) for m in _NUMBER.finditer(text)]
+    `text`; either may be missing. `asked_account`: the text answers "what is your account
+    number?", so a lone short number is that number, and digit groups typed apart
+    ("0104 200 731") are one number (in a text with both parts they would be the factor)."""
+    numbers = _numbers(text)
     if account_number is None:
-        index = next((i for i, (digits, suffix) in enumerate(numbers)
-                      if len(digits) >= MIN_ACCOUNT_DIGITS and not suffix), None)
-        if index is not None:
-            account_number = numbers.pop(index)[0]
-    if not numbers:
+        account_number, used = _account_number(text, numbers, asked_account)
+        numbers = [n for n in numbers if n not in used]
+    factor = _factor(text, numbers)
+    if factor is None:
         return IdentityAnswer(account_number)
-    digits, suffix = numbers[0]
-    if _SSN_WORDS.search(text):
-        return IdentityAnswer(account_number, FactorKind.SSN_LAST4, digits)
-    return IdentityAnswer(account_number, FactorKind.STREET_NUMBER, digits + suffix)
+    return IdentityAnswer(account_number, *factor)
+
+
+def read_number(text: str) -> str | None:
+    """The number in an answer to "what is your account number / customer ID?"."""
+    return parse_identity(text, asked_account=True).account_number
+
+
+def read_bill_number(text: str) -> str | None:
+    """The bill (invoice) number in an answer: the first word with a digit in it."""
+    match = _BILL.search(text or "")
+    return match.group(1) if match else None
+
+
+def mentions_customer_id(text: str) -> bool:
+    """"customer ID 200145": the general-billing way of identifying."""
+    return _CUSTOMER_WORDS.search(text or "") is not None
+
+
+def mentions_ssn(text: str) -> bool:
+    return _SSN_WORDS.search(text or "") is not None
+
+
+def is_street_number(value: str) -> bool:
+    """A house number as the domain takes it (1-6 digits, maybe a letter): an account
+    number another reader took for a street number is not one."""
+    return _STREET.match((value or "").replace("-", "")) is not None
+
+
+# --- the parts -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Number:
+    digits: str  # dashes removed
+    suffix: str  # a letter after it ("12b"), or ""
+    start: int
+    end: int
+
+
+def _numbers(text: str) -> list[_Number]:
+    return [_Number(m.group(1).replace("-", ""), m.group(2), m.start(), m.end())
+            for m in _NUMBER.finditer(text or "")]
+
+
+def _account_number(text: str, numbers: list[_Number],
+                    asked: bool) -> tuple[str | None, list[_Number]]:
+    """The account number and the numbers it is made of: the first plain number long
+    enough to be one; when it was asked for, else digit groups typed apart when no group
+    alone is one, else the longest number."""
+    if _MIXED.search(text or "") or contains_card_number(text or ""):
+        return None, []
+    plain = [n for n in numbers if not n.suffix]
+    first = next((n for n in plain if len(n.digits) >= MIN_ACCOUNT_DIGITS), None)
+    if first is not None:
+        return first.digits, [first]
+    if not asked:
+        return None, []
+    for match in _GROUPED.finditer(text or ""):
+        inside = [n for n in numbers if match.start() <= n.start and n.end <= match.end()]
+        joined = "".join(n.digits for n in inside)
+        if len(joined) >= MIN_ACCOUNT_DIGITS and all(not n.suffix for n in inside):
+            return joined, inside
+    if plain:
+        longest = max(plain, key=lambda n: len(n.digits))  # the first of equals
+        return longest.digits, [longest]
+    return None, []
+
+
+def _factor(text: str, numbers: list[_Number]) -> tuple[FactorKind, str] | None:
+    """The SSN/Tax ID last 4 when the words say so (the last 4-digit number), else the
+    first number that can be a street number. None when no well-formed one is there."""
+    if _SSN_WORDS.search(text or ""):
+        fours = [n.digits for n in numbers if len(n.digits) == 4 and not n.suffix]
+        return (FactorKind.SSN_LAST4, fours[-1]) if fours else None
+    street = next((n.digits + n.suffix for n in numbers
+                   if is_street_number(n.digits + n.suffix)), None)
+    return (FactorKind.STREET_NUMBER, street) if street is not None else None

@@ -10,41 +10,32 @@ after the offer expired pays nothing and asks again.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from conversation.handoff import hand_off
+from conversation.tasks import Task
 from conversation.understanding.consent import Consent, decide
 from conversation.understanding.identity_text import looks_like_identity, parse_identity
+from conversation.verification import Verification, verify_account
 from domain.adapters.channel_sessions import ChannelSession
-from domain.errors import (
-    AccountLocked,
-    AmountOutOfRange,
-    DomainError,
-    InvalidInput,
-    NothingDue,
-    TooManyAttempts,
-    VerificationFailed,
-)
+from domain.errors import AmountOutOfRange, DomainError, NothingDue, VerificationFailed
 from domain.model import Actor, Channel, MethodKind, PaymentMethod, PaymentStatus
 from domain.money import Money
 from domain.services.balance import BalanceSummary
-from domain.services.handoffs import HandoffRequest
 from domain.services.identity import Requester
 from domain.services.payments import MethodChoice, PaymentOutcome, PaymentRequest
 from ivr.bootstrap import Container
 from ivr.sms import texts
 from ivr.sms.texts import Program
 
-log = logging.getLogger(__name__)
-
 IDLE_LIMIT = timedelta(minutes=15)  # like the chat: a quiet thread forgets who you are
 OFFER_LIFETIME = timedelta(minutes=10)
 STALE_OFFER = timedelta(hours=24)  # after this a YES is no longer about the old offer
 GOODBYE = "Thanks for texting the city. Goodbye! Next time, text BAL or PAY to start again."
-# The thread's task in the HandoffService's words (domain.services.handoffs.INTENTS).
-_HANDOFF_INTENTS = {"balance": "balance", "pay": "pay_now"}
+# The thread's keyword tasks, as every channel names them for a handoff.
+_TASKS = {"balance": Task.BALANCE, "pay": Task.PAY_NOW}
 # What a YES or NO to an offer must clearly be.
 _CLEARLY = {"yes": Consent.YES, "no": Consent.NO}
 
@@ -132,20 +123,19 @@ class TextToPay:
         if answer.factor is None or answer.factor_kind is None:
             self._data["account"] = answer.account_number
             return [texts.ASK_FACTOR]
-        try:
-            verified = self.container.identity_service().verify_account(
-                answer.account_number, answer.factor_kind, answer.factor, self._requester())
-        except (AccountLocked, TooManyAttempts) as exc:
+        result = verify_account(self.container.identity_service(), self._requester(),
+                                answer.account_number, answer.factor_kind, answer.factor)
+        if result.outcome in (Verification.LOCKED, Verification.TOO_MANY_ATTEMPTS):
             self._stop_asking()
-            return [self.program.locked(exc.detail)]
-        except VerificationFailed:
+            return [self.program.locked(result.detail)]
+        if result.outcome == Verification.FAILED:
             self._data.pop("account", None)
             return [texts.VERIFY_FAILED]
-        except InvalidInput as exc:
-            return [f"{exc.detail} Please {texts.IDENTITY_HOW}"]
+        if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
+            return [f"{result.detail} Please {texts.IDENTITY_HOW}"]
         task = self._data["task"]
         self._stop_asking()
-        self.session.account_id = verified.account_id
+        self.session.account_id = result.account.account_id
         self.session.verified_at = self.now
         return self._carry_out(task)
 
@@ -199,21 +189,15 @@ class TextToPay:
         what this thread knows and says how to call. A repeat within the HandoffService's
         window gets the same reference; a failed record still gives 311's number."""
         verified = self.session.verified
-        task = str(self._data.get("last_task", ""))
-        try:
-            account_number = (self.container.balance_service().summary(
-                self._account_id()).account_number if verified else self._data.get("tried"))
-            handoff = self.container.handoff_service().record(HandoffRequest(
-                channel=Channel.SMS, session_key=f"sms:{self.phone}", reason="asked_for_agent",
-                verified=verified, last_step=self.session.step or "text",
-                intent=_HANDOFF_INTENTS.get(task, ""), language=self.session.language,
-                caller=self.phone, account_id=self.session.account_id if verified else None,
-                account_number=account_number))
-        except Exception as exc:  # the number helps even without a record
-            # The class only: a database error's text can carry the phone or account number.
-            log.warning("sms handoff not recorded: %s", type(exc).__name__)
-            return [self.program.agent(None)]
-        return [self.program.agent(handoff.id)]
+        reference = hand_off(
+            self.container.handoff_service, self.container.balance_service,
+            channel=Channel.SMS, session_key=f"sms:{self.phone}", reason="asked_for_agent",
+            last_step=self.session.step or "text",
+            task=_TASKS.get(str(self._data.get("last_task", ""))),
+            language=self.session.language, caller=self.phone,
+            account_id=self.session.account_id if verified else None,
+            account_number=None if verified else self._data.get("tried"))
+        return [self.program.agent(reference)]
 
     # --- the answer to an offer ----------------------------------------------------------
     def answer_offer(self, reply: str, text: str | None = None) -> list[str]:

@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from urllib.parse import quote
 
+from conversation.handoff import hand_off
+from conversation.tasks import Task
 from conversation.understanding.consent import Consent, decide
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Channel
 from domain.ports import ConcurrencyConflict
 from domain.redaction import redact_card_numbers
-from domain.services.handoffs import HandoffRequest
 from domain.services.links import hash_token
 from domain.services.payments import TryAgain
 from domain.services.transfers import TransferTicket
@@ -384,17 +385,19 @@ class VoiceEngine:
 
     def _transfer(self, turn: Turn, said: list[Line], reason: str) -> str:
         session = turn.session
-        handoff = self._container.handoff_service().record(HandoffRequest(
-            channel=Channel.VOICE, session_key=session.session_key, reason=reason,
-            verified=session.verified, last_step=session.step,
-            intent=str(session.data.get("intent", "")), language=session.language,
-            caller=session.caller, account_id=session.account_id,
+        reference = hand_off(
+            self._container.handoff_service, channel=Channel.VOICE,
+            session_key=session.session_key, reason=reason, last_step=session.step,
+            task=Task.parse(session.data.get("intent")), language=session.language,
+            caller=session.caller, account_id=session.account_id if session.verified else None,
             account_number=session.data.get("account_number"),
-            transferred_by=session.data.get("transferred_by")))
+            transferred_by=session.data.get("transferred_by"))
         said = [*said, Line.of("transfer")]
         session.step = "after_dial"
+        # Without a record the agent hears the generic whisper; the caller still gets 311.
+        whisper = "/voice/whisper" + (f"?handoff={reference}" if reference is not None else "")
         return str(twiml.transfer(said, session.language, self._container.settings.phone_311,
-                                  whisper_url=f"/voice/whisper?handoff={handoff.id}",
+                                  whisper_url=whisper,
                                   action=step_url("after_dial", session.turn)))
 
     def _ask_language(self, session: ChannelSession) -> str:

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from domain.errors import AccountLocked, CardNumberNotAccepted, InvalidInput, VerificationFailed
+from conversation.verification import (
+    Verification,
+    VerificationResult,
+    verify_account,
+    verify_by_caller,
+    verify_general_billing,
+)
+from domain.errors import CardNumberNotAccepted, InvalidInput
 from domain.model import Channel, FactorKind
-from domain.services.identity import Requester, VerifiedAccount, normalize_account_number
+from domain.services.identity import IdentityService, Requester, normalize_account_number
 from ivr.voice.flow import (
     ENTRY,
     Ask,
@@ -40,20 +47,22 @@ def _verified(turn: Turn, account_id: int, account_number: str) -> Outcome:
     return goto(target, Line.of("id_verified", last4=Characters(account_number[-4:])))
 
 
-def _check(turn: Turn, verify: Callable[[Requester], list[VerifiedAccount]],
+def _check(turn: Turn, verify: Callable[[IdentityService, Requester], VerificationResult],
            invalid_prompt: str) -> Outcome:
     """Run one verification and say what came of it (the domain counts the failures)."""
-    try:
-        verified = verify(Requester(Channel.VOICE, turn.call_sid, turn.session.caller))
-    except InvalidInput:
+    result = verify(turn.container.identity_service(),
+                    Requester(Channel.VOICE, turn.call_sid, turn.session.caller))
+    if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
         return retry(Line.of(invalid_prompt))  # malformed: not counted as a failure
-    except VerificationFailed:
+    if result.outcome == Verification.FAILED:
         return goto("identify", Line.of("id_failed"))
-    except AccountLocked:
+    if result.outcome == Verification.LOCKED:
         return Transfer("locked_out", (Line.of("id_locked"),))
-    if len(verified) == 1:
-        return _verified(turn, verified[0].account_id, verified[0].account_number)
-    turn.data[CHOICES] = [[v.account_id, v.account_number] for v in verified]
+    if result.outcome == Verification.TOO_MANY_ATTEMPTS:
+        return Transfer("throttled", (Line.of("id_throttled"),))
+    if len(result.accounts) == 1:
+        return _verified(turn, result.account.account_id, result.account.account_number)
+    turn.data[CHOICES] = [[v.account_id, v.account_number] for v in result.accounts]
     return goto("id_choose")
 
 
@@ -92,8 +101,8 @@ class CallerLast4(Step):
         return entry(Line.of("id_last4"), num_digits=4)
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        return _check(turn, lambda requester: turn.container.identity_service().verify_by_caller(
-            heard.digits.rstrip("#"), requester), "id_last4_invalid")
+        return _check(turn, lambda identity, requester: verify_by_caller(
+            identity, requester, heard.digits.rstrip("#")), "id_last4_invalid")
 
 
 @register
@@ -204,8 +213,8 @@ class Factor(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         kind = FactorKind(turn.data.get("factor_kind", FactorKind.STREET_NUMBER))
         number = str(turn.data.get("account_number", ""))
-        return _check(turn, lambda requester: [turn.container.identity_service().verify_account(
-            number, kind, heard.digits.rstrip("#"), requester)],
+        return _check(turn, lambda identity, requester: verify_account(
+            identity, requester, number, kind, heard.digits.rstrip("#")),
             "id_last4_invalid" if kind == FactorKind.SSN_LAST4 else "id_street_invalid")
 
 
@@ -229,6 +238,5 @@ class BillNumber(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         customer = str(turn.data.get("customer_id", ""))
-        return _check(turn, lambda requester: [turn.container.identity_service()
-                      .verify_general_billing(customer, heard.digits.rstrip("#"), requester)],
-                      "id_bill_invalid")
+        return _check(turn, lambda identity, requester: verify_general_billing(
+            identity, requester, customer, heard.digits.rstrip("#")), "id_bill_invalid")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from conversation.tasks import Task
 from ivr.voice.flow import (
     RESULT,
     Ask,
@@ -25,11 +26,11 @@ OFFER = "offer"  # answered directly: 0 transfers, anything else (or silence) en
 
 # Main-menu keys, what each is for (recorded for a handoff), and where it leads.
 MENU_CHOICES = {
-    "1": ("balance", "balance"),
-    "2": ("pay_now", "pay_amount"),
-    "3": ("schedule", "schedule_amount"),
-    "4": ("scheduled", "review"),
-    "5": ("paperless", "paperless"),
+    "1": (Task.BALANCE, "balance"),
+    "2": (Task.PAY_NOW, "pay_amount"),
+    "3": (Task.SCHEDULE, "schedule_amount"),
+    "4": (Task.REVIEW_SCHEDULED, "review"),
+    "5": (Task.PAPERLESS, "paperless"),
 }
 INTENT_KEYS = {
     "check_balance": "1",
@@ -78,8 +79,8 @@ class MainMenu(Step):
             return End((Line.of("goodbye", city=turn.city),))
         if key not in MENU_CHOICES:
             return retry(Line.of("not_understood"))
-        intent, target = MENU_CHOICES[key]
-        turn.data["intent"] = intent
+        task, target = MENU_CHOICES[key]
+        turn.data["intent"] = task.value
         return goto(target)
 
 

@@ -4,14 +4,15 @@ the handoff then names the agent who sent the caller here."""
 
 from __future__ import annotations
 
+from conversation.tasks import Task
 from ivr.voice.flow import Ask, End, Heard, Outcome, Step, Turn, ask, goto, register, retry
 from ivr.voice.speech import Line
 
 # Keys, what each is for (recorded for a handoff), and where it leads.
 TRANSFER_CHOICES = {
-    "1": ("pay_now", "pay_amount"),
-    "2": ("schedule", "schedule_amount"),
-    "3": ("balance", "balance"),
+    "1": (Task.PAY_NOW, "pay_amount"),
+    "2": (Task.SCHEDULE, "schedule_amount"),
+    "3": (Task.BALANCE, "balance"),
 }
 INTENT_KEYS = {"pay_bill": "1", "schedule_payment": "2", "check_balance": "3"}
 
@@ -30,6 +31,6 @@ class TransferMenu(Step):
         key = heard.digits or INTENT_KEYS.get(heard.intent or "", "")
         if key not in TRANSFER_CHOICES:
             return retry(Line.of("not_understood"))
-        intent, target = TRANSFER_CHOICES[key]
-        turn.data["intent"] = intent
+        task, target = TRANSFER_CHOICES[key]
+        turn.data["intent"] = task.value
         return goto(target)
