@@ -14,16 +14,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import day, money, yes_no_buttons
+from chatbot.actions.replies import (
+    amount_refusal,
+    day,
+    money,
+    pay_link_messages,
+    payment_result_text,
+    yes_no_buttons,
+)
 from chatbot.actions.services import container, public_url
+from conversation.checkout import Checkout
 from conversation.understanding.amounts import (
     full_balance_requested,
     parse_amount_text,
     past_due_requested,
 )
 from conversation.understanding.dates import parse_natural_date
-from domain.errors import AmountOutOfRange, DomainError
-from domain.model import MethodKind, PaymentMethod, PaymentStatus
+from domain.errors import DomainError
+from domain.model import MethodKind, PaymentMethod
 from domain.money import Money
 from domain.services.payments import MethodChoice, PaymentRequest
 
@@ -198,26 +206,24 @@ class PaymentForm(TaskForm):
                      dispatcher: CollectingDispatcher) -> bool:
         account_id = state.account_id
         assert account_id is not None
-        services = container()
+        checkout = Checkout(container())
         try:
             if full_balance_requested(text):
-                amount = services.payment_service().payable(account_id)
+                amount = checkout.options(account_id).full
             elif past_due_requested(text):
-                amount = services.balance_service().summary(account_id).past_due
+                amount = checkout.options(account_id).past_due
                 if not amount.is_positive():
                     dispatcher.utter_message(text="Nothing on this account is past due. "
                                                   "How much would you like to pay?")
                     return False
             else:
                 amount = parse_amount_text(text)
-            services.payment_service().quote(account_id, amount, MethodKind.BANK)
-        except AmountOutOfRange:
-            payable = services.payment_service().payable(account_id)
-            dispatcher.utter_message(text=f"That's more than can be paid on this account. The "
-                                          f"most you can pay is {money(payable)}.")
-            return False
+            check = checkout.check_amount(account_id, amount)
         except DomainError as error:
             dispatcher.utter_message(text=error.detail)
+            return False
+        if not check.ok:
+            dispatcher.utter_message(text=amount_refusal(check))
             return False
         state.set("amount", amount.canonical())
         return True
@@ -264,96 +270,67 @@ def finish_payment(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatche
     amount = Money.of(str(tracker.get_slot("amount")))
     when = date.fromisoformat(tracker.get_slot("payment_date")) if scheduled else None
     today = services.clock.today()
+    checkout = Checkout(services)
     kind, method_id = method_choice(tracker.get_slot("payment_method"))
     if kind == LINK:
-        offer = services.pay_link_service().offer(account_id, amount, turn.actor(),
-                                                  scheduled_for=when)
-        minutes = max(1, int((offer.expires_at - services.clock.now()).total_seconds() // 60))
-        dispatcher.utter_message(text=(
-            f"Here is your secure pay link for {money(amount)}"
-            + (f" on {day(when, today)}" if when else "") + f": {public_url()}/pay/{offer.token}"))
-        dispatcher.utter_message(text=(
-            f"It works once and expires in {minutes} minutes. Enter your card or bank details "
-            "on that page, never in this chat. Ask me for your payment status when you're "
-            "done."))
+        link = checkout.pay_link(account_id, amount, turn.actor(), public_url(),
+                                 scheduled_for=when)
+        for text in pay_link_messages(link, today):
+            dispatcher.utter_message(text=text)
         return
     method = chosen_method(account_id, tracker.get_slot("payment_method"))
     if method is None or method_id is None:
         dispatcher.utter_message(text="That payment method can't be used any more. Please start "
                                       "the payment again.")
         return
-    payments = services.payment_service()
-    request = PaymentRequest(
+    result = checkout.submit(PaymentRequest(
         account_id=account_id, amount=amount, method=MethodChoice.saved(method_id),
         actor=turn.actor(), idempotency_key=turn.idempotency_key(
             "schedule" if scheduled else "pay"),
-        accepted_fee=payments.fee(method.kind), scheduled_for=when)
-    outcome = payments.schedule(request) if scheduled else payments.pay_now(request)
-    payment = outcome.payment
-    total = money(payment.amount + payment.fee)
-    fee_note = (f" plus a {money(payment.fee)} fee ({total} in all)"
-                if payment.fee.is_positive() else "")
-    if scheduled:
-        dispatcher.utter_message(text=(
-            f"Done: {money(payment.amount)}{fee_note} is scheduled for "
-            f"{day(payment.scheduled_for, today)} with {payment.method_label}. Your confirmation "
-            f"number is {payment.confirmation_number}. You can cancel it here until that date."))
-    elif payment.status == PaymentStatus.APPROVED:
-        dispatcher.utter_message(text=(
-            f"Payment approved: {money(payment.amount)}{fee_note} with {payment.method_label}. "
-            f"Your confirmation number is {payment.confirmation_number}."))
-    elif payment.status == PaymentStatus.PENDING:
-        dispatcher.utter_message(text=(
-            f"Your payment of {money(payment.amount)}{fee_note} with {payment.method_label} is "
-            f"submitted and pending. Your confirmation number is "
-            f"{payment.confirmation_number}. Bank payments take a few business days to post."))
-    else:
-        reason = (payment.rejection_reason or "it was declined").rstrip(". ")
-        dispatcher.utter_message(text=(
-            f"Sorry, that payment didn't go through ({reason}). No money was taken. You can "
-            "try another payment method, or ask for a secure pay link for a new card."))
+        accepted_fee=checkout.fee(method.kind), scheduled_for=when))
+    dispatcher.utter_message(text=payment_result_text(result, today))
 
 
 def fee_answer(state: FormState) -> str:
     """The fee and total of the payment being confirmed, for a question about them."""
     account_id = state.account_id or 0
-    payments = container().payment_service()
+    checkout = Checkout(container())
     amount = Money.of(str(state.get("amount")))
     method = chosen_method(account_id, state.get("payment_method"))
-    card_fee = payments.fee(MethodKind.CARD)
     if method is None:
-        return (f"By card there's a {money(card_fee)} convenience fee, so you'd pay "
-                f"{money(amount + card_fee)} in all; from a bank account there's no fee. "
+        card = checkout.costs(amount, MethodKind.CARD)
+        return (f"By card there's a {money(card.fee)} convenience fee, so you'd pay "
+                f"{money(card.total)} in all; from a bank account there's no fee. "
                 "Nothing happens until you say yes.")
-    fee = payments.fee(method.kind)
-    if fee.is_positive():
-        return (f"Yes: paying with {method.label()} adds a {money(fee)} convenience fee, so the "
-                f"total is {money(amount + fee)}. Paying from a bank account has no fee. "
+    costs = checkout.costs(amount, method.kind)
+    if costs.has_fee:
+        return (f"Yes: paying with {method.label()} adds a {money(costs.fee)} convenience fee, "
+                f"so the total is {money(costs.total)}. Paying from a bank account has no fee. "
                 "Nothing happens until you say yes.")
-    return (f"There's no fee for paying with {method.label()}: the total is {money(amount)}. "
-            "Nothing happens until you say yes.")
+    return (f"There's no fee for paying with {method.label()}: the total is "
+            f"{money(costs.total)}. Nothing happens until you say yes.")
 
 
 def pay_summary(tracker: Tracker, scheduled: bool) -> dict[str, Any]:
     """The confirmation question: what, when, how, fee and total."""
     account_id = int(tracker.get_slot("verified_account_id"))
     services = container()
-    payments = services.payment_service()
+    checkout = Checkout(services)
     amount = Money.of(str(tracker.get_slot("amount")))
     today = services.clock.today()
     when = (f"on {day(date.fromisoformat(tracker.get_slot('payment_date')), today)}"
             if scheduled else "now")
     method = chosen_method(account_id, tracker.get_slot("payment_method"))
     if method is None:
-        card_fee = payments.fee(MethodKind.CARD)
+        card = checkout.costs(amount, MethodKind.CARD)
         text = (f"Please confirm: I'll create a secure one-time link to pay {money(amount)} "
-                f"{when}. By card there's a {money(card_fee)} convenience fee "
-                f"({money(amount + card_fee)} in all); from a bank account there's no fee. "
+                f"{when}. By card there's a {money(card.fee)} convenience fee "
+                f"({money(card.total)} in all); from a bank account there's no fee. "
                 "Shall I create the link?")
     else:
-        fee = payments.fee(method.kind)
-        fee_text = (f"Convenience fee {money(fee)}, total {money(amount + fee)}."
-                    if fee.is_positive() else "No fee.")
+        costs = checkout.costs(amount, method.kind)
+        fee_text = (f"Convenience fee {money(costs.fee)}, total {money(costs.total)}."
+                    if costs.has_fee else "No fee.")
         verb = "schedule" if scheduled else "pay"
         text = (f"Please confirm: {verb} {money(amount)} {when} with {method.label()}. "
                 f"{fee_text} Shall I go ahead?")

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from conversation.checkout import (
+    BANK_CLEARING,
+    AmountCheck,
+    AmountProblem,
+    PayLink,
+    PaymentResult,
+    ResultCode,
+)
 from conversation.understanding.dates import describe_date
 from domain.model import Payment, PaymentStatus
 from domain.money import Money
@@ -38,3 +46,48 @@ def payment_line(payment: Payment, today: date) -> str:
 
 def yes_no_buttons() -> list[dict[str, str]]:
     return [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+
+
+# --- the checkout (conversation.checkout) ----------------------------------------------------
+def amount_refusal(check: AmountCheck) -> str:
+    """Why an amount can't be paid: the most that can be paid, or the domain's reason."""
+    if check.problem in (AmountProblem.TOO_HIGH, AmountProblem.COVERED) \
+            and check.payable is not None:
+        return (f"That's more than can be paid on this account. The most you can pay is "
+                f"{money(check.payable)}.")
+    return check.detail
+
+
+def pay_link_messages(link: PayLink, today: date) -> list[str]:
+    when = link.scheduled_for
+    return [
+        f"Here is your secure pay link for {money(link.amount)}"
+        + (f" on {day(when, today)}" if when else "") + f": {link.url}",
+        f"It works once and expires in {link.minutes} minutes. Enter your card or bank details "
+        "on that page, never in this chat. Ask me for your payment status when you're done.",
+    ]
+
+
+def payment_result_text(result: PaymentResult, today: date) -> str:
+    """A submitted payment's outcome. A repeated yes is answered as the first one was."""
+    if result.refused:
+        return result.detail
+    fee_note = (f" plus a {money(result.fee)} fee ({money(result.total)} in all)"
+                if result.fee.is_positive() else "")
+    code = result.first
+    if code == ResultCode.SCHEDULED:
+        return (f"Done: {money(result.amount)}{fee_note} is scheduled for "
+                f"{day(result.payment_date, today)} with {result.method_label}. Your "
+                f"confirmation number is {result.confirmation_number}. You can cancel it here "
+                "until that date.")
+    if code == ResultCode.APPROVED:
+        return (f"Payment approved: {money(result.amount)}{fee_note} with "
+                f"{result.method_label}. Your confirmation number is "
+                f"{result.confirmation_number}.")
+    if code == ResultCode.SUBMITTED:
+        return (f"Your payment of {money(result.amount)}{fee_note} with {result.method_label} "
+                f"is submitted and pending. Your confirmation number is "
+                f"{result.confirmation_number}. Bank payments take {BANK_CLEARING.min_days} to "
+                f"{BANK_CLEARING.max_days} business days to post.")
+    return (f"Sorry, that payment didn't go through ({result.reason}). No money was taken. You "
+            "can try another payment method, or ask for a secure pay link for a new card.")

@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from conversation.checkout import (
+    BANK_CLEARING,
+    Checkout,
+    PaymentResult,
+    ResultCode,
+    amount_options,
+)
 from conversation.handoff import hand_off
 from conversation.tasks import Task
 from conversation.understanding.consent import Consent, decide
@@ -21,11 +28,11 @@ from conversation.understanding.identity_text import looks_like_identity, parse_
 from conversation.verification import Verification, verify_account
 from domain.adapters.channel_sessions import ChannelSession
 from domain.errors import AmountOutOfRange, DomainError, NothingDue, VerificationFailed
-from domain.model import Actor, Channel, MethodKind, PaymentMethod, PaymentStatus
+from domain.model import Actor, Channel, MethodKind, PaymentMethod
 from domain.money import Money
 from domain.services.balance import BalanceSummary
 from domain.services.identity import Requester
-from domain.services.payments import MethodChoice, PaymentOutcome, PaymentRequest
+from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.bootstrap import Container
 from ivr.sms import texts
 from ivr.sms.texts import Program
@@ -155,33 +162,36 @@ class TextToPay:
             raise VerificationFailed()
         return self.session.account_id
 
+    def _checkout(self) -> Checkout:
+        return Checkout(self.container)
+
     def _offer(self, summary: BalanceSummary, prefix: str = "") -> list[str]:
         account_id = self._account_id()
-        payments = self.container.payment_service()
-        amount = payments.payable(account_id)
+        checkout = self._checkout()
+        amount = amount_options(summary,
+                                self.container.payment_service().payable(account_id)).full
         if not amount.is_positive():
             return [prefix + nothing_due_text(summary)]
         owed = _owed(summary, amount)
-        method = _default_method(payments.saved_methods(account_id))
+        method = _default_method(self.container.payment_service().saved_methods(account_id))
         if method is None:
             return [prefix + owed + " " + self._pay_link(amount)]
         try:
-            quote = payments.quote(account_id, amount, method.kind)
+            quote = checkout.quote(account_id, amount, method)
         except DomainError as exc:
             return [prefix + exc.detail]
         self._data["offer"] = {
             "amount": amount.canonical(), "fee": quote.fee.canonical(), "method_id": method.id,
-            "method": method.label(), "made_at": self.now.isoformat(),
+            "method": quote.method_label, "made_at": self.now.isoformat(),
             "key": f"sms-{self.message_sid}", "account_id": account_id,
         }
         return [f"{prefix}{owed} {_offer_question(self._data['offer'])}"]
 
     def _pay_link(self, amount: Money) -> str:
-        offer = self.container.pay_link_service().offer(self._account_id(), amount,
-                                                        self._actor())
-        minutes = max(1, round((offer.expires_at - self.now).total_seconds() / 60))
-        return (f"Pay securely here: {offer.url(self.public_url)} (the link works once, for "
-                f"{minutes} minutes). Never text card numbers.")
+        link = self._checkout().pay_link(self._account_id(), amount, self._actor(),
+                                         self.public_url)
+        return (f"Pay securely here: {link.url} (the link works once, for "
+                f"{link.minutes} minutes). Never text card numbers.")
 
     # --- a person ---------------------------------------------------------------------------
     def hand_off(self) -> list[str]:
@@ -237,39 +247,36 @@ class TextToPay:
             return [f"{exc.detail} No link was made."]
 
     def _pay(self, offer: dict[str, Any]) -> list[str]:
-        request = PaymentRequest(
+        result = self._checkout().submit(PaymentRequest(
             account_id=offer["account_id"], amount=Money.of(offer["amount"]),
             method=MethodChoice.saved(offer["method_id"]), actor=self._actor(),
-            idempotency_key=offer["key"], accepted_fee=Money.of(offer["fee"]))
-        try:
-            outcome = self.container.payment_service().pay_now(request)
-        except NothingDue:
+            idempotency_key=offer["key"], accepted_fee=Money.of(offer["fee"])))
+        if result.code == ResultCode.NOTHING_DUE:
             self._data.pop("offer")
             return ["Your balance is already paid or a payment is on its way, so nothing was "
                     "charged. Text BAL to see it."]
-        except DomainError as exc:
+        if result.refused:
             self._data.pop("offer")
-            return [f"{exc.detail} Nothing was charged. Text PAY to try again."]
-        return [self._paid_text(outcome, offer)]
+            return [f"{result.detail} Nothing was charged. Text PAY to try again."]
+        return [self._paid_text(result, offer)]
 
-    def _paid_text(self, outcome: PaymentOutcome, offer: dict[str, Any]) -> str:
-        payment = outcome.payment
-        if payment.status == PaymentStatus.REJECTED:
+    def _paid_text(self, result: PaymentResult, offer: dict[str, Any]) -> str:
+        if result.code == ResultCode.DECLINED:
             self._data.pop("offer")
-            reason = (payment.rejection_reason or "it was declined").rstrip(". ")
-            return (f"The payment was not approved: {reason}. No money was taken. Text PAY and "
-                    "reply LINK to use another card or bank account.")
-        offer["paid"] = payment.confirmation_number
-        total = payment.amount + payment.fee
-        if outcome.replayed:
+            return (f"The payment was not approved: {result.reason}. No money was taken. Text "
+                    "PAY and reply LINK to use another card or bank account.")
+        offer["paid"] = result.confirmation_number
+        total = result.total.format()
+        if result.code == ResultCode.ALREADY_PAID:
             return (f"That payment was already made (confirmation "
-                    f"{payment.confirmation_number}). Nothing more was charged.")
-        if payment.status == PaymentStatus.APPROVED:
-            return (f"Paid! {total.format()} with {payment.method_label}. Confirmation "
-                    f"{payment.confirmation_number}. Thank you.")
-        return (f"Your payment of {total.format()} from {payment.method_label} was submitted. "
-                f"Confirmation {payment.confirmation_number}. It can take 1 to 2 business "
-                "days to clear.")
+                    f"{result.confirmation_number}). Nothing more was charged.")
+        if result.code == ResultCode.APPROVED:
+            return (f"Paid! {total} with {result.method_label}. Confirmation "
+                    f"{result.confirmation_number}. Thank you.")
+        clears = BANK_CLEARING
+        return (f"Your payment of {total} from {result.method_label} was submitted. "
+                f"Confirmation {result.confirmation_number}. It can take {clears.min_days} to "
+                f"{clears.max_days} business days to clear.")
 
 
 def _offer_question(offer: dict[str, Any]) -> str:

@@ -138,7 +138,7 @@ def test_pay_now_from_a_saved_bank_account_is_pending(city: City) -> None:
     assert payment["method_kind"] == "bank" and payment["fee_cents"] == 0
     assert "is submitted and pending" in result.text
     assert payment["confirmation_number"] in result.text
-    assert "Bank payments take a few business days to post." in result.text
+    assert "Bank payments take 1 to 2 business days to post." in result.text
 
 
 def test_bank_payment_message_has_no_fee_note(city: City) -> None:

@@ -117,7 +117,7 @@ PROMPTS: dict[str, str] = {
     "confirmation": "Your confirmation number is {conf}. Again, that's {conf}.",
     "bank_submitted": (
         "Your payment of {amount} has been submitted. It will be debited from your account "
-        "in 1 to 2 business days."),
+        "in {min_days} to {max_days} business days."),
     "receipt_offer": (
         "To get a text message receipt at the number you're calling from, press 1. "
         "For the main menu, press 2."),

@@ -122,7 +122,8 @@ PROMPTS: dict[str, str] = {
         "oprima 2. Para el menú principal, oprima 3."),
     "confirmation": "Su número de confirmación es {conf}. Repito: {conf}.",
     "bank_submitted": (
-        "Su pago de {amount} fue enviado. Se debitará de su cuenta en 1 a 2 días hábiles."),
+        "Su pago de {amount} fue enviado. Se debitará de su cuenta en {min_days} a {max_days} "
+        "días hábiles."),
     "receipt_offer": (
         "Para recibir un recibo por mensaje de texto en el número desde el que llama, oprima 1. "
         "Para el menú principal, oprima 2."),

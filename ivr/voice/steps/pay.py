@@ -4,7 +4,7 @@ tokenized by <Pay>, the debit authorization read back (TEL), then submitted for 
 
 from __future__ import annotations
 
-from domain.errors import AmountOutOfRange, NothingDue
+from conversation.checkout import BANK_CLEARING
 from domain.model import MethodKind, PaymentStatus
 from domain.ports import ChargeResult
 from domain.services.payments import MethodChoice, PaymentRequest, charge_reference
@@ -32,8 +32,10 @@ from ivr.voice.steps.payment_common import (
     PROCESSOR_DOWN,
     SUCCESS,
     amount_of,
+    checkout,
     masked_card_label,
     pay_result,
+    refused,
     stored_tokenized,
     tokenized_from_pay,
 )
@@ -66,8 +68,7 @@ class PayMethod(Step):
     back = "pay_amount"
 
     def ask(self, turn: Turn) -> Ask:
-        fee = turn.container.payment_service().fee(MethodKind.CARD)
-        return ask(Line.of("method_menu", fee=Amount(fee)))
+        return ask(Line.of("method_menu", fee=Amount(checkout(turn).fee(MethodKind.CARD))))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         if heard.digits not in METHODS:
@@ -88,9 +89,9 @@ class PayConfirm(Step):
         amount = amount_of(turn.data)
         if turn.data.get("method") == "bank":
             return ask(Line.of("confirm_bank", amount=Amount(amount)))
-        fee = turn.container.payment_service().fee(MethodKind.CARD)
-        return ask(Line.of("confirm_card", amount=Amount(amount), fee=Amount(fee),
-                           total=Amount(amount + fee)))
+        costs = checkout(turn).costs(amount, MethodKind.CARD)
+        return ask(Line.of("confirm_card", amount=Amount(amount), fee=Amount(costs.fee),
+                           total=Amount(costs.total)))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         if heard.digits == "2":
@@ -101,18 +102,14 @@ class PayConfirm(Step):
         if turn.data.get("method") == "bank":
             return CollectPayment(PaySpec("ach-debit", "0", f"{city} payment", "pay_bank_result"),
                                   (Line.of("pay_bank_intro"),))
-        payments = turn.container.payment_service()
-        fee = payments.fee(MethodKind.CARD)
-        try:
-            outcome = payments.begin_payment(PaymentRequest(
-                account_id=turn.account_id, amount=amount_of(turn.data),
-                method=MethodChoice.entered_at_processor(MethodKind.CARD), actor=turn.actor,
-                idempotency_key=turn.idempotency_key("pay"), accepted_fee=fee))
-        except AmountOutOfRange:
-            return goto("pay_amount", Line.of("already_covered"))
-        except NothingDue:
-            return goto("menu", Line.of("nothing_due"))
-        payment = outcome.payment
+        pay = checkout(turn)
+        result = pay.reserve(PaymentRequest(
+            account_id=turn.account_id, amount=amount_of(turn.data),
+            method=MethodChoice.entered_at_processor(MethodKind.CARD), actor=turn.actor,
+            idempotency_key=turn.idempotency_key("pay"), accepted_fee=pay.fee(MethodKind.CARD)))
+        if result.payment is None:
+            return refused(result, "pay_amount")
+        payment = result.payment
         turn.data["pay_payment_id"] = payment.id
         turn.data["receipt_conf"] = payment.confirmation_number
         return CollectPayment(PaySpec("credit-card", payment.total.canonical(),
@@ -229,20 +226,18 @@ class PayAuthorize(Step):
             return retry(Line.of("not_understood"))
         method = stored_tokenized(turn.data)
         assert method is not None
-        try:
-            outcome = turn.container.payment_service().pay_now(PaymentRequest(
-                account_id=turn.account_id, amount=amount_of(turn.data),
-                method=MethodChoice.new(method), actor=turn.actor,
-                idempotency_key=turn.idempotency_key("pay")))
-        except AmountOutOfRange:
-            return goto("pay_amount", Line.of("already_covered"))
-        except NothingDue:
-            return goto("menu", Line.of("nothing_due"))
-        payment = outcome.payment
-        turn.data["receipt_conf"] = payment.confirmation_number
+        result = checkout(turn).submit(PaymentRequest(
+            account_id=turn.account_id, amount=amount_of(turn.data),
+            method=MethodChoice.new(method), actor=turn.actor,
+            idempotency_key=turn.idempotency_key("pay")))
+        if result.payment is None:
+            return refused(result, "pay_amount")
+        turn.data["receipt_conf"] = result.confirmation_number
         turn.data.pop("tokenized", None)
-        return goto("receipt_offer", Line.of("bank_submitted", amount=Amount(payment.amount)),
-                    confirmation_lines(payment.confirmation_number))
+        return goto("receipt_offer",
+                    Line.of("bank_submitted", amount=Amount(result.amount),
+                            min_days=BANK_CLEARING.min_days, max_days=BANK_CLEARING.max_days),
+                    confirmation_lines(result.confirmation_number))
 
 
 def _reason(text: str) -> str:

@@ -3,21 +3,19 @@ method a tokenized <Pay> produced, and the text receipt offer."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from domain.errors import (
-    AmountOutOfRange,
-    InvalidAmount,
-    InvalidPhoneNumber,
-    NothingDue,
-    RecipientOptedOut,
-)
+from conversation.checkout import AmountProblem, Checkout, PaymentResult, ResultCode
+from domain.errors import InvalidPhoneNumber, RecipientOptedOut
 from domain.model import BankAccountType, MethodKind
 from domain.money import Money
 from domain.ports import TokenizedMethod
 from ivr.voice.flow import ENTRY, Ask, Heard, Outcome, Step, Turn, ask, entry, goto, register, retry
 from ivr.voice.speech import Amount, Line
+
+log = logging.getLogger(__name__)
 
 MAX_AMOUNT_DIGITS = 9  # $9,999,999.99: anything longer is a slip of the finger
 
@@ -91,6 +89,25 @@ def amount_of(data: Mapping[str, Any]) -> Money:
     return Money.parse(str(data["amount"]))
 
 
+def checkout(turn: Turn) -> Checkout:
+    """The channel-neutral checkout (conversation.checkout) on this call's services."""
+    return Checkout(turn.container)
+
+
+def refused(result: PaymentResult, amount_step: str) -> Outcome:
+    """What the caller hears when a payment was refused at submit: the balance changed
+    (back to choosing the amount), nothing due, a date no longer possible (back to the
+    date), or another problem (the main menu, as for any failure)."""
+    if result.code == ResultCode.BALANCE_CHANGED:
+        return goto(amount_step, Line.of("already_covered"))
+    if result.code == ResultCode.NOTHING_DUE:
+        return goto("menu", Line.of("nothing_due"))
+    if result.code == ResultCode.INVALID_DATE:
+        return goto("schedule_date", Line.of("date_invalid"))
+    log.warning("payment refused at submit: %s", result.detail)
+    return goto("menu", Line.of("problem"))
+
+
 # --- choosing the amount --------------------------------------------------------------------
 
 
@@ -101,17 +118,16 @@ class AmountChoice(Step):
     next_step: str = "pay_method"
 
     def ask(self, turn: Turn) -> Ask | Outcome:
-        summary = turn.container.balance_service().summary(turn.account_id)
-        if not summary.total_due.is_positive():
+        options = checkout(turn).options(turn.account_id)
+        if options.nothing_due:
             return goto("menu", Line.of("nothing_due"))
-        payable = turn.container.payment_service().payable(turn.account_id)
-        if not payable.is_positive():
+        if options.covered:
             return goto("menu", Line.of("already_covered"))
-        turn.data["payable"] = payable.canonical()
+        turn.data["payable"] = options.full.canonical()
         lines = [Line.of("schedule_intro")] if self.flow == "schedule" else []
-        lines.append(Line.of("amount_menu_full", amount=Amount(payable)))
-        past_due = summary.past_due
-        if past_due.is_positive() and past_due < payable:
+        lines.append(Line.of("amount_menu_full", amount=Amount(options.full)))
+        past_due = options.past_due_option
+        if past_due is not None:
             turn.data["past_due"] = past_due.canonical()
             lines.append(Line.of("amount_menu_past_due", amount=Amount(past_due)))
         else:
@@ -147,16 +163,14 @@ class AmountEntry(Step):
         if not digits.isdigit() or len(digits) > MAX_AMOUNT_DIGITS:
             return retry(Line.of("amount_invalid"))
         amount = Money.from_cents(int(digits))
-        try:
-            turn.container.payment_service().quote(turn.account_id, amount, MethodKind.BANK)
-        except AmountOutOfRange:
-            payable = turn.container.payment_service().payable(turn.account_id)
-            if not payable.is_positive():
-                return goto("menu", Line.of("already_covered"))
-            return retry(Line.of("amount_too_high", amount=Amount(payable)))
-        except InvalidAmount:
+        check = checkout(turn).check_amount(turn.account_id, amount)
+        if check.problem == AmountProblem.COVERED:
+            return goto("menu", Line.of("already_covered"))
+        if check.problem == AmountProblem.TOO_HIGH and check.payable is not None:
+            return retry(Line.of("amount_too_high", amount=Amount(check.payable)))
+        if check.problem == AmountProblem.INVALID:
             return retry(Line.of("amount_invalid"))
-        except NothingDue:
+        if check.problem == AmountProblem.NOTHING_DUE:
             return goto("menu", Line.of("nothing_due"))
         turn.data["amount"] = amount.canonical()
         return goto(self.next_step, Line.of("amount_heard", amount=Amount(amount)))

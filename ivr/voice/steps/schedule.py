@@ -32,7 +32,7 @@ from ivr.voice.flow import (
 )
 from ivr.voice.speech import Amount, Characters, Day, Line
 from ivr.voice.steps.pay import TokenizeResult, bank_authorization, confirmation_lines
-from ivr.voice.steps.payment_common import amount_of, stored_tokenized
+from ivr.voice.steps.payment_common import amount_of, checkout, refused, stored_tokenized
 
 RECENTLY_PAST = timedelta(days=31)  # "1115" typed on Nov 22 means last week, not next year
 
@@ -92,8 +92,8 @@ class ScheduleMethod(Step):
     back = "schedule_date"
 
     def ask(self, turn: Turn) -> Ask:
-        fee = turn.container.payment_service().fee(MethodKind.CARD)
-        return ask(Line.of("schedule_method_menu", fee=Amount(fee)))
+        return ask(Line.of("schedule_method_menu",
+                           fee=Amount(checkout(turn).fee(MethodKind.CARD))))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         city = turn.city
@@ -141,11 +141,10 @@ class ScheduleAuthorize(Step):
         assert method is not None
         if method.kind == MethodKind.BANK:
             return ask(bank_authorization(turn, day), timeout=8)
-        amount = amount_of(turn.data)
-        fee = turn.container.payment_service().fee(MethodKind.CARD)
-        return ask(Line.of("authorize_card", amount=Amount(amount), date=day,
-                           last4=Characters(method.last4), fee=Amount(fee),
-                           total=Amount(amount + fee)), timeout=8)
+        costs = checkout(turn).costs(amount_of(turn.data), MethodKind.CARD)
+        return ask(Line.of("authorize_card", amount=Amount(costs.amount), date=day,
+                           last4=Characters(method.last4), fee=Amount(costs.fee),
+                           total=Amount(costs.total)), timeout=8)
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         if heard.digits == "2":
@@ -154,25 +153,19 @@ class ScheduleAuthorize(Step):
             return retry(Line.of("not_understood"))
         method = stored_tokenized(turn.data)
         assert method is not None
-        payments = turn.container.payment_service()
+        pay = checkout(turn)
         when = date.fromisoformat(str(turn.data["date"]))
-        try:
-            outcome = payments.schedule(PaymentRequest(
-                account_id=turn.account_id, amount=amount_of(turn.data),
-                method=MethodChoice.new(method), actor=turn.actor,
-                idempotency_key=turn.idempotency_key("schedule"), scheduled_for=when,
-                accepted_fee=payments.fee(method.kind)))
-        except InvalidDate:
-            return goto("schedule_date", Line.of("date_invalid"))
-        except AmountOutOfRange:
-            return goto("schedule_amount", Line.of("already_covered"))
-        except NothingDue:
-            return goto("menu", Line.of("nothing_due"))
-        payment = outcome.payment
-        turn.data["receipt_conf"] = payment.confirmation_number
+        result = pay.submit(PaymentRequest(
+            account_id=turn.account_id, amount=amount_of(turn.data),
+            method=MethodChoice.new(method), actor=turn.actor,
+            idempotency_key=turn.idempotency_key("schedule"), scheduled_for=when,
+            accepted_fee=pay.fee(method.kind)))
+        if result.payment is None:
+            return refused(result, "schedule_amount")
+        turn.data["receipt_conf"] = result.confirmation_number
         turn.data.pop("tokenized", None)
         today = turn.container.clock.today()
         return goto("receipt_offer",
-                    Line.of("scheduled_done", amount=Amount(payment.amount),
+                    Line.of("scheduled_done", amount=Amount(result.amount),
                             date=Day(when, with_year=when.year != today.year)),
-                    confirmation_lines(payment.confirmation_number))
+                    confirmation_lines(result.confirmation_number))
