@@ -9,9 +9,10 @@ import re
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from chatbot.actions.conversation import Turn
+from chatbot.actions.conversation import Turn, account_label
 from chatbot.actions.form_state import FormState
 from chatbot.actions.services import container
+from conversation.state import remember_verification
 from domain.cards import redact_card_numbers
 from domain.errors import AccountLocked, InvalidInput, TooManyAttempts, VerificationFailed
 from domain.model import FactorKind
@@ -225,6 +226,10 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
         return
     state.clear(*VERIFICATION_SLOTS)
     state.set("verified_account_id", str(verified.account_id))
-    label = f"the account ending {verified.account_number[-4:]}"
+    label = account_label(verified.account_number)
     state.set("account_label", label)
+    thread = turn.thread
+    if thread is not None:  # the SMS thread is verified, for its keyword path too
+        remember_verification(container().conversations(), thread, verified.account_id,
+                              container().clock.now())
     dispatcher.utter_message(text=f"Thanks, you're verified for {label}.")
