@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from conversation.state import ConversationStore
 from domain.adapters.agent_store import SqlAgentStore
 from domain.adapters.channel_sessions import SqlChannelSessionStore
 from domain.adapters.clock import SystemClock
@@ -50,6 +51,7 @@ from domain.services.pay_links import PayLinkService
 from domain.services.payments import PaymentService
 from domain.services.reminders import ReminderService
 from domain.services.transfers import TransferService
+from ivr.conversations import SqlConversationStore
 from ivr.sandbox_wiring import sandbox_call_control, sandbox_processor
 
 
@@ -121,6 +123,10 @@ class Container:
 
     def channel_sessions(self) -> SqlChannelSessionStore:
         return SqlChannelSessionStore(self.engine)
+
+    def conversations(self) -> ConversationStore:
+        """Typed conversation states (SMS threads; the bot's verification on SMS)."""
+        return SqlConversationStore(SqlChannelSessionStore(self.engine))
 
     def sms_consent(self) -> SqlSmsConsent:
         return SqlSmsConsent(self.engine)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from conversation.state import ConversationKey, ConversationState
 from domain.errors import IdempotencyConflict
 from domain.model import (
     Account,
@@ -475,4 +476,35 @@ class FakeLinkStore(LinkStore):
         if link.used_at is not None:
             return False
         link.used_at = at
+        return True
+
+
+class FakeConversationStore:
+    """conversation.state.ConversationStore in memory, with the SQL adapter's optimistic
+    save: each load hands out a copy, and a save of a stale copy is refused."""
+
+    def __init__(self) -> None:
+        self._states: dict[ConversationKey, ConversationState] = {}
+        self._ids = itertools.count(1)
+        self.saves = 0
+
+    def load(self, key: ConversationKey) -> ConversationState | None:
+        state = self._states.get(key)
+        return copy.deepcopy(state) if state is not None else None
+
+    def start(self, state: ConversationState) -> ConversationState:
+        existing = self.load(state.key)
+        if existing is not None:  # a concurrent/retried start
+            return existing
+        state.id, state.version = next(self._ids), 1
+        self._states[state.key] = copy.deepcopy(state)
+        return state
+
+    def save(self, state: ConversationState) -> bool:
+        stored = self._states.get(state.key)
+        if stored is None or stored.version != state.version:
+            return False
+        state.version += 1
+        self._states[state.key] = copy.deepcopy(state)
+        self.saves += 1
         return True

@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.account_forms import email_question, paperless_address
+from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import SORRY
 from chatbot.actions.payment_forms import pay_summary, saved_methods
 from chatbot.actions.replies import day, money, yes_no_buttons
@@ -25,7 +26,9 @@ Message = dict[str, Any]
 
 
 def _account_id(tracker: Tracker) -> int:
-    return int(tracker.get_slot("verified_account_id"))
+    account_id = Turn(tracker).account_id
+    assert account_id is not None  # asked only once the form has verified
+    return account_id
 
 
 def ask_amount(tracker: Tracker) -> Message:

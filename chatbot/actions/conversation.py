@@ -1,6 +1,12 @@
 """What an action needs to know about the conversation, read from the rasa-sdk Tracker:
 who is talking (channel, session, phone for SMS), what they just said, and which account
-this conversation has verified."""
+this conversation has verified.
+
+Verification: on SMS it is the thread's (conversation.state, keyed ("sms", +1...), the state
+the keyword path reads and writes too), so a resident verified by texting BAL is verified
+here, and one verified here can reply PAY / YES; the `verified_account_id` slot is only a
+copy. In the web chat the slot is the verification: Rasa's tracker is already one state per
+chat conversation and no other path answers it."""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from chatbot.actions.services import container
+from conversation.state import ConversationKey, verified_account
 from conversation.understanding import consent, farewell
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
@@ -134,8 +142,21 @@ class Turn:
             return None
 
     @property
+    def thread(self) -> ConversationKey | None:
+        """The SMS thread this turn belongs to, keyed by the resident's number as the
+        keyword path keys it; None in the web chat. The number comes from the metadata our
+        SMS webhook sets (Rasa listens on loopback behind a token: no browser sets it); the
+        sender id is an HMAC of it that does not spell it out."""
+        phone = self.phone
+        return ConversationKey.sms(phone) if phone else None
+
+    @property
     def session_key(self) -> str:
-        """A stable, bounded id of this conversation for throttling and audit."""
+        """A stable, bounded id of this conversation for throttling and audit: on SMS the
+        thread's ("sms:+13125550101"), the same the keyword path records."""
+        thread = self.thread
+        if thread is not None:
+            return thread.session_key
         sender = self.tracker.sender_id or "anonymous"
         if len(sender) <= 48:
             return f"{self.channel.value}:{sender}"
@@ -157,11 +178,11 @@ class Turn:
 
     @property
     def account_id(self) -> int | None:
-        value = self.tracker.get_slot("verified_account_id")
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
+        """The verified account: the SMS thread's verification, else the chat's slot."""
+        thread = self.thread
+        if thread is not None:
+            return verified_account(container().conversations(), thread)
+        return slot_account_id(self.tracker.get_slot("verified_account_id"))
 
     def idempotency_key(self, task: str) -> str:
         """One key per confirming message: a redelivered action call replays, a new "yes"
@@ -174,3 +195,16 @@ class Turn:
             if event.get("event") == "user":
                 return str(event.get("timestamp"))
         return ""
+
+
+def account_label(account_number: str) -> str:
+    """How the bot names a verified account ("the account ending 0731")."""
+    return f"the account ending {account_number[-4:]}"
+
+
+def slot_account_id(value: Any) -> int | None:
+    """The `verified_account_id` slot's value as an id (Rasa keeps it as text)."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

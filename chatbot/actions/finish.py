@@ -14,6 +14,8 @@ from chatbot.actions import account_forms, handoff
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import SORRY, TASK_FORMS, TASK_LABELS
 from chatbot.actions.payment_forms import finish_payment
+from chatbot.actions.services import container
+from conversation.state import forget_conversation
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ class ActionFinishTask(Action):
             elif outcome == "goodbye":
                 if task in CHANGING_TASKS:
                     dispatcher.utter_message(text="OK, I've stopped: nothing was changed.")
-                return end_conversation(dispatcher)
+                return end_conversation(turn, dispatcher)
             elif outcome in ("agent", "locked"):
                 reason = "locked_out" if outcome == "locked" else "asked_for_agent"
                 reference = handoff.record(turn, reason=reason, task=task, last_step=detail,
@@ -89,9 +91,13 @@ class ActionFinishTask(Action):
         return [SlotSet(slot, None) for slot in TASK_SLOTS] + [SlotSet("switch_to", switch_to)]
 
 
-def end_conversation(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+def end_conversation(turn: Turn, dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     """Every way of taking leave ends here: the conversation's account data, verification
-    included, is cleared, so the next message has to verify again."""
+    included, is cleared, so the next message has to verify again; on SMS the thread's
+    state too, so its keyword path forgets the resident as well."""
+    thread = turn.thread
+    if thread is not None:
+        forget_conversation(container().conversations(), thread, container().clock.now())
     dispatcher.utter_message(text=GOODBYE)
     return [AllSlotsReset()]
 
@@ -106,8 +112,9 @@ class ActionEndConversation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        if Turn(tracker).says_goodbye:
-            return end_conversation(dispatcher)
+        turn = Turn(tracker)
+        if turn.says_goodbye:
+            return end_conversation(turn, dispatcher)
         dispatcher.utter_message(response="utter_default")
         return []
 
@@ -136,7 +143,7 @@ class ActionSmallTalk(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = Turn(tracker)
         if turn.says_goodbye:
-            return end_conversation(dispatcher)
+            return end_conversation(turn, dispatcher)
         dispatcher.utter_message(response=SMALL_TALK_RESPONSES.get(turn.intent,
                                                                    "utter_default"))
         return []

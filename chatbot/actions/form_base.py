@@ -116,7 +116,7 @@ class TaskForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         turn = Turn(tracker)
-        state = FormState(tracker)
+        state = FormState(turn)
         requested = turn.requested_slot
         try:
             self._turn(turn, requested, state, dispatcher)

@@ -1,19 +1,32 @@
 """The slots of a form while one turn is worked out: read from the tracker, changed by the
-turn, and returned to Rasa as events (including which slot to ask next)."""
+turn, and returned to Rasa as events (including which slot to ask next).
+
+On SMS the verification is the thread's (see chatbot/actions/conversation.py): the form
+starts from it, and the `verified_account_id` slot is brought in line with it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
+
+from chatbot.actions.conversation import Turn, account_label, slot_account_id
+from chatbot.actions.services import container
 
 
 class FormState:
-    def __init__(self, tracker: Tracker) -> None:
-        self._slots: dict[str, Any] = dict(tracker.slots)
+    def __init__(self, turn: Turn) -> None:
+        self._slots: dict[str, Any] = dict(turn.tracker.slots)
         self.changes: dict[str, Any] = {}
         self.outcome: str | None = None
+        if turn.thread is not None:
+            account_id = turn.account_id
+            shared = str(account_id) if account_id is not None else None
+            if shared != self._slots.get("verified_account_id"):
+                # Verified (or forgotten) on the keyword path since the bot's last turn.
+                self.set("verified_account_id", shared)
+                self.set("account_label", None if account_id is None else account_label(
+                    container().balance_service().summary(account_id).account_number))
 
     def get(self, name: str) -> Any:
         return self.changes[name] if name in self.changes else self._slots.get(name)
@@ -31,11 +44,7 @@ class FormState:
 
     @property
     def account_id(self) -> int | None:
-        value = self.get("verified_account_id")
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
+        return slot_account_id(self.get("verified_account_id"))
 
     @property
     def verified(self) -> bool:

@@ -313,7 +313,8 @@ def fee_answer(state: FormState) -> str:
 
 def pay_summary(tracker: Tracker, scheduled: bool) -> dict[str, Any]:
     """The confirmation question: what, when, how, fee and total."""
-    account_id = int(tracker.get_slot("verified_account_id"))
+    account_id = Turn(tracker).account_id
+    assert account_id is not None  # asked only once the form has verified
     services = container()
     checkout = Checkout(services)
     amount = Money.of(str(tracker.get_slot("amount")))

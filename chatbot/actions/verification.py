@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from chatbot.actions.conversation import Turn
+from chatbot.actions.conversation import Turn, account_label
 from chatbot.actions.form_state import FormState
 from chatbot.actions.services import container
+from conversation.state import remember_verification
 from conversation.understanding.identity_text import (
     is_street_number,
     mentions_customer_id,
@@ -211,6 +212,10 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
     verified = result.account
     state.clear(*VERIFICATION_SLOTS)
     state.set("verified_account_id", str(verified.account_id))
-    label = f"the account ending {verified.account_number[-4:]}"
+    label = account_label(verified.account_number)
     state.set("account_label", label)
+    thread = turn.thread
+    if thread is not None:  # the SMS thread is verified, for its keyword path too
+        remember_verification(container().conversations(), thread, verified.account_id,
+                              container().clock.now())
     dispatcher.utter_message(text=f"Thanks, you're verified for {label}.")

@@ -3,9 +3,11 @@ Payline's shortcuts (HELP, AGENT, BAL, PAY and the answer to a payment offer), t
 bot for everything else, and keyword mode when the bot is down (where "can I talk to a
 person" still reaches 311 with a handoff).
 
-The thread's state (verification, a question asked, an offer, the bot's numbered choices)
-lives in `channel_sessions` under the sender's number, so any web worker can answer any
-text. Card numbers are removed before anything reads the text, and the text is never logged.
+The thread's state (conversation.state: verification, a question asked, an offer, the bot's
+numbered choices) is stored under ("sms", the sender's number), so any web worker can answer
+any text, and it is the bot's too: the bot's actions read and write the same verification
+(chatbot/actions/conversation.py), so the thread is verified once, whichever path answers.
+Card numbers are removed before anything reads the text, and the text is never logged.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from conversation.state import ConversationKey, ConversationState, ConversationStore
 from conversation.understanding.carrier_keywords import Keyword, keyword_of
 from conversation.understanding.farewell import says_goodbye
 from conversation.understanding.keywords import keyword_intent
-from domain.adapters.channel_sessions import ChannelSession
 from domain.cards import REDACTION, redact_card_numbers
 from domain.phone import mask_phone
 from ivr.bootstrap import Container
@@ -99,19 +101,20 @@ class SmsConversation:
         if not has_words(text.replace(REDACTION, "")):
             return [] if redacted else [texts.NO_WORDS]
 
-        store = self.container.channel_sessions()
-        session = store.load(CHANNEL, inbound.phone) or store.start(self._new_session(inbound))
+        store = self.container.conversations()
+        key = ConversationKey.sms(inbound.phone)
+        session = store.load(key) or store.start(ConversationState.new(
+            key, self.now, caller=inbound.phone))
         tasks = TextToPay(self.container, session, self.program, self.public_url, self.now,
                           inbound.message_sid)
         tasks.forget_if_idle()
-        choices = session.data.pop("choices", None)
-        answers = self._dispatch(tasks, text, keyword, choices)
+        choices, session.choices = session.choices, ()
+        answers = self._dispatch(tasks, text, keyword, list(choices))
+        session = tasks.session  # the bot may have changed it (a verification): re-read
         session.updated_at = self.now
         session.turn += 1
         if not store.save(session):
-            # Another text of this thread was answered at the same moment; its state wins.
-            # Money is safe either way: a payment's idempotency key is the offer's.
-            log.warning("sms thread %s changed concurrently", mask_phone(inbound.phone))
+            _changed_concurrently(inbound.phone)
         return answers
 
     def _dispatch(self, tasks: TextToPay, text: str, keyword: Keyword | None,
@@ -140,9 +143,15 @@ class SmsConversation:
         words = neutralize(text)
         if not words:
             return [texts.NO_WORDS]
+        # The bot reads this thread's state (who is verified) and may write it (a resident
+        # verifying in the bot, or taking leave): what this text changed so far is saved
+        # first, and the state is read again after the bot answered.
+        store = self.container.conversations()
+        if not store.save(session):
+            _changed_concurrently(tasks.phone)
         try:
-            replies = self.bot.send(self._bot_sender(session.session_key), words,
-                                    {"channel": CHANNEL, "phone": session.session_key})
+            replies = self.bot.send(bot_sender(self.secret, tasks.phone), words,
+                                    {"channel": CHANNEL, "phone": tasks.phone})
         except BotUnavailable:
             if fallback:
                 return fallback
@@ -152,17 +161,25 @@ class SmsConversation:
             if keyword_intent(text, session.language) == "request_agent":
                 return tasks.hand_off()
             return [self.program.bot_unavailable()]
+        tasks.session = session = _reloaded(store, session)
         choices = choices_of(replies)
         if choices:
-            session.data["choices"] = [payload for _, payload in choices]
+            session.choices = tuple(payload for _, payload in choices)
         return bot_texts(replies) or [texts.NO_ANSWER]
 
-    def _bot_sender(self, phone: str) -> str:
-        """A stable conversation id per number that does not spell the number out."""
-        digest = hmac.new(self.secret.encode(), phone.encode(), hashlib.sha256).hexdigest()
-        return f"sms-{digest[:32]}"
 
-    def _new_session(self, inbound: Inbound) -> ChannelSession:
-        return ChannelSession(channel=CHANNEL, session_key=inbound.phone, language="en",
-                              step="text", created_at=self.now, updated_at=self.now,
-                              caller=inbound.phone)
+def bot_sender(secret: str, phone: str) -> str:
+    """The bot's conversation id of a number's thread: stable, and it does not spell the
+    number out (Rasa's tracker store and logs see it; the number travels in metadata)."""
+    digest = hmac.new(secret.encode(), phone.encode(), hashlib.sha256).hexdigest()
+    return f"sms-{digest[:32]}"
+
+
+def _reloaded(store: ConversationStore, session: ConversationState) -> ConversationState:
+    return store.load(session.key) or session
+
+
+def _changed_concurrently(phone: str) -> None:
+    # Another text of this thread was answered at the same moment; its state wins.
+    # Money is safe either way: a payment's idempotency key is the offer's.
+    log.warning("sms thread %s changed concurrently", mask_phone(phone))

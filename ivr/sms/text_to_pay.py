@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from conversation.checkout import (
     BANK_CLEARING,
@@ -22,11 +21,11 @@ from conversation.checkout import (
     amount_options,
 )
 from conversation.handoff import hand_off
+from conversation.state import ConversationState, IdentityQuestion, PaymentOffer
 from conversation.tasks import Task
 from conversation.understanding.consent import Consent, decide
 from conversation.understanding.identity_text import looks_like_identity, parse_identity
 from conversation.verification import Verification, verify_account
-from domain.adapters.channel_sessions import ChannelSession
 from domain.errors import AmountOutOfRange, DomainError, NothingDue, VerificationFailed
 from domain.model import Actor, Channel, MethodKind, PaymentMethod
 from domain.money import Money
@@ -49,10 +48,11 @@ _CLEARLY = {"yes": Consent.YES, "no": Consent.NO}
 
 @dataclass
 class TextToPay:
-    """The keyword tasks of one thread; `session` is changed in place, the caller saves it."""
+    """The keyword tasks of one thread; `session` (the thread's state, shared with the
+    bot) is changed in place, the caller saves it."""
 
     container: Container
-    session: ChannelSession
+    session: ConversationState
     program: Program
     public_url: str
     now: datetime
@@ -61,58 +61,51 @@ class TextToPay:
     # --- the thread's state --------------------------------------------------------------
     @property
     def phone(self) -> str:
-        return self.session.session_key
-
-    @property
-    def _data(self) -> dict[str, Any]:
-        return self.session.data
+        return self.session.key.key
 
     @property
     def awaiting_identity(self) -> bool:
-        return self._data.get("task") in texts.ASK_IDENTITY
+        question = self.session.question
+        return question is not None and question.task in texts.ASK_IDENTITY
 
     @property
     def has_offer(self) -> bool:
-        return isinstance(self._data.get("offer"), dict)
+        return self.session.offer is not None
 
     def forget_if_idle(self) -> None:
-        """A thread quiet for IDLE_LIMIT starts over: verification and questions are gone;
-        an offer is kept (unpaid, it has expired by then) so a late YES is told so."""
+        """A thread quiet for IDLE_LIMIT starts over, for the keywords and the bot alike:
+        verification and questions are gone; an offer is kept (unpaid, it has expired by
+        then) so a late YES is told so."""
         if self.now - self.session.updated_at <= IDLE_LIMIT:
             return
-        offer = self._data.get("offer")
-        self.session.account_id = None
-        self.session.verified_at = None
-        self.session.data = {}
-        if isinstance(offer, dict) and self.now - _when(offer["made_at"]) <= STALE_OFFER:
-            self._data["offer"] = offer
+        offer = self.session.offer
+        self.session.forget(keep_offer=offer is not None
+                            and self.now - offer.made_at <= STALE_OFFER)
 
     def end_thread(self) -> list[str]:
         """The resident took leave ("thanks, bye"): verification, questions and any offer
-        are forgotten, so the next text has to verify again. Returns the goodbye to send
-        when the bot (which says its own) cannot be reached."""
-        self.session.account_id = None
-        self.session.verified_at = None
-        self.session.data = {}
+        are forgotten, for the keywords and the bot alike, so the next text has to verify
+        again. Returns the goodbye to send when the bot (which says its own) cannot be
+        reached."""
+        self.session.forget()
         return [GOODBYE]
 
     def _requester(self) -> Requester:
-        return Requester(channel=Channel.SMS, session_key=f"sms:{self.phone}", caller=self.phone)
+        return Requester(channel=Channel.SMS, session_key=self.session.key.session_key,
+                         caller=self.phone)
 
     def _actor(self) -> Actor:
-        return Actor.resident(Channel.SMS, f"sms:{self.phone}")
+        return Actor.resident(Channel.SMS, self.session.key.session_key)
 
     # --- BAL and PAY --------------------------------------------------------------------
     def start(self, task: str, prefix: str = "") -> list[str]:
         """BAL or PAY: do it for the verified account, else ask who the resident is."""
         if task == "pay":
-            self._data.pop("offer", None)
-        # Kept after the task is done or dropped: a handoff tells 311 what the thread was for.
-        self._data["last_task"] = task
+            self.session.offer = None
+        self.session.last_task = task
         if self.session.verified:
             return self._carry_out(task, prefix)
-        self._stop_asking()
-        self._data["task"] = task
+        self.session.question = IdentityQuestion(task)
         return [f"{prefix}{texts.ASK_IDENTITY[task]}, {texts.IDENTITY_HOW}"]
 
     def answer_identity(self, text: str) -> list[str] | None:
@@ -121,14 +114,14 @@ class TextToPay:
         if not looks_like_identity(text):
             self._stop_asking()
             return None
-        answer = parse_identity(text, self._data.get("account"))
+        question = self.session.question
+        assert question is not None  # awaiting_identity
+        answer = parse_identity(text, question.account_number)
         if answer.account_number is None:
             return [f"Please {texts.IDENTITY_HOW}"]
-        # Outlives the question (a failure, a change of subject) for a handoff's context; it
-        # is forgotten with the rest of the thread when it goes idle.
-        self._data["tried"] = answer.account_number
+        self.session.tried_account = answer.account_number
         if answer.factor is None or answer.factor_kind is None:
-            self._data["account"] = answer.account_number
+            self.session.question = IdentityQuestion(question.task, answer.account_number)
             return [texts.ASK_FACTOR]
         result = verify_account(self.container.identity_service(), self._requester(),
                                 answer.account_number, answer.factor_kind, answer.factor)
@@ -136,20 +129,17 @@ class TextToPay:
             self._stop_asking()
             return [self.program.locked(result.detail)]
         if result.outcome == Verification.FAILED:
-            self._data.pop("account", None)
+            self.session.question = IdentityQuestion(question.task)
             return [texts.VERIFY_FAILED]
         if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
             return [f"{result.detail} Please {texts.IDENTITY_HOW}"]
-        task = self._data["task"]
         self._stop_asking()
-        self.session.account_id = result.account.account_id
-        self.session.verified_at = self.now
-        return self._carry_out(task)
+        self.session.verify(result.account.account_id, self.now)
+        return self._carry_out(question.task)
 
     def _stop_asking(self) -> None:
         """Forget the identity question and any half-given answer."""
-        self._data.pop("task", None)
-        self._data.pop("account", None)
+        self.session.question = None
 
     def _carry_out(self, task: str, prefix: str = "") -> list[str]:
         summary = self.container.balance_service().summary(self._account_id())
@@ -158,9 +148,10 @@ class TextToPay:
         return self._offer(summary, prefix)
 
     def _account_id(self) -> int:
-        if self.session.account_id is None:  # pragma: no cover - callers check verified
+        account_id = self.session.account_id
+        if account_id is None:  # pragma: no cover - callers check verified
             raise VerificationFailed()
-        return self.session.account_id
+        return account_id
 
     def _checkout(self) -> Checkout:
         return Checkout(self.container)
@@ -180,12 +171,11 @@ class TextToPay:
             quote = checkout.quote(account_id, amount, method)
         except DomainError as exc:
             return [prefix + exc.detail]
-        self._data["offer"] = {
-            "amount": amount.canonical(), "fee": quote.fee.canonical(), "method_id": method.id,
-            "method": quote.method_label, "made_at": self.now.isoformat(),
-            "key": f"sms-{self.message_sid}", "account_id": account_id,
-        }
-        return [f"{prefix}{owed} {_offer_question(self._data['offer'])}"]
+        assert method.id is not None  # _default_method takes saved methods only
+        self.session.offer = offer = PaymentOffer(
+            amount=amount, fee=quote.fee, method_id=method.id, method_label=quote.method_label,
+            made_at=self.now, idempotency_key=f"sms-{self.message_sid}", account_id=account_id)
+        return [f"{prefix}{owed} {_offer_question(offer)}"]
 
     def _pay_link(self, amount: Money) -> str:
         link = self._checkout().pay_link(self._account_id(), amount, self._actor(),
@@ -201,12 +191,12 @@ class TextToPay:
         verified = self.session.verified
         reference = hand_off(
             self.container.handoff_service, self.container.balance_service,
-            channel=Channel.SMS, session_key=f"sms:{self.phone}", reason="asked_for_agent",
-            last_step=self.session.step or "text",
-            task=_TASKS.get(str(self._data.get("last_task", ""))),
+            channel=Channel.SMS, session_key=self.session.key.session_key,
+            reason="asked_for_agent", last_step=self.session.step or "text",
+            task=_TASKS.get(self.session.last_task or ""),
             language=self.session.language, caller=self.phone,
             account_id=self.session.account_id if verified else None,
-            account_number=None if verified else self._data.get("tried"))
+            account_number=None if verified else self.session.tried_account)
         return [self.program.agent(reference)]
 
     # --- the answer to an offer ----------------------------------------------------------
@@ -214,58 +204,59 @@ class TextToPay:
         """YES, NO or LINK while an offer is on the thread. `text` is what was texted: a YES
         or NO that is not clear ("yes?") pays or drops nothing and the offer is asked
         again (conversation.understanding.consent, as at every confirmation)."""
-        offer: dict[str, Any] = self._data["offer"]
-        if offer.get("paid"):
-            return [f"That payment was already made (confirmation {offer['paid']}). Nothing "
+        offer = self.session.offer
+        assert offer is not None  # has_offer
+        if offer.paid:
+            return [f"That payment was already made (confirmation {offer.paid}). Nothing "
                     "more was charged."]
-        expired = (self.now - _when(offer["made_at"]) > OFFER_LIFETIME
-                   or self.session.account_id != offer["account_id"])
+        expired = (self.now - offer.made_at > OFFER_LIFETIME
+                   or self.session.account_id != offer.account_id)
         if text is not None and reply in _CLEARLY and decide(text) != _CLEARLY[reply] \
                 and not expired:
             return [f"Nothing has been paid. {_offer_question(offer)}"]
         if reply == "no":
-            self._data.pop("offer")
+            self.session.offer = None
             return [texts.OFFER_DECLINED]
         if expired:
-            self._data.pop("offer")
+            self.session.offer = None
             return self.start("pay", prefix="That offer expired, so nothing was paid. ")
         if reply == "link":
-            self._data.pop("offer")
+            self.session.offer = None
             return self._link_for(offer)
         return self._pay(offer)
 
-    def _link_for(self, offer: dict[str, Any]) -> list[str]:
+    def _link_for(self, offer: PaymentOffer) -> list[str]:
         """LINK: a pay link for the offer's amount, unless the balance changed since the
         offer (paid meanwhile on another channel): then nothing is made and the resident
         hears what can be paid now."""
         try:
-            return [self._pay_link(Money.of(offer["amount"]))]
+            return [self._pay_link(offer.amount)]
         except (NothingDue, AmountOutOfRange):
             return self.start("pay", prefix="Your balance changed since that offer, so no "
                                             "link was made. ")
         except DomainError as exc:
             return [f"{exc.detail} No link was made."]
 
-    def _pay(self, offer: dict[str, Any]) -> list[str]:
+    def _pay(self, offer: PaymentOffer) -> list[str]:
         result = self._checkout().submit(PaymentRequest(
-            account_id=offer["account_id"], amount=Money.of(offer["amount"]),
-            method=MethodChoice.saved(offer["method_id"]), actor=self._actor(),
-            idempotency_key=offer["key"], accepted_fee=Money.of(offer["fee"])))
+            account_id=offer.account_id, amount=offer.amount,
+            method=MethodChoice.saved(offer.method_id), actor=self._actor(),
+            idempotency_key=offer.idempotency_key, accepted_fee=offer.fee))
         if result.code == ResultCode.NOTHING_DUE:
-            self._data.pop("offer")
+            self.session.offer = None
             return ["Your balance is already paid or a payment is on its way, so nothing was "
                     "charged. Text BAL to see it."]
         if result.refused:
-            self._data.pop("offer")
+            self.session.offer = None
             return [f"{result.detail} Nothing was charged. Text PAY to try again."]
         return [self._paid_text(result, offer)]
 
-    def _paid_text(self, result: PaymentResult, offer: dict[str, Any]) -> str:
+    def _paid_text(self, result: PaymentResult, offer: PaymentOffer) -> str:
         if result.code == ResultCode.DECLINED:
-            self._data.pop("offer")
+            self.session.offer = None
             return (f"The payment was not approved: {result.reason}. No money was taken. Text "
                     "PAY and reply LINK to use another card or bank account.")
-        offer["paid"] = result.confirmation_number
+        offer.paid = result.confirmation_number
         total = result.total.format()
         if result.code == ResultCode.ALREADY_PAID:
             return (f"That payment was already made (confirmation "
@@ -279,12 +270,12 @@ class TextToPay:
                 f"{clears.max_days} business days to clear.")
 
 
-def _offer_question(offer: dict[str, Any]) -> str:
+def _offer_question(offer: PaymentOffer) -> str:
     """"Reply YES to pay $X with VISA ending 4242 (fee $1.25, total $Y), or NO. ..."."""
-    amount, fee = Money.of(offer["amount"]), Money.of(offer["fee"])
+    amount, fee = offer.amount, offer.fee
     costs = f"fee {fee.format()}, total {(amount + fee).format()}" if fee.is_positive() \
         else "no fee"
-    return (f"Reply YES to pay {amount.format()} with {offer['method']} ({costs}), or NO. "
+    return (f"Reply YES to pay {amount.format()} with {offer.method_label} ({costs}), or NO. "
             "Reply LINK to use another card or bank account.")
 
 
@@ -328,7 +319,4 @@ def _default_method(methods: list[PaymentMethod]) -> PaymentMethod | None:
 
     return newest(MethodKind.CARD) or newest(MethodKind.BANK)
 
-
-def _when(iso: str) -> datetime:
-    return datetime.fromisoformat(iso)
 

@@ -39,10 +39,12 @@ from chatbot.actions.account_forms import (
 )
 from chatbot.actions.finish import ActionFinishTask
 from chatbot.actions.payment_forms import ValidatePayForm, ValidateScheduleForm
+from conversation.state import ConversationKey, ConversationState, remember_verification
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
 from domain.config import Settings
 from ivr.bootstrap import Container, build_container
+from ivr.sms.conversation import bot_sender
 from sandbox.demo_city import DemoCity
 from sandbox.demo_seed import seed_demo_city
 
@@ -66,6 +68,13 @@ STREET = {DANA: "1234", LUCIA: "507", GRACE: "88", TOM: "2210", VICTOR: "45", SA
           AISHA: "19", MIGUEL: "1500"}
 SSN = {DANA: "4821", LUCIA: "3390", GRACE: "7716", TOM: "1208", VICTOR: "6650", SAMUEL: "9054",
        AISHA: "2477", MIGUEL: "8122"}
+
+# An SMS thread as production's webhook hands it to the bot (ivr/sms/conversation.py): the
+# sender id is an HMAC of the number, the number itself comes in the metadata.
+SMS_PHONE = "+13125550101"
+SMS = {"channel": "sms", "phone": SMS_PHONE}
+SMS_SENDER = bot_sender("action-tests-secret", SMS_PHONE)
+SMS_THREAD = ConversationKey.sms(SMS_PHONE)
 
 # The sandbox processor's full test card numbers: none may ever appear in a reply.
 FULL_CARD_NUMBERS = ("4242424242424242", "4000000000000002", "4000000000009995",
@@ -129,6 +138,15 @@ class City:
         """The slots a conversation has once verified for `number`."""
         return {"verified_account_id": str(self.account_id(number)),
                 "account_label": f"the account ending {number[-4:]}"}
+
+    def verify_thread(self, number: str, phone: str = SMS_PHONE) -> None:
+        """The SMS thread of `phone` verified for `number` (as texting BAL and the numbers
+        does on the keyword path)."""
+        remember_verification(self.container.conversations(), ConversationKey.sms(phone),
+                              self.account_id(number), NOW)
+
+    def thread(self, phone: str = SMS_PHONE) -> ConversationState | None:
+        return self.container.conversations().load(ConversationKey.sms(phone))
 
     def chat_payments(self, number: str) -> list[sa.RowMapping]:
         """Payments the actions made (not the seeded history)."""

@@ -20,6 +20,8 @@ from tests.chatbot.action_support import (
     JORDAN,
     LUCIA,
     SAMUEL,
+    SMS,
+    SMS_SENDER,
     TOM,
     City,
     Conversation,
@@ -29,7 +31,6 @@ from tests.chatbot.action_support import (
 )
 
 REACH_311 = "call 311 (or (312) 555-0111 from outside the city), 24 hours a day, 7 days a week"
-SMS = {"channel": "sms", "phone": "+13125550101"}
 
 
 def finish(city: City, number: str | None, task: str, outcome: str = "done", *,
@@ -484,20 +485,40 @@ def test_an_unexpected_error_is_apologised_for(city: City,
 
 # --- SMS -------------------------------------------------------------------------------------
 def test_sms_handoff_is_recorded_as_sms(city: City) -> None:
-    finish(city, DANA, "pay_bill", "agent:payment_method", sender="+13125550101",
-           metadata=SMS)
+    city.verify_thread(DANA)
+    finish(city, DANA, "pay_bill", "agent:payment_method", sender=SMS_SENDER, metadata=SMS)
     (handoff,) = city.handoffs()
     assert handoff["channel"] == "sms"
     assert handoff["caller"] == "+13125550101"
+    # The thread's key, as the keyword path records it: not the bot's sender id.
     assert handoff["session_key"] == "sms:+13125550101"
+    assert handoff["verified"] and handoff["masked_account"] == "******0731"
+
+
+def test_sms_handoff_of_a_thread_no_longer_verified_is_unverified(city: City) -> None:
+    """The bot's slot is only a copy: a thread that ended (goodbye, idle) is not verified
+    even while the slot still says so."""
+    finish(city, DANA, "pay_bill", "agent:payment_method", sender=SMS_SENDER, metadata=SMS)
+    (handoff,) = city.handoffs()
+    assert not handoff["verified"] and handoff["account_id"] is None
 
 
 def test_sms_payment_is_made_on_the_sms_channel(city: City) -> None:
-    finish(city, DANA, "pay_bill", sender="+13125550101", metadata=SMS,
+    city.verify_thread(DANA)
+    finish(city, DANA, "pay_bill", sender=SMS_SENDER, metadata=SMS,
            **paying(city, DANA, "4242"))
     (payment,) = city.chat_payments(DANA)
     assert payment["channel"] == "sms"
     assert payment["created_by"] == "resident:sms:+13125550101"
+
+
+def test_sms_goodbye_ends_the_threads_verification_too(city: City) -> None:
+    city.verify_thread(DANA)
+    result = run(ActionEndConversation, tracker("bye", intent="goodbye", sender=SMS_SENDER,
+                                                metadata=SMS))
+    assert result.text == GOODBYE
+    thread = city.thread()
+    assert thread is not None and not thread.verified
 
 
 # --- action_handoff and action_end_conversation --------------------------------------------
@@ -524,7 +545,7 @@ def test_handoff_outside_a_form_unverified(city: City) -> None:
 
 
 def test_handoff_by_sms(city: City) -> None:
-    run(ActionHandoff, tracker("agent", intent="request_agent", sender="+13125550101",
+    run(ActionHandoff, tracker("agent", intent="request_agent", sender=SMS_SENDER,
                                metadata=SMS))
     (handoff,) = city.handoffs()
     assert handoff["channel"] == "sms" and handoff["caller"] == "+13125550101"

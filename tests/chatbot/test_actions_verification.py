@@ -18,6 +18,8 @@ from tests.chatbot.action_support import (
     GRACE,
     JORDAN,
     SAMUEL,
+    SMS,
+    SMS_SENDER,
     VICTOR,
     City,
     Conversation,
@@ -400,8 +402,7 @@ def test_opening_amount_too_large_is_refused_after_verifying(city: City) -> None
 
 # --- SMS -----------------------------------------------------------------------------------
 def test_sms_attempts_are_recorded_as_sms_with_the_sender(city: City) -> None:
-    conversation = Conversation("balance_form", sender="+13125550101",
-                                metadata={"channel": "sms", "phone": "+13125550101"})
+    conversation = Conversation("balance_form", sender=SMS_SENDER, metadata=SMS)
     conversation.start()
     conversation.say(DANA)
     conversation.say("999")
@@ -416,9 +417,43 @@ def test_sms_attempts_are_recorded_as_sms_with_the_sender(city: City) -> None:
     assert not failed["succeeded"] and succeeded["succeeded"]
 
 
+def test_a_thread_verified_by_its_keywords_is_verified_in_the_bot(city: City) -> None:
+    city.verify_thread(DANA)  # BAL, then the account number and street number
+    result = Conversation("balance_form", sender=SMS_SENDER, metadata=SMS).start()
+    assert result.slots["form_outcome"] == "done"  # nothing asked
+    assert result.slots["verified_account_id"] == str(city.account_id(DANA))
+    assert result.slots["account_label"] == "the account ending 0731"
+    assert city.attempts() == []
+
+
+def test_a_resident_verified_in_the_bot_is_verified_on_the_thread(city: City) -> None:
+    conversation = Conversation("pay_form", sender=SMS_SENDER, metadata=SMS)
+    conversation.start()
+    conversation.say(DANA)
+    conversation.say("1234")
+    thread = city.thread()
+    assert thread is not None and thread.account_id == city.account_id(DANA)
+    assert thread.verification is not None and thread.verification.verified_at is not None
+
+
+def test_a_thread_that_forgot_the_resident_asks_again_whatever_the_slot(city: City) -> None:
+    """The slot is only a copy of the thread's verification (which ended: goodbye, idle)."""
+    conversation = Conversation("balance_form", sender=SMS_SENDER, metadata=SMS,
+                                slots=dict(city.verified(DANA)))
+    result = conversation.start()
+    assert result.requested == "account_number"
+    assert result.slots["verified_account_id"] is None
+    assert result.slots["account_label"] is None
+
+
+def test_web_chat_verification_stays_the_chats(city: City) -> None:
+    city.verify_thread(DANA)  # someone's SMS thread: no business of a chat
+    result = Conversation("balance_form", sender="chat-1").start()
+    assert result.requested == "account_number"
+
+
 def test_caller_id_alone_never_verifies(city: City) -> None:
-    result = Conversation("balance_form", sender="+13125550101",
-                          metadata={"channel": "sms", "phone": "+13125550101"}).start()
+    result = Conversation("balance_form", sender=SMS_SENDER, metadata=SMS).start()
     assert result.requested == "account_number"
     assert "verified_account_id" not in result.slots
 

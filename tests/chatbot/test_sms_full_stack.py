@@ -49,3 +49,35 @@ def test_keywords_and_the_bot_in_one_thread(sms_city: SmsCity) -> None:
     assert "paperless" in answer.lower() and "can't chat" not in answer
     assert "unsubscribed" in sms_city.text("STOP", sender).text
     assert sms_city.text("what do I owe?", sender).replies == []
+
+
+# --- one thread, one verification, whichever path answers ---------------------------------
+def test_verified_by_bal_the_bot_does_not_ask_again(sms_city: SmsCity,
+                                                   chatbot: ChatbotStack) -> None:
+    sender = "+13125550171"
+    assert "street number" in sms_city.text("BAL", sender).text
+    assert sms_city.text("0104200731 1234", sender).text.startswith("Account ending 0731")
+    answer = sms_city.text("what's my balance?", sender).text  # the bot, in free text
+    assert "the account ending 0731 owes" in answer, answer
+    assert "account number" not in answer
+    reply = sms_city.text("I want to talk to a person", sender).text  # the bot's handoff
+    assert "311" in reply, reply
+    [handoff] = chatbot.rows("SELECT * FROM handoffs WHERE caller = :p", p=sender)
+    # The thread's key, the one the keyword path records: not the bot's sms-<hmac> sender.
+    assert handoff.session_key == f"sms:{sender}" and handoff.channel == "sms"
+    assert handoff.verified and handoff.masked_account == "******0731"
+
+
+def test_verified_in_the_bot_pay_and_yes_pay(sms_city: SmsCity, chatbot: ChatbotStack) -> None:
+    sender = "+13125550172"
+    assert "account number" in sms_city.text("what's my balance?", sender).text
+    assert "street number" in sms_city.text("7730264415", sender).text
+    assert "the account ending 4415 owes" in sms_city.text("3021", sender).text
+    offer = sms_city.text("PAY", sender).text  # the keyword path: no second verification
+    assert "Reply YES" in offer and "checking account ending 6789" in offer, offer
+    done = sms_city.text("YES", sender).text
+    found = re.search(r"Confirmation ([A-Z0-9]{4}-[A-Z0-9]{4})", done)
+    assert found, done
+    [payment] = chatbot.rows("SELECT * FROM payments WHERE confirmation_number = :c",
+                             c=found.group(1))
+    assert payment.channel == "sms" and payment.created_by == f"resident:sms:{sender}"

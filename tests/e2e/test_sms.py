@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from conversation.state import ConversationKey, remember_verification
 from tests.e2e.sms_support import SmsCity, sms_city
 from tests.e2e.voice_support import AISHA, DANA, LUCIA, SAMUEL, VICTOR
 from tests.rasa_stub import StubAnswer, StubRasa
@@ -656,3 +657,26 @@ def test_a_handoff_that_cannot_be_recorded_still_gives_311(
     assert "RuntimeError" in caplog.text
     assert "5550101" not in caplog.text and "0104200731" not in caplog.text
     assert handoffs(city) == []
+
+
+def test_a_verification_the_bot_writes_during_its_turn_is_the_threads(
+        bot_city: SmsCity, rasa: StubRasa) -> None:
+    """The bot's actions verify the thread in its state while the webhook waits for the bot:
+    the webhook must not save its older copy over it (and the bot's numbered choices of the
+    same turn are kept)."""
+    store = bot_city.container.conversations()
+    dana = bot_city.rows("SELECT id FROM accounts WHERE account_number = :n", n=DANA)[0][0]
+
+    def respond(body: dict[str, Any]) -> list[dict[str, Any]]:
+        thread = ConversationKey.sms(body["metadata"]["phone"])
+        remember_verification(store, thread, dana, bot_city.clock.now())
+        return [{"text": "Thanks, you're verified.", "buttons": [
+            {"title": "Pay now", "payload": "pay my bill"}]}]
+
+    rasa.respond = respond
+    assert "verified" in bot_city.text("my account is 0104200731, street 1234").text
+    state = store.load(ConversationKey.sms(DANA_PHONE))
+    assert state is not None and state.account_id == dana and state.choices == ("pay my bill",)
+    assert "Reply YES" in bot_city.text("PAY").text  # the keyword path: no second question
+    assert "Paid!" in bot_city.text("YES").text
+    assert len(bot_city.payments(DANA)) == 1

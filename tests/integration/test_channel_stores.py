@@ -7,14 +7,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from conversation.state import (
+    ConversationKey,
+    ConversationState,
+    IdentityQuestion,
+    PaymentOffer,
+    remember_verification,
+)
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.adapters.clock import FixedClock
 from domain.adapters.handoff_log import SqlHandoffLog
 from domain.adapters.link_store import SqlLinkStore
 from domain.errors import AgentActionError, LinkNotUsable, NotFound
 from domain.model import Actor, Channel, LinkPurpose
+from domain.money import Money
 from domain.services.handoffs import HandoffRequest, HandoffService
 from domain.services.links import LinkService, hash_token
+from ivr.conversations import SqlConversationStore
 from tests.integration.conftest import Builders
 
 
@@ -53,6 +62,39 @@ def test_a_session_round_trips_and_saves_optimistically(engine: Engine) -> None:
     assert (loaded.step, loaded.turn, loaded.data["amount"]) == ("menu", 2, "12.50")
     assert loaded.created_at == clock.now() and loaded.created_at.tzinfo is not None
     assert store.load("sms", "CA1") is None
+
+
+def test_a_typed_conversation_state_round_trips_and_saves_optimistically(
+        engine: Engine, account_id: int) -> None:
+    now = Builders.now
+    store = SqlConversationStore(SqlChannelSessionStore(engine))
+    thread = ConversationKey.sms("+13125550101")
+    state = store.start(ConversationState.new(thread, now, caller="+13125550101"))
+    assert state.version == 1 and state.id is not None
+    assert store.start(ConversationState.new(thread, now)).id == state.id  # a retried text
+    state.question = IdentityQuestion("pay", "0104200731")
+    state.offer = PaymentOffer(amount=Money.of("146.57"), fee=Money.of("1.25"), method_id=7,
+                               method_label="VISA ending 4242", made_at=now,
+                               idempotency_key="sms-SM1", account_id=account_id)
+    state.choices = ("pay my bill",)
+    held = store.load(thread)  # another text of the thread, loaded before the save
+    assert store.save(state) and state.version == 2
+    assert held is not None and not store.save(held)
+
+    # The bot verifies the thread through the port; the keyword path reads it back.
+    remember_verification(store, thread, account_id, now + timedelta(minutes=1))
+    loaded = store.load(thread)
+    assert loaded is not None
+    assert loaded.account_id == account_id
+    assert loaded.verification is not None
+    assert loaded.verification.verified_at == now + timedelta(minutes=1)
+    assert loaded.question == IdentityQuestion("pay", "0104200731")
+    assert loaded.offer == state.offer and loaded.choices == ("pay my bill",)
+    assert loaded.caller == "+13125550101" and loaded.version == 3
+    # The row the keyword path has always used: ("sms", number), account in its columns.
+    row = SqlChannelSessionStore(engine).load("sms", "+13125550101")
+    assert row is not None and row.account_id == account_id and row.verified
+    assert store.load(ConversationKey(Channel.VOICE, "+13125550101")) is None
 
 
 def test_handoffs_are_recorded_once_per_reason_and_taken_once(engine: Engine,
