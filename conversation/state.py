@@ -45,7 +45,7 @@ class ConversationKey:
 
 
 @dataclass(frozen=True)
-class Verification:
+class Verified:
     account_id: int
     verified_at: datetime
 
@@ -101,7 +101,7 @@ class ConversationState:
     step: str = "text"
     turn: int = 0
     caller: str | None = None
-    verification: Verification | None = None
+    verification: Verified | None = None
     question: IdentityQuestion | None = None
     # The account number last tried: outlives the question (a failure, a change of subject)
     # for a handoff's context; forgotten with the rest of the thread.
@@ -133,7 +133,7 @@ class ConversationState:
         return self.verification.account_id if self.verification else None
 
     def verify(self, account_id: int, now: datetime) -> None:
-        self.verification = Verification(account_id, now)
+        self.verification = Verified(account_id, now)
 
     def forget(self, *, keep_offer: bool = False) -> None:
         """The conversation ends (goodbye, or quiet too long): who the resident is, what was

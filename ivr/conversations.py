@@ -4,7 +4,7 @@ the typed state's columns map one to one, its other typed parts are kept in `dat
 
 from __future__ import annotations
 
-from conversation.state import ConversationKey, ConversationState, Verification
+from conversation.state import ConversationKey, ConversationState, Verified
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.model import Channel
 
@@ -41,7 +41,7 @@ def _session(state: ConversationState) -> ChannelSession:
 
 
 def _state(session: ChannelSession) -> ConversationState:
-    verification = (Verification(session.account_id, session.verified_at)
+    verification = (Verified(session.account_id, session.verified_at)
                     if session.account_id is not None and session.verified_at is not None
                     else None)
     state = ConversationState(

@@ -13,7 +13,7 @@ from conversation.state import (
     ConversationState,
     IdentityQuestion,
     PaymentOffer,
-    Verification,
+    Verified,
     forget_conversation,
     remember_verification,
     verified_account,
@@ -56,7 +56,7 @@ def test_verification() -> None:
     assert not state.verified and state.account_id is None
     state.verify(42, NOW)
     assert state.verified and state.account_id == 42
-    assert state.verification == Verification(42, NOW)
+    assert state.verification == Verified(42, NOW)
 
 
 def test_the_typed_parts_round_trip_through_data() -> None:
@@ -112,7 +112,7 @@ def test_a_verification_remembered_by_one_path_is_read_by_the_other() -> None:
     assert verified_account(store, THREAD) == 3
     assert verified_account(store, ConversationKey.sms("+13125550102")) is None
     state = store.load(THREAD)
-    assert state is not None and state.verification == Verification(3, NOW)
+    assert state is not None and state.verification == Verified(3, NOW)
 
 
 def test_remembering_starts_a_state_the_webhook_has_not_made() -> None:
