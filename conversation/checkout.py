@@ -106,12 +106,6 @@ class AmountCheck:
         return self.problem is None
 
 
-def _validated_payable(payments: PaymentService, account_id: int, amount: Money) -> Money:
-    """THE amount validation of every channel: raises the domain's error or returns the most
-    payable now. (One place to switch to PaymentService.check_amount.)"""
-    return payments.quote(account_id, amount, MethodKind.BANK).payable
-
-
 # --- costs, quote -----------------------------------------------------------------------------
 
 
@@ -314,7 +308,8 @@ class Checkout:
         """Can this amount be paid now? If not, why, and the most that can be paid."""
         payments = self._services.payment_service()
         try:
-            payable = _validated_payable(payments, account_id, amount)
+            # The domain's amount rules, once for every channel (domain/payment_policy.py).
+            payable = payments.check_amount(account_id, amount)
         except AmountOutOfRange as error:
             most = payments.payable(account_id)
             problem = AmountProblem.TOO_HIGH if most.is_positive() else AmountProblem.COVERED

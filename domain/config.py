@@ -74,7 +74,7 @@ def selected_processor(env: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class PaymentPolicy:
+class PaymentSettings:
     """The city's payment rules that finance staff may tune."""
 
     card_fee: Money = field(default_factory=lambda: Money.of("1.25"))
@@ -253,7 +253,7 @@ class Settings:
     timezone: ZoneInfo
     city_name: str
     phone_311: str
-    payments: PaymentPolicy
+    payments: PaymentSettings
     verification: VerificationPolicy
     var_dir: Path
     ach: AchSettings = field(default_factory=AchSettings)
@@ -292,7 +292,7 @@ class Settings:
             timezone = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"PAYLINE_TIMEZONE is not a known time zone: {tz_name!r}") from exc
-        payments = PaymentPolicy(
+        payments = PaymentSettings(
             card_fee=Money.parse(env.get("PAYLINE_CARD_FEE", "1.25")),
             max_schedule_days=int(env.get("PAYLINE_MAX_SCHEDULE_DAYS", "90")),
             overpayment_allowance=Money.parse(env.get("PAYLINE_OVERPAYMENT_ALLOWANCE", "0")),

@@ -196,6 +196,12 @@ class Account:
         unpaid = sum((b.unpaid for b in self.bills), Money.zero())
         return (unpaid - self.credit).max(Money.zero())
 
+    def payable(self, open_payments: list[Payment], allowance: Money | None = None) -> Money:
+        """What may still be paid: the balance less the payments already on their way
+        (pending or scheduled), plus the city's overpayment allowance; never below zero."""
+        committed = sum((p.amount for p in open_payments), Money.zero())
+        return (self.balance_due() - committed + (allowance or Money.zero())).max(Money.zero())
+
     def past_due(self, today: date) -> Money:
         return sum((b.unpaid for b in self.bills if b.is_past_due(today)), Money.zero())
 

@@ -240,7 +240,7 @@ class PaymentForm(TaskForm):
             dispatcher.utter_message(text=error.detail)
             return False
         for warning in warnings:
-            dispatcher.utter_message(text=warning)
+            dispatcher.utter_message(text=warning.message)
         state.set("payment_date", when.isoformat())
         return True
 

@@ -47,6 +47,7 @@ from domain.model import (
 )
 from domain.money import Money
 from domain.notifications import language_of, render
+from domain.payment_policy import ScheduleWarning
 from domain.ports import Clock, Notification, Notifier, UnitOfWork
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService, TryAgain
 
@@ -88,7 +89,7 @@ class AutopayOutcome:
     reason: str = ""  # why it was skipped: a SkipReason value
     detail: str = ""  # for agents and logs (English)
     replayed: bool = False  # True when this bill had already been decided earlier
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ScheduleWarning, ...] = ()
 
     @property
     def scheduled(self) -> bool:

@@ -38,6 +38,7 @@ from domain.errors import (
 )
 from domain.model import Account, Actor, Channel, LinkPurpose, MethodKind, OneTimeLink, Payment
 from domain.money import Money
+from domain.payment_policy import ScheduleWarning
 from domain.ports import Clock, LinkStore, PaymentGateway, TokenizedMethod, UnitOfWork
 from domain.redaction import contains_card_number
 from domain.services.links import LinkService, hash_token, payload_of
@@ -65,7 +66,7 @@ class PayLinkOffer:
     amount: Money
     scheduled_for: date | None
     card_fee: Money
-    warnings: tuple[str, ...] = ()  # e.g. "That date is after the due date ..."
+    warnings: tuple[ScheduleWarning, ...] = ()  # e.g. after the due date
 
     @property
     def path(self) -> str:
@@ -88,7 +89,7 @@ class PayLinkView:
     bank_fee: Money
     expires_at: datetime
     due_date: date | None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ScheduleWarning, ...] = ()
 
     @property
     def account_last4(self) -> str:

@@ -33,13 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from domain.config import PaymentPolicy
+from domain.config import PaymentSettings
 from domain.confirmation import new_confirmation_number, normalize_confirmation_number
 from domain.errors import (
     AccountLocked,
-    AmountOutOfRange,
-    DateNotInFuture,
-    DateTooFarAhead,
     DomainError,
     FeeNotAccepted,
     IdempotencyConflict,
@@ -48,7 +45,6 @@ from domain.errors import (
     InvalidInput,
     InvalidPaymentMethod,
     NotFound,
-    NothingDue,
     PaymentNotFound,
     RecipientOptedOut,
 )
@@ -64,6 +60,7 @@ from domain.model import (
 )
 from domain.money import Money
 from domain.notifications import language_of, payment_text
+from domain.payment_policy import PaymentPolicy, ScheduleWarning
 from domain.phone import normalize_phone
 from domain.ports import (
     ChargeResult,
@@ -136,7 +133,7 @@ class PaymentQuote:
     scheduled: bool
     payable: Money  # the most that can be paid right now
     due_date: date | None
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[ScheduleWarning, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ class SubmitStep:
 class PaymentOutcome:
     payment: Payment
     replayed: bool = False  # True when this answered a repeated request with the same key
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ScheduleWarning, ...] = ()
 
     @property
     def approved(self) -> bool:
@@ -158,21 +155,21 @@ class PaymentOutcome:
 
 class PaymentService:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, gateway: PaymentGateway,
-                 notifier: Notifier, policy: PaymentPolicy | None = None,
+                 notifier: Notifier, settings: PaymentSettings | None = None,
                  city_name: str = "City of Riverton") -> None:
         self._uow = uow
         self._clock = clock
         self._gateway = gateway
         self._notifier = notifier
-        self._policy = policy or PaymentPolicy()
+        self._policy = PaymentPolicy(settings)
         self._city = city_name.removeprefix("the ")
 
     # --- reading ----------------------------------------------------------------------
     def payable(self, account_id: int) -> Money:
         with self._uow() as uow:
             account = self._account(uow, account_id)
-            return self._payable(account, uow.payments.for_account(account_id,
-                                                                   statuses=OPEN_STATUSES))
+            return self._policy.payable(account, uow.payments.for_account(
+                account_id, statuses=OPEN_STATUSES))
 
     def quote(self, account_id: int, amount: Money, method_kind: MethodKind | str,
               scheduled_for: date | None = None) -> PaymentQuote:
@@ -182,20 +179,30 @@ class PaymentService:
         with self._uow() as uow:
             account = self._account(uow, account_id)
             open_payments = uow.payments.for_account(account_id, statuses=OPEN_STATUSES)
-            payable = self._check_amount(account, open_payments, amount)
+            payable = self._policy.check_amount(account, open_payments, amount)
             today = self._clock.today()
-            warnings = self._check_date(account, scheduled_for) if scheduled_for else ()
-            fee = self._fee(kind)
+            warnings = (self._policy.check_date(account, scheduled_for, today)
+                        if scheduled_for else ())
+            fee = self._policy.fee(kind)
             return PaymentQuote(amount=amount, fee=fee, total=amount + fee, method_kind=kind,
                                 payment_date=scheduled_for or today,
                                 scheduled=scheduled_for is not None, payable=payable,
                                 due_date=account.next_due_date(today), warnings=warnings)
 
-    def check_date(self, account_id: int, when: date) -> tuple[str, ...]:
+    def check_amount(self, account_id: int, amount: Money) -> Money:
+        """The amount rules alone, before a method is chosen: raises for an amount that
+        cannot be paid now; returns the most that can."""
+        with self._uow() as uow:
+            account = self._account(uow, account_id)
+            return self._policy.check_amount(
+                account, uow.payments.for_account(account_id, statuses=OPEN_STATUSES), amount)
+
+    def check_date(self, account_id: int, when: date) -> tuple[ScheduleWarning, ...]:
         """The scheduling rules for a date alone (future, within the limit), before an
         amount is known; returns the warnings the resident must hear."""
         with self._uow() as uow:
-            return self._check_date(self._account(uow, account_id), when)
+            return self._policy.check_date(self._account(uow, account_id), when,
+                                           self._clock.today())
 
     def scheduled_payments(self, account_id: int) -> list[Payment]:
         with self._uow() as uow:
@@ -204,7 +211,8 @@ class PaymentService:
 
     def history(self, account_id: int) -> list[Payment]:
         """The last 24 months (seed FAQ), newest first."""
-        since = self._clock.now() - timedelta(days=round(self._policy.history_months * 30.44))
+        months = self._policy.settings.history_months
+        since = self._clock.now() - timedelta(days=round(months * 30.44))
         with self._uow() as uow:
             return uow.payments.for_account(account_id, since=since)
 
@@ -407,7 +415,7 @@ class PaymentService:
                 return SubmitStep(payment, changed=False)
             others = [p for p in uow.payments.for_account(account.id, statuses=OPEN_STATUSES)  # type: ignore[arg-type]
                       if p.id != payment.id and p.status == PaymentStatus.PENDING]
-            still_due = self._payable(account, others)
+            still_due = self._policy.payable(account, others)
             if not still_due.is_positive():
                 payment.cancel(now)
                 payment.rejection_reason = "balance already paid"
@@ -466,7 +474,8 @@ class PaymentService:
 
     # --- internals --------------------------------------------------------------------
     def _reserve(self, request: PaymentRequest, operation: str,
-                 status: PaymentStatus) -> tuple[Payment, bool, tuple[str, ...], Account]:
+                 status: PaymentStatus
+                 ) -> tuple[Payment, bool, tuple[ScheduleWarning, ...], Account]:
         """Validate and record the payment (pending or scheduled) under the account lock.
         Returns (payment, replayed, date warnings, account)."""
         key = (request.idempotency_key or "").strip()
@@ -485,7 +494,8 @@ class PaymentService:
         raise TryAgain()
 
     def _reserve_once(self, request: PaymentRequest, key: str, operation: str, fingerprint: str,
-                      status: PaymentStatus) -> tuple[Payment, bool, tuple[str, ...], Account]:
+                      status: PaymentStatus
+                      ) -> tuple[Payment, bool, tuple[ScheduleWarning, ...], Account]:
         now = self._clock.now()
         with self._uow() as uow:
             # Lock first, then look for the key: a concurrent twin that committed while we
@@ -500,17 +510,18 @@ class PaymentService:
                 return payment, True, (), account
             self._refuse_locked(account, request.actor)
             kind, token, label, method_id = self._resolve_method(account, request.method)
-            fee = self._fee(kind)
+            fee = self._policy.fee(kind)
             if fee.is_positive() and request.accepted_fee != fee:
                 raise FeeNotAccepted(f"The convenience fee of {fee.format()} must be accepted "
                                      "before paying by card.")
             open_payments = uow.payments.for_account(account.id,  # type: ignore[arg-type]
                                                      statuses=OPEN_STATUSES)
-            self._check_amount(account, open_payments, request.amount)
+            self._policy.check_amount(account, open_payments, request.amount)
             payment_date = self._clock.today()
-            warnings: tuple[str, ...] = ()
+            warnings: tuple[ScheduleWarning, ...] = ()
             if request.scheduled_for is not None:
-                warnings = self._check_date(account, request.scheduled_for)
+                warnings = self._policy.check_date(account, request.scheduled_for,
+                                                   self._clock.today())
                 payment_date = request.scheduled_for
             if request.method.tokenized is not None and request.method.save_as is not None:
                 saved = self._add_method(account, request.method.tokenized,
@@ -574,53 +585,7 @@ class PaymentService:
 
     def fee(self, kind: MethodKind) -> Money:
         """The convenience fee for a method kind (card fee, or none for a bank account)."""
-        return self._fee(kind)
-
-    def _fee(self, kind: MethodKind) -> Money:
-        return self._policy.card_fee if kind == MethodKind.CARD else self._policy.bank_fee
-
-    def _payable(self, account: Account, open_payments: list[Payment]) -> Money:
-        committed = sum((p.amount for p in open_payments), Money.zero())
-        payable = account.balance_due() - committed + self._policy.overpayment_allowance
-        return payable.max(Money.zero()).min(self._policy.max_single_payment)
-
-    def _check_amount(self, account: Account, open_payments: list[Payment],
-                      amount: Money) -> Money:
-        if not isinstance(amount, Money):
-            raise InvalidAmount()
-        if not amount.is_positive():
-            raise InvalidAmount("The payment amount must be more than zero.")
-        if account.balance_due().is_zero() and self._policy.overpayment_allowance.is_zero():
-            raise NothingDue()
-        payable = self._payable(account, open_payments)
-        if not payable.is_positive():
-            raise AmountOutOfRange("Payments already pending or scheduled cover your balance, "
-                                   "so there is nothing more to pay right now.")
-        if amount > payable:
-            raise AmountOutOfRange(f"The most you can pay right now is {payable.format()}.")
-        return payable
-
-    def _check_date(self, account: Account, when: date) -> tuple[str, ...]:
-        """Raise for an impossible date; return warnings the resident must hear."""
-        today = self._clock.today()
-        latest = today + timedelta(days=self._policy.max_schedule_days)
-        if isinstance(when, datetime) or not isinstance(when, date):
-            raise InvalidDate()
-        if when <= today:
-            raise DateNotInFuture()
-        if when > latest:
-            days = self._policy.max_schedule_days
-            raise DateTooFarAhead(f"Payments can be scheduled at most {days} days ahead, "
-                                  f"until {_long_date(latest)}.", latest=latest, days=days)
-        past_due = account.past_due(today)
-        if past_due.is_positive():
-            return (f"{past_due.format()} of your balance is already past due; paying it "
-                    "today avoids late fees or a service interruption.",)
-        due = account.next_due_date(today)
-        if due is not None and when > due:
-            return (f"That date is after the due date of {_long_date(due)}; "
-                    "a late fee or service interruption may apply.",)
-        return ()
+        return self._policy.fee(kind)
 
     def _new_confirmation(self, uow: UnitOfWork) -> str:
         for _ in range(10):
@@ -744,7 +709,3 @@ def _fingerprint(operation: str, request: PaymentRequest) -> str:
              request.amount.currency, method_id,
              request.scheduled_for.isoformat() if request.scheduled_for else "now"]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def _long_date(value: date) -> str:
-    return f"{value.strftime('%B')} {value.day}, {value.year}"

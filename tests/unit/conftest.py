@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.config import PaymentPolicy, VerificationPolicy
+from domain.config import PaymentSettings, VerificationPolicy
 from domain.hashing import hash_last4
 from domain.model import (
     Account,
@@ -101,7 +101,7 @@ def account(uow: FakeUnitOfWork) -> Account:
 
 @pytest.fixture
 def payments(uow, clock, gateway, notifier) -> PaymentService:
-    return PaymentService(lambda: uow, clock, gateway, notifier, PaymentPolicy())
+    return PaymentService(lambda: uow, clock, gateway, notifier, PaymentSettings())
 
 
 @pytest.fixture

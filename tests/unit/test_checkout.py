@@ -19,7 +19,7 @@ from conversation.checkout import (
     amount_options,
     minutes_left,
 )
-from domain.config import PaymentPolicy
+from domain.config import PaymentSettings
 from domain.errors import AmountOutOfRange, NothingDue
 from domain.model import Actor, Bill, Channel, MethodKind, PaymentStatus
 from domain.money import Money
@@ -333,6 +333,6 @@ def test_minutes_left_rounds_down_but_at_least_one(left, minutes):
 
 def test_payment_policy_fee_flows_through(uow, clock, gateway):
     payments = PaymentService(lambda: uow, clock, gateway, None,  # type: ignore[arg-type]
-                              PaymentPolicy(card_fee=Money.of("2.00")))
+                              PaymentSettings(card_fee=Money.of("2.00")))
     checkout = Checkout(Services(uow, clock, payments, FakeLinkStore(), gateway))
     assert checkout.costs(Money.of("10.00"), MethodKind.CARD).total == Money.of("12.00")

@@ -115,7 +115,7 @@ def test_offer_for_a_later_date_keeps_the_date_and_its_warning(service, account,
     assert json.loads(store.links[0].payload) == {"amount": "85.50",
                                                   "scheduled_for": "2026-12-01"}
     assert offer.scheduled_for == date(2026, 12, 1)
-    assert any("past due" in w for w in offer.warnings)  # $40 of the balance is late
+    assert any("past due" in w.message for w in offer.warnings)  # $40 of the balance is late
 
 
 @pytest.mark.parametrize(("amount", "when", "error"), [
@@ -246,7 +246,7 @@ def test_bank_payment_on_a_later_date_is_scheduled_without_fee(service, account,
     assert payment.status == PaymentStatus.SCHEDULED
     assert payment.scheduled_for == date(2026, 12, 1) and payment.fee == Money.zero()
     assert payment.method_label == "savings account ending 6789"
-    assert any("past due" in w for w in outcome.warnings)
+    assert any("past due" in w.message for w in outcome.warnings)
     assert gateway.calls == 0 and store.links[0].used_at is not None
 
 

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.config import PaymentPolicy
+from domain.config import PaymentSettings
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
@@ -19,6 +19,7 @@ from domain.errors import (
 )
 from domain.model import Actor, BankAccountType, Bill, Channel, MethodKind, PaymentStatus
 from domain.money import Money
+from domain.payment_policy import ScheduleWarning, ScheduleWarningKind
 from domain.ports import ChargeResult, TokenizedMethod
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
 from tests.unit.conftest import make_utility_account
@@ -89,7 +90,7 @@ def test_card_fee_must_be_accepted_first(payments, account, uow, gateway):
 
 def test_fee_is_configurable(uow, clock, gateway, notifier, account):
     service = PaymentService(lambda: uow, clock, gateway, notifier,
-                             PaymentPolicy(card_fee=Money.of("2.00")))
+                             PaymentSettings(card_fee=Money.of("2.00")))
     outcome = service.pay_now(req(account, "10", fee=Money.of("2.00")))
     assert outcome.payment.fee == Money.of("2.00")
 
@@ -135,7 +136,7 @@ def test_more_than_the_balance_rejected_with_the_maximum(payments, account, uow)
 def test_overpayment_allowance_is_configurable_and_becomes_credit(uow, clock, gateway, notifier,
                                                                   account):
     service = PaymentService(lambda: uow, clock, gateway, notifier,
-                             PaymentPolicy(overpayment_allowance=Money.of("20")))
+                             PaymentSettings(overpayment_allowance=Money.of("20")))
     assert service.pay_now(req(account, "130.50")).approved
     stored = uow.accounts.get(account.id)
     assert stored.credit == Money.of("5.00")
@@ -244,13 +245,17 @@ def test_schedule_after_the_due_date_warns(payments, uow):
     assert on_time.warnings == ()
     late = payments.schedule(req(current, "40", bank(current), fee=None, key="b",
                                  when=date(2026, 12, 6)))
-    assert "after the due date of December 5, 2026" in late.warnings[0]
+    assert late.warnings == (ScheduleWarning(ScheduleWarningKind.AFTER_DUE_DATE,
+                                             due_date=date(2026, 12, 5)),)
+    assert "after the due date of December 5, 2026" in late.warnings[0].message
 
 
 def test_schedule_with_a_past_due_balance_warns(payments, account):
     outcome = payments.schedule(req(account, "40", bank(account), fee=None,
                                     when=date(2026, 11, 25)))
-    assert "$40.00 of your balance is already past due" in outcome.warnings[0]
+    assert outcome.warnings == (ScheduleWarning(ScheduleWarningKind.PAST_DUE_BALANCE,
+                                                past_due=Money.of("40")),)
+    assert "$40.00 of your balance is already past due" in outcome.warnings[0].message
 
 
 @pytest.mark.parametrize("days", [0, -1, -400, 91, 1000])
@@ -267,7 +272,7 @@ def test_check_date_applies_the_scheduling_rules_before_an_amount_is_known(payme
     with pytest.raises(InvalidDate):
         payments.check_date(account.id, clock.today() + timedelta(days=days))
     warnings = payments.check_date(account.id, clock.today() + timedelta(days=2))
-    assert "already past due" in warnings[0]
+    assert [w.kind for w in warnings] == [ScheduleWarningKind.PAST_DUE_BALANCE]
 
 
 def test_schedule_limit_is_90_days_inclusive_and_configurable(payments, account, clock, uow,
@@ -275,7 +280,7 @@ def test_schedule_limit_is_90_days_inclusive_and_configurable(payments, account,
     assert payments.schedule(req(account, "1", bank(account), fee=None, key="a",
                                  when=clock.today() + timedelta(days=90)))
     short = PaymentService(lambda: uow, clock, gateway, notifier,
-                           PaymentPolicy(max_schedule_days=30))
+                           PaymentSettings(max_schedule_days=30))
     with pytest.raises(InvalidDate):
         short.schedule(req(account, "1", bank(account), fee=None, key="b",
                            when=clock.today() + timedelta(days=31)))

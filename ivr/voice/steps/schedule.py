@@ -14,6 +14,7 @@ from domain.errors import (
     NothingDue,
 )
 from domain.model import MethodKind
+from domain.payment_policy import ScheduleWarning, ScheduleWarningKind
 from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.voice.flow import (
     ENTRY,
@@ -77,12 +78,7 @@ class ScheduleDate(Step):
             return goto("menu", Line.of("nothing_due"))
         turn.data["date"] = when.isoformat()
         lines = [Line.of("date_heard", date=Day(when, with_year=when.year != today.year))]
-        if quote.warnings:
-            summary = turn.container.balance_service().summary(turn.account_id)
-            if summary.past_due.is_positive():
-                lines.append(Line.of("warn_past_due", amount=Amount(summary.past_due)))
-            elif quote.due_date:
-                lines.append(Line.of("warn_after_due", date=Day(quote.due_date)))
+        lines += [_warning_line(warning) for warning in quote.warnings]
         return goto("schedule_method", *lines)
 
 
@@ -169,3 +165,10 @@ class ScheduleAuthorize(Step):
                     Line.of("scheduled_done", amount=Amount(result.amount),
                             date=Day(when, with_year=when.year != today.year)),
                     confirmation_lines(result.confirmation_number))
+
+
+def _warning_line(warning: ScheduleWarning) -> Line:
+    if warning.kind == ScheduleWarningKind.PAST_DUE_BALANCE and warning.past_due is not None:
+        return Line.of("warn_past_due", amount=Amount(warning.past_due))
+    assert warning.due_date is not None  # AFTER_DUE_DATE
+    return Line.of("warn_after_due", date=Day(warning.due_date))
