@@ -1,7 +1,8 @@
 """Phone numbers: normalize what a resident typed (or what caller ID says) to E.164.
 
 E.164 ("+13125550100") is the one stored form, so "312-555-0100", "(312) 555 0100" and
-"+1 312 555 0100" all find the same customer. Caller ID is only ever a hint (DESIGN.md §4).
+"+1 312 555 0100" all find the same customer. Caller ID is only ever a hint (docs/architecture.md
+§4).
 """
 
 from __future__ import annotations

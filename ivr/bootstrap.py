@@ -48,6 +48,7 @@ from domain.services.identity import IdentityService
 from domain.services.links import LinkService
 from domain.services.paperless import PaperlessService
 from domain.services.pay_links import PayLinkService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
 from domain.services.reminders import ReminderService
 from domain.services.transfers import TransferService
@@ -70,8 +71,12 @@ class Container:
 
     # --- the domain services, built from these adapters and the settings -----------------
     def payment_service(self) -> PaymentService:
-        return PaymentService(self.uow, self.clock, self.gateway, self.notifier,
+        return PaymentService(self.uow, self.clock, self.gateway, self.payment_notices(),
                               self.settings.payments, city_name=self.settings.city_name)
+
+    def payment_notices(self) -> PaymentNotices:
+        """The handler of payment events: receipts and notices to the holder."""
+        return PaymentNotices(self.notifier, self.settings.city_name)
 
     def identity_service(self) -> IdentityService:
         return IdentityService(self.uow, self.clock, self.settings.verification)

@@ -1,6 +1,6 @@
 """Paying now and scheduling a payment: amount, date (scheduled only), method, and an explicit
 confirmation last. The bot never asks for card or bank numbers: it uses a saved method or
-sends a secure pay link (/pay/<token>) for a new card or bank account (DESIGN §5)."""
+sends a secure pay link (/pay/<token>) for a new card or bank account (docs/architecture.md §5)."""
 
 from __future__ import annotations
 

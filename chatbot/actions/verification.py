@@ -1,6 +1,6 @@
 """Verification inside every form: account number + street number or SSN/Tax ID last 4, or
-customer ID + bill number (DESIGN §4). The domain's IdentityService decides; this module only
-reads the resident's words and says what happened, with the same generic message for an
+customer ID + bill number (docs/architecture.md §4). The domain's IdentityService decides; this
+module only reads the resident's words and says what happened, with the same generic message for an
 unknown account and a wrong answer."""
 
 from __future__ import annotations

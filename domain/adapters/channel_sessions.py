@@ -1,5 +1,5 @@
 """Conversation state of a channel (a phone call by CallSid, an SMS thread by sender), kept
-in the database so any web worker can serve any turn (DESIGN §6).
+in the database so any web worker can serve any turn (docs/architecture.md §6).
 
 Saves are optimistic: `save` succeeds only if nobody saved since the state was loaded, so of
 two copies of the same webhook processed at once exactly one moves the conversation on;

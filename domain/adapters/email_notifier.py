@@ -6,7 +6,7 @@ timeout, a 4xx/5xx reply, STARTTLS or login refused) becomes one `EmailDeliveryE
 the server and the SMTP reply, never the message body: callers log it as is.
 
 Card numbers never go out by mail: body and subject go through the card-number redactor first,
-whatever the caller passes in (PCI DSS, DESIGN §5).
+whatever the caller passes in (PCI DSS, docs/architecture.md §5).
 """
 
 from __future__ import annotations

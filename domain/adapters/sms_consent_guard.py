@@ -1,5 +1,6 @@
 """The one gate every outbound text passes: a number that texted STOP gets nothing until it
-texts START (CTIA / carrier rules, DESIGN §6), whatever the transport behind it (the outbox or
+texts START (CTIA / carrier rules, docs/architecture.md §6), whatever the transport behind it (the
+outbox or
 Twilio). The number is normalized to E.164 here, so "(312) 555-0101" and "+13125550101" are
 the same number both for the opt-out check and for the transport."""
 

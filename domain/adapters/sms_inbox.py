@@ -1,4 +1,5 @@
-"""Inbound texts by Twilio MessageSid, so a retried webhook never acts twice (DESIGN §5).
+"""Inbound texts by Twilio MessageSid, so a retried webhook never acts twice (docs/architecture.md
+§5).
 
 The first delivery claims the sid and, once handled, stores the replies it sent; a retry of
 the same sid finds the claim and replays those replies instead of acting again. Message

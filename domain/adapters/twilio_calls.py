@@ -5,7 +5,7 @@ Redirecting a live call is one form POST to `{api_url}/2010-04-01/Accounts/{Acco
 URL for new TwiML at once, which ends whatever the call was doing (a <Dial> to 311 included).
 Twilio answers 200 with the Call resource, 404 for a call it does not know, and 400 with error
 21220 ("Call is not in-progress. Cannot redirect.") for a call that has ended. The `twilio`
-SDK is not used, for the same reasons as in twilio_sms.py (DESIGN §1).
+SDK is not used, for the same reasons as in twilio_sms.py (docs/architecture.md §1).
 
 The URL carries a transfer ticket, so neither it nor Twilio's answer body is ever logged.
 """

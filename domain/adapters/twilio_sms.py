@@ -5,7 +5,7 @@ with HTTP basic auth (account SID, auth token) and the fields `To`, `Body` and e
 `MessagingServiceSid` or `From`. Twilio answers 201 with the new Message resource (its `sid`),
 or an error status with a JSON body such as {"code": 21610, "message": "...", "more_info": "...",
 "status": 400}. The `twilio` SDK is not used for that: domain/ imports no Flask, Twilio or Rasa
-(DESIGN §1, tests/unit/test_architecture.py), and one POST does not need it. `api_url`
+(docs/architecture.md §1, tests/unit/test_architecture.py), and one POST does not need it. `api_url`
 (PAYLINE_TWILIO_API_URL) lets a local stand-in play Twilio in tests and development.
 
 Twilio keeps its own STOP list per sender: a text to a number that opted out there comes back
@@ -15,7 +15,8 @@ leaves, and the caller gets RecipientOptedOut. Every other refusal, and a Twilio
 reached, becomes one SmsDeliveryError naming the HTTP status and Twilio's error code, never
 the body or the number's digits (Twilio's own messages quote the number, so they are not kept).
 
-Bodies go through the card-number redactor first, whatever the caller passes in (DESIGN §5).
+Bodies go through the card-number redactor first, whatever the caller passes in
+(docs/architecture.md §5).
 The HTTP session keeps requests' default trust_env: production may reach api.twilio.com only
 through an outbound proxy (HTTPS_PROXY), which must keep working.
 """

@@ -24,6 +24,7 @@ from domain.ach.nacha import DebitEntry, Originator, build_file
 from domain.ach.returns import ReturnEntry, parse_returns
 from domain.config import AchSettings
 from domain.errors import DomainError, InvalidInput
+from domain.events import PaymentEventKind
 from domain.model import (
     Account,
     AchFile,
@@ -185,7 +186,7 @@ class AchService:
             self._audit(uow, "payment.approved", payment,
                         f"ACH cleared, trace {payment.ach_trace_number}")
             uow.commit()
-        self._payments.notify(account, payment)
+        self._payments.announce(account, payment)
         return True
 
     # --- returns ----------------------------------------------------------------------------
@@ -246,9 +247,9 @@ class AchService:
             uow.commit()
         report.returned += 1
         report.scheduled_cancelled += len(cancelled)
-        self._payments.notify(account, payment, kind="rejected")
+        self._payments.announce(account, payment, PaymentEventKind.REJECTED)
         for scheduled in cancelled:
-            self._payments.notify(account, scheduled, kind="cancelled")
+            self._payments.announce(account, scheduled, PaymentEventKind.CANCELLED)
 
     # --- helpers ----------------------------------------------------------------------------
     def _lock(self, uow: UnitOfWork, payment_id: int) -> tuple[Payment, Account] | None:

@@ -1,5 +1,5 @@
 """Handoffs from self-service to 311: record why, and what the resident was doing, so the
-agent carries on instead of starting again (DESIGN §6).
+agent carries on instead of starting again (docs/architecture.md §6).
 
 The summary is one sentence an agent hears in a whisper before the call connects; the
 console (issue: 311 agents) shows the full record. Nothing in it identifies more than the

@@ -1,6 +1,6 @@
 """Identification and verification of a resident, with lock-out and throttling.
 
-Rules (DESIGN §4, seed FAQ, README "Security"):
+Rules (docs/architecture.md §4, seed FAQ, README "Security"):
 - account number + one factor (service street number, or last 4 of the holder's SSN/Tax ID),
   or Munis customer ID + the number of one of the customer's bills;
 - nothing tells a real account from an unknown number: the same messages, the same count of

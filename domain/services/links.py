@@ -1,5 +1,5 @@
 """One-time links sent to a verified resident: finish paperless enrollment on the web, or a
-secure pay link (DESIGN §5). Short-lived, single-use, and stored only as a hash."""
+secure pay link (docs/architecture.md §5). Short-lived, single-use, and stored only as a hash."""
 
 from __future__ import annotations
 

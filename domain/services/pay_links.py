@@ -1,4 +1,4 @@
-"""Secure pay links (DESIGN §5): chat and SMS never ask for card or bank numbers.
+"""Secure pay links (docs/architecture.md §5): chat and SMS never ask for card or bank numbers.
 
 When a verified resident wants to pay (now, or on a later date) with a card or bank account
 that is not saved, the chat sends a one-time link (`LinkPurpose.PAY`, 30 minutes, stored only

@@ -1,6 +1,6 @@
 """Payments: quote, pay now, schedule, cancel, history, and the runner's submit/settle steps.
 
-Rules (DESIGN §4-5, seed FAQ):
+Rules (docs/architecture.md §4-5, seed FAQ):
 - amount > 0, at most two decimals (Money enforces), at most what is payable: the balance due,
   less payments already pending or scheduled, plus the city's overpayment allowance;
 - card payments carry a convenience fee (default $1.25) that must be quoted and accepted
@@ -46,7 +46,13 @@ from domain.errors import (
     InvalidPaymentMethod,
     NotFound,
     PaymentNotFound,
-    RecipientOptedOut,
+)
+from domain.events import (
+    EVENT_OF_STATUS,
+    EventPublisher,
+    PaymentEvent,
+    PaymentEventKind,
+    ReceiptRequested,
 )
 from domain.model import (
     Account,
@@ -59,15 +65,12 @@ from domain.model import (
     PaymentStatus,
 )
 from domain.money import Money
-from domain.notifications import language_of, payment_text
 from domain.payment_policy import PaymentPolicy, ScheduleWarning
 from domain.phone import normalize_phone
 from domain.ports import (
     ChargeResult,
     Clock,
     ConcurrencyConflict,
-    Notification,
-    Notifier,
     PaymentGateway,
     TokenizedMethod,
     UnitOfWork,
@@ -155,14 +158,14 @@ class PaymentOutcome:
 
 class PaymentService:
     def __init__(self, uow: Callable[[], UnitOfWork], clock: Clock, gateway: PaymentGateway,
-                 notifier: Notifier, settings: PaymentSettings | None = None,
+                 events: EventPublisher, settings: PaymentSettings | None = None,
                  city_name: str = "City of Riverton") -> None:
         self._uow = uow
         self._clock = clock
         self._gateway = gateway
-        self._notifier = notifier
+        self._events = events
+        self._city = city_name.removeprefix("the ")  # names the charge on a statement
         self._policy = PaymentPolicy(settings)
-        self._city = city_name.removeprefix("the ")
 
     # --- reading ----------------------------------------------------------------------
     def payable(self, account_id: int) -> Money:
@@ -295,7 +298,7 @@ class PaymentService:
                 action, detail = "payment.rejected", f"reason={reason}"
             self._audit(uow, actor, action, payment, detail)
             uow.commit()
-        self.notify(account, payment)
+        self.announce(account, payment)
         return payment
 
     def abandon(self, payment_id: int, reason: str, actor: Actor) -> Payment:
@@ -363,7 +366,7 @@ class PaymentService:
         payment, replayed, warnings, account = self._reserve(request, "schedule",
                                                              PaymentStatus.SCHEDULED)
         if not replayed:
-            self.notify(account, payment)
+            self.announce(account, payment)
         return PaymentOutcome(payment, replayed=replayed, warnings=warnings)
 
     def cancel(self, account_id: int, confirmation_number: str, actor: Actor) -> Payment:
@@ -384,7 +387,7 @@ class PaymentService:
             payment.cancel(now)  # PaymentNotCancellable unless scheduled
             self._audit(uow, actor, "payment.cancelled", payment, "")
             uow.commit()
-        self.notify(account, payment, kind="cancelled")
+        self.announce(account, payment, PaymentEventKind.CANCELLED)
         return payment
 
     # --- the runner's steps (issue: scheduled-payment runner) -------------------------------
@@ -429,7 +432,7 @@ class PaymentService:
                 self._audit(uow, actor, "payment.submitted", payment, "")
             uow.commit()
         if payment.status == PaymentStatus.CANCELLED:
-            self.notify(account, payment, kind="skipped")
+            self.announce(account, payment, PaymentEventKind.SKIPPED)
         return SubmitStep(payment, changed=True)
 
     def settle(self, payment_id: int, actor: Actor) -> Payment:
@@ -614,45 +617,22 @@ class PaymentService:
         calling from), in their language: approved, submitted (bank, pending) or scheduled."""
         to = normalize_phone(phone)
         payment = self.find(account_id, confirmation_number)
-        kind = {PaymentStatus.APPROVED: "receipt", PaymentStatus.PENDING: "submitted",
-                PaymentStatus.SCHEDULED: "scheduled"}.get(payment.status)
+        kind = {PaymentStatus.APPROVED: PaymentEventKind.APPROVED,
+                PaymentStatus.PENDING: PaymentEventKind.SUBMITTED,
+                PaymentStatus.SCHEDULED: PaymentEventKind.SCHEDULED}.get(payment.status)
         if kind is None:
             raise InvalidInput("There is no receipt for that payment.")
-        body = payment_text(kind, payment, "es" if language.startswith("es") else "en",
-                            self._city)
-        self._notifier.send(Notification(channel="sms", to=to, body=body,
-                                         account_id=account_id, kind=f"payment.{kind}",
-                                         subject=f"{self._city} payment "
-                                                 f"{payment.confirmation_number}"))
+        self._events.publish(ReceiptRequested(kind, payment, to,
+                                              "es" if language.startswith("es") else "en"))
         return payment
 
-    def notify(self, account: Account, payment: Payment, kind: str | None = None) -> None:
-        """Receipts and notices to the phone and email on file (the outbox by default)."""
-        kind = kind or {PaymentStatus.APPROVED: "receipt", PaymentStatus.REJECTED: "rejected",
-                        PaymentStatus.SCHEDULED: "scheduled"}.get(payment.status, "")
-        if not kind:
-            return
-        customer = account.customer
-        language = language_of(customer)
-        body = payment_text(kind, payment, language, self._city,
-                            reason=payment.rejection_reason or "")
-        recipients: list[tuple[str, str]] = []
-        if customer.phones:
-            recipients.append(("sms", customer.phones[0].number))
-        if customer.email:
-            recipients.append(("email", customer.email))
-        for channel, to in recipients:
-            try:
-                self._notifier.send(Notification(channel=channel, to=to, body=body,
-                                                 subject=f"{self._city} payment "
-                                                         f"{payment.confirmation_number}",
-                                                 account_id=account.id, kind=f"payment.{kind}"))
-            except RecipientOptedOut:  # honoured, not a failure
-                log.info("no %s text for payment %s: the number opted out", kind,
-                         payment.confirmation_number)
-            except Exception:  # a notice failing must never undo or fail a payment
-                log.exception("could not queue %s notice for payment %s", channel,
-                              payment.confirmation_number)
+    def announce(self, account: Account, payment: Payment,
+                 kind: PaymentEventKind | None = None) -> None:
+        """Raise the event of a committed change (by default the one its status names); the
+        handler tells the account holder."""
+        kind = kind or EVENT_OF_STATUS.get(payment.status)
+        if kind is not None:
+            self._events.publish(PaymentEvent(kind, account, payment))
 
 
 def charge_reference(payment: Payment) -> str:

@@ -1,5 +1,6 @@
 """311 → self-service: an agent who has verified a caller sends the live call into the
-payment line (DESIGN §6), so card or bank digits are keyed with nobody listening (PCI, §5).
+payment line (docs/architecture.md §6), so card or bank digits are keyed with nobody listening
+(PCI, §5).
 
 `start` issues a transfer ticket (a single-use, short-lived one-time link bound to the call,
 the account and the agent) and asks the phone system to point the live call at the IVR's
@@ -26,7 +27,7 @@ from domain.services.links import LinkService, payload_of
 
 log = logging.getLogger(__name__)
 
-# How the agent verified the caller: the city's identification rules (DESIGN §4).
+# How the agent verified the caller: the city's identification rules (docs/architecture.md §4).
 VERIFICATION_METHODS: dict[str, str] = {
     "account_and_street": "Account number and service street number",
     "account_and_ssn": "Account number and last 4 of the SSN or Tax ID",

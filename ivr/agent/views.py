@@ -1,4 +1,4 @@
-"""/agent: the 311 agent console (DESIGN §6).
+"""/agent: the 311 agent console (docs/architecture.md §6).
 
 Sign in; the handoff queue with each resident's context; find an account (account number,
 customer ID + bill number, name + address, phone number); the account view; unlock a locked

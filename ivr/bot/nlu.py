@@ -1,7 +1,7 @@
 """Speech or text to an intent, for the voice menus (and SMS): Rasa first, keywords after.
 
-A caller at a menu must never wait on, or be failed by, the NLU server (DESIGN §6). So Rasa
-gets a short timeout; any failure (down, slow, an HTTP error, a body that is not a parse
+A caller at a menu must never wait on, or be failed by, the NLU server (docs/architecture.md §6).
+So Rasa gets a short timeout; any failure (down, slow, an HTTP error, a body that is not a parse
 result) falls back to the keyword tables in `conversation.understanding.keywords` and opens a
 simple circuit breaker: Rasa is not asked again for 30 seconds, so every turn in that window
 answers from the keywords at once. An answer Rasa is unsure of (confidence below 0.6), or an

@@ -1,4 +1,4 @@
-"""/pay/<token>: the secure pay link the chat or SMS sends (DESIGN §5).
+"""/pay/<token>: the secure pay link the chat or SMS sends (docs/architecture.md §5).
 
 1. GET /pay/<token> shows what is being paid (amount, today or the scheduled date, account
    ending, expiry) and lets the resident choose a card (fee stated) or a bank account (no

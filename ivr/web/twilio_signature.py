@@ -1,4 +1,4 @@
-"""X-Twilio-Signature checks for every Twilio webhook (voice and SMS), DESIGN §5.
+"""X-Twilio-Signature checks for every Twilio webhook (voice and SMS), docs/architecture.md §5.
 
 Twilio signs the URL it called plus the POST parameters. Behind a TLS-terminating proxy the
 app sees http://internal-host/..., not the https URL Twilio used, so the URL is rebuilt from

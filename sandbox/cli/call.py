@@ -1,4 +1,4 @@
-"""`payline call`: phone Payline without Twilio (the phone simulator, DESIGN §3).
+"""`payline call`: phone Payline without Twilio (the phone simulator, docs/architecture.md §3).
 
 The engine is sandbox/simulators/phone.py; this is its terminal front end. The lead adds
 `commands` to the `payline` group in ivr/cli/main.py.

@@ -1,4 +1,4 @@
-"""`payline text`: text Payline without Twilio (the SMS simulator, DESIGN §3).
+"""`payline text`: text Payline without Twilio (the SMS simulator, docs/architecture.md §3).
 
 The engine is sandbox/simulators/text.py; this is its terminal front end. It reaches the app and
 signs exactly as `payline call` does (sandbox/cli/call.py).

@@ -1,4 +1,5 @@
-"""The phone simulator behind `payline call` (DESIGN §3): Twilio Voice, played offline.
+"""The phone simulator behind `payline call` (docs/architecture.md §3): Twilio Voice, played
+offline.
 
 Without a Twilio account or internet, a newcomer (and the end-to-end tests) must still be able
 to phone Payline. `PhoneCall` does what Twilio does for an inbound call: it POSTs signed,

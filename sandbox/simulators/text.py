@@ -1,4 +1,5 @@
-"""The SMS simulator behind `payline text` (DESIGN §3): Twilio Messaging, played offline.
+"""The SMS simulator behind `payline text` (docs/architecture.md §3): Twilio Messaging, played
+offline.
 
 `TextThread` does what Twilio does when a resident texts the city's number: it POSTs a signed,
 form-encoded webhook to `{base}/sms` with the parameters of Twilio's Messaging webhook, reads

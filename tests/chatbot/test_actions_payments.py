@@ -1,5 +1,5 @@
 """validate_pay_form and validate_schedule_form: amount, date, method, corrections, and the
-explicit confirmation (DESIGN §4-5)."""
+explicit confirmation (docs/architecture.md §4-5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""validate_<form>: starting every form, and verifying inside it (DESIGN §4).
+"""validate_<form>: starting every form, and verifying inside it (docs/architecture.md §4).
 
 Account number + street number or SSN/Tax ID last 4, or customer ID + bill number; one generic
 message for every failure; malformed input counts nothing; three failures lock the account;

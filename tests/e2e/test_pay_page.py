@@ -1,5 +1,5 @@
-"""The secure pay link (DESIGN §5) as a resident's browser sees it: the Payline page, the
-sandbox processor's hosted tokenize endpoint, the way back, review, confirm, and the database
+"""The secure pay link (docs/architecture.md §5) as a resident's browser sees it: the Payline page,
+the sandbox processor's hosted tokenize endpoint, the way back, review, confirm, and the database
 afterwards. Card and bank numbers only ever go to the processor's URL."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 - `postgres_url`: the PostgreSQL test database, seen through a schema of this pytest
   process's own (search_path), emptied before each test. PAYLINE_TEST_POSTGRES_URL overrides
   the server URL. When the server is unreachable the test
-  is skipped locally and fails under CI=true (DESIGN §7).
+  is skipped locally and fails under CI=true (docs/architecture.md §7).
 - `database_url`: parametrized over both, migrated to head. A test narrows it to one backend
   with `@pytest.mark.parametrize("database_url", [POSTGRES], indirect=True)`.
 - `engine`, `session_factory`, `uow_factory` built on `database_url`.

@@ -17,6 +17,7 @@ from domain.money import Money
 from domain.ports import BankDetails
 from domain.services.ach import AchService, originator_from
 from domain.services.balance import BalanceService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
 from domain.services.processing import ScheduledPaymentRunner
 from sandbox.bank import simulate_returns
@@ -28,7 +29,8 @@ from tests.integration.conftest import CITY_TZ
 def bank_world(engine, uow_factory, build, tmp_path):
     clock = FixedClock(datetime(2026, 11, 20, 10, 0, tzinfo=CITY_TZ))  # a Friday
     processor = SandboxProcessor(engine)
-    payments = PaymentService(uow_factory, clock, processor, OutboxNotifier(engine))
+    payments = PaymentService(uow_factory, clock, processor,
+                              PaymentNotices(OutboxNotifier(engine)))
     settings = AchSettings(output_dir=tmp_path / "ach")
     ach = AchService(uow_factory, clock, payments, vault=processor, settings=settings)
     account = build.account(build.customer(name="Lucía Núñez", phones=[

@@ -19,6 +19,7 @@ from domain.model import Actor, BankAccountType, Channel, MethodKind, PaymentSta
 from domain.money import Money
 from domain.services.autopay import AutopayService
 from domain.services.bills import BillImportService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
 from ivr.cli.autopay import commands
 from sandbox.processor import SandboxProcessor
@@ -53,7 +54,8 @@ def city(engine, uow_factory, build):
     with uow_factory() as uow:
         uow.accounts.add(account)
         uow.commit()
-    payments = PaymentService(uow_factory, clock, SandboxProcessor(engine), notifier)
+    payments = PaymentService(uow_factory, clock, SandboxProcessor(engine),
+                              PaymentNotices(notifier))
     autopay = AutopayService(uow_factory, clock, notifier, payments)
     return {"engine": engine, "account": account, "payments": payments, "autopay": autopay,
             "importer": BillImportService(uow_factory, clock, autopay)}

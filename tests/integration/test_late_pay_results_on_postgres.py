@@ -29,6 +29,7 @@ from domain.model import (
 from domain.money import Money
 from domain.ports import ChargeResult
 from domain.services.ach import AchService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import (
     MethodChoice,
     PaymentRequest,
@@ -58,7 +59,7 @@ def world(postgres_url: str) -> Iterator[dict[str, Any]]:
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
 
-    service = PaymentService(uow, clock, processor, notifier)
+    service = PaymentService(uow, clock, processor, PaymentNotices(notifier))
     runner = ScheduledPaymentRunner(uow, clock, service, AchService(uow, clock, service),
                                     pay_result_timeout=timedelta(minutes=10))
     with uow() as session:

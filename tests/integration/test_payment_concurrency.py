@@ -30,6 +30,7 @@ from domain.model import (
 )
 from domain.money import Money
 from domain.ports import BankDetails, CardDetails
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
 from sandbox.processor import SandboxProcessor
 from tests.fakes import FakeNotifier
@@ -48,7 +49,7 @@ def world(postgres_url: str):
     clock = FixedClock(datetime(2026, 11, 22, 10, 0, tzinfo=CHICAGO))
     gateway = SandboxProcessor(engine)
     service = PaymentService(lambda: SqlAlchemyUnitOfWork(sessions), clock, gateway,
-                             FakeNotifier())
+                             PaymentNotices(FakeNotifier()))
     card = gateway.tokenize_card(CardDetails("4242424242424242", 12, 2030, "123"))
     bank = gateway.tokenize_bank(BankDetails("011000015", "000123456789",
                                              BankAccountType.CHECKING))

@@ -33,6 +33,7 @@ from domain.model import (
 from domain.money import Money
 from domain.ports import CardDetails
 from domain.services.ach import AchService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
 from domain.services.processing import ScheduledPaymentRunner
 from sandbox.processor import SandboxProcessor, sandbox_charges
@@ -79,7 +80,8 @@ def _runner(url: str, stale_after: timedelta = timedelta(minutes=2)):
     sessions = make_session_factory(engine)
     clock = SystemClock(CITY_TZ)
     service = PaymentService(lambda: SqlAlchemyUnitOfWork(sessions), clock,
-                             SandboxProcessor(engine), OutboxNotifier(engine))
+                             SandboxProcessor(engine),
+                             PaymentNotices(OutboxNotifier(engine)))
     runner = ScheduledPaymentRunner(lambda: SqlAlchemyUnitOfWork(sessions), clock, service,
                                     AchService(lambda: SqlAlchemyUnitOfWork(sessions), clock,
                                                service), stale_after=stale_after)

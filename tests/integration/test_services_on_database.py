@@ -19,6 +19,7 @@ from domain.services.accounts import AccountService
 from domain.services.balance import BalanceService
 from domain.services.identity import IdentityService, Requester
 from domain.services.paperless import PaperlessService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
 from sandbox.processor import SandboxProcessor
 from tests.integration.conftest import CITY_TZ
@@ -44,7 +45,7 @@ def city(engine, uow_factory, build):
     return {
         "engine": engine, "clock": clock, "gateway": gateway, "account_id": account.id,
         "identity": IdentityService(uow_factory, clock, VerificationPolicy()),
-        "payments": PaymentService(uow_factory, clock, gateway, notifier),
+        "payments": PaymentService(uow_factory, clock, gateway, PaymentNotices(notifier)),
         "balance": BalanceService(uow_factory, clock),
         "paperless": PaperlessService(uow_factory, clock, notifier),
         "accounts": AccountService(uow_factory, clock),

@@ -24,6 +24,7 @@ from domain.services.accounts import AccountService
 from domain.services.balance import BalanceService
 from domain.services.identity import IdentityService
 from domain.services.paperless import PaperlessService
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
 from tests.fakes import FakeClock, FakeGateway, FakeNotifier, FakeUnitOfWork
 
@@ -101,7 +102,8 @@ def account(uow: FakeUnitOfWork) -> Account:
 
 @pytest.fixture
 def payments(uow, clock, gateway, notifier) -> PaymentService:
-    return PaymentService(lambda: uow, clock, gateway, notifier, PaymentSettings())
+    return PaymentService(lambda: uow, clock, gateway, PaymentNotices(notifier),
+                          PaymentSettings())
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""PayLinkService: the secure pay link behind /pay/<token> (DESIGN §5), with the fakes."""
+"""PayLinkService: the secure pay link behind /pay/<token> (docs/architecture.md §5), with the
+fakes."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from domain.model import Actor, BankAccountType, Bill, Channel, MethodKind, Paym
 from domain.money import Money
 from domain.payment_policy import ScheduleWarning, ScheduleWarningKind
 from domain.ports import ChargeResult, TokenizedMethod
+from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
 from tests.unit.conftest import make_utility_account
 
@@ -89,7 +90,7 @@ def test_card_fee_must_be_accepted_first(payments, account, uow, gateway):
 
 
 def test_fee_is_configurable(uow, clock, gateway, notifier, account):
-    service = PaymentService(lambda: uow, clock, gateway, notifier,
+    service = PaymentService(lambda: uow, clock, gateway, PaymentNotices(notifier),
                              PaymentSettings(card_fee=Money.of("2.00")))
     outcome = service.pay_now(req(account, "10", fee=Money.of("2.00")))
     assert outcome.payment.fee == Money.of("2.00")
@@ -135,7 +136,7 @@ def test_more_than_the_balance_rejected_with_the_maximum(payments, account, uow)
 
 def test_overpayment_allowance_is_configurable_and_becomes_credit(uow, clock, gateway, notifier,
                                                                   account):
-    service = PaymentService(lambda: uow, clock, gateway, notifier,
+    service = PaymentService(lambda: uow, clock, gateway, PaymentNotices(notifier),
                              PaymentSettings(overpayment_allowance=Money.of("20")))
     assert service.pay_now(req(account, "130.50")).approved
     stored = uow.accounts.get(account.id)
@@ -279,7 +280,7 @@ def test_schedule_limit_is_90_days_inclusive_and_configurable(payments, account,
                                                               gateway, notifier):
     assert payments.schedule(req(account, "1", bank(account), fee=None, key="a",
                                  when=clock.today() + timedelta(days=90)))
-    short = PaymentService(lambda: uow, clock, gateway, notifier,
+    short = PaymentService(lambda: uow, clock, gateway, PaymentNotices(notifier),
                            PaymentSettings(max_schedule_days=30))
     with pytest.raises(InvalidDate):
         short.schedule(req(account, "1", bank(account), fee=None, key="b",
@@ -305,7 +306,7 @@ def test_today_is_the_city_date_not_utc(uow, gateway, notifier, account):
     from tests.fakes import FakeClock
     # 11:30 pm in Chicago on Nov 22 is already Nov 23 in UTC.
     late = FakeClock(datetime(2026, 11, 22, 23, 30, tzinfo=ZoneInfo("America/Chicago")))
-    service = PaymentService(lambda: uow, late, gateway, notifier)
+    service = PaymentService(lambda: uow, late, gateway, PaymentNotices(notifier))
     assert service.schedule(req(account, "1", bank(account), fee=None,
                                 when=date(2026, 11, 23))).payment.status == "scheduled"
 

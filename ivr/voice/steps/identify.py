@@ -1,5 +1,5 @@
-"""Identification before any account data (DESIGN §4): account number + street number or
-SSN/Tax ID last 4, or customer ID + bill number. A caller ID on file is offered as a shortcut
+"""Identification before any account data (docs/architecture.md §4): account number + street number
+or SSN/Tax ID last 4, or customer ID + bill number. A caller ID on file is offered as a shortcut
 that names no account and needs the SSN/Tax ID last 4 (never the public street number); only
 once that matched does the caller hear the accounts it matched, to choose one. Failures get
 one generic message; the domain counts them and locks the account on the third, across
