@@ -1,7 +1,9 @@
 """The composition root: builds the real adapters from Settings, once per process.
 
 Entry points (the Flask app, the CLI, the action server) call `build_container()` and hand
-its parts to the domain services; nothing connects to a database at import time.
+its parts to the domain services; nothing connects to a database at import time. The
+`Container` holds only ports, so tests can build one from fakes (tests/fake_container.py) and
+run a channel's logic without a database.
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ from domain.adapters.twilio_sms import TwilioSmsNotifier
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from domain.config import CALL_CONTROL_TWILIO, SMS_TWILIO, NotificationSettings, Settings
 from domain.ports import (
+    AgentStore,
     BankAccountVault,
     CallControl,
     Clock,
+    HandoffLog,
+    LinkStore,
     Notifier,
     PaymentGateway,
+    SmsConsent,
     UnitOfWork,
 )
 from domain.services.account_lookup import AccountLookupService
@@ -57,17 +63,40 @@ from ivr.sandbox_wiring import sandbox_call_control, sandbox_processor
 
 
 @dataclass
+class Stores:
+    """What the services and channels keep outside the unit of work, each behind its port."""
+
+    handoffs: HandoffLog
+    links: LinkStore
+    conversations: ConversationStore
+    channel_sessions: SqlChannelSessionStore  # the phone line's call state
+    sms_consent: SmsConsent
+    sms_inbox: SqlSmsInbox
+    agents: AgentStore
+    call_control: CallControl
+
+
+@dataclass
 class Container:
     settings: Settings
-    engine: Engine
     uow: Callable[[], UnitOfWork]  # a new unit of work per call
     clock: Clock
     gateway: PaymentGateway
     vault: BankAccountVault  # the sandbox processor is both; in production, the ACH vault
     notifier: Notifier
+    stores: Stores
+    database: Engine | None = None  # None in a container of fakes
+
+    @property
+    def engine(self) -> Engine:
+        """The database itself, for health checks and operator commands."""
+        if self.database is None:
+            raise RuntimeError("this container has no database (it was built from fakes)")
+        return self.database
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self.database is not None:
+            self.database.dispose()
 
     # --- the domain services, built from these adapters and the settings -----------------
     def payment_service(self) -> PaymentService:
@@ -96,24 +125,18 @@ class Container:
         return AccountService(self.uow, self.clock)
 
     def handoff_service(self) -> HandoffService:
-        return HandoffService(SqlHandoffLog(self.engine), self.clock, self.uow)
+        return HandoffService(self.stores.handoffs, self.clock, self.uow)
 
     def agent_auth_service(self) -> AgentAuthService:
-        return AgentAuthService(SqlAgentStore(self.engine), self.uow, self.clock,
+        return AgentAuthService(self.stores.agents, self.uow, self.clock,
                                 self.settings.agents,
                                 issuer=f"{self.settings.city_name.removeprefix('the ')} 311")
 
     def link_service(self) -> LinkService:
-        return LinkService(SqlLinkStore(self.engine), self.clock)
+        return LinkService(self.stores.links, self.clock)
 
     def call_control(self) -> CallControl:
-        """How an agent's transfer reaches a live call: Twilio's Calls API, or the sandbox
-        stand-in the phone simulator plays (PAYLINE_CALL_CONTROL)."""
-        if self.settings.call_control == CALL_CONTROL_TWILIO:
-            twilio = self.settings.notifications  # Settings checked the credentials
-            return TwilioCallControl(twilio.twilio_account_sid or "",
-                                     twilio.twilio_auth_token or "", twilio.twilio_api_url)
-        return sandbox_call_control(self.engine, self.clock)
+        return self.stores.call_control
 
     def transfer_service(self, entry_url: Callable[[str], str]) -> TransferService:
         """`entry_url(ticket)`: the IVR's absolute entry URL (the public URL is a channel
@@ -122,22 +145,21 @@ class Container:
                                self.handoff_service(), entry_url)
 
     def pay_link_service(self) -> PayLinkService:
-        store = SqlLinkStore(self.engine)
-        return PayLinkService(LinkService(store, self.clock), self.payment_service(), self.clock,
-                              gateway=self.gateway, uow=self.uow, link_store=store)
+        return PayLinkService(self.link_service(), self.payment_service(), self.clock,
+                              gateway=self.gateway, uow=self.uow, link_store=self.stores.links)
 
     def channel_sessions(self) -> SqlChannelSessionStore:
-        return SqlChannelSessionStore(self.engine)
+        return self.stores.channel_sessions
 
     def conversations(self) -> ConversationStore:
         """Typed conversation states (SMS threads; the bot's verification on SMS)."""
-        return SqlConversationStore(SqlChannelSessionStore(self.engine))
+        return self.stores.conversations
 
-    def sms_consent(self) -> SqlSmsConsent:
-        return SqlSmsConsent(self.engine)
+    def sms_consent(self) -> SmsConsent:
+        return self.stores.sms_consent
 
     def sms_inbox(self) -> SqlSmsInbox:
-        return SqlSmsInbox(self.engine)
+        return self.stores.sms_inbox
 
     def ach_service(self) -> AchService:
         return AchService(self.uow, self.clock, self.payment_service(), vault=self.vault,
@@ -160,15 +182,31 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     session_factory = make_session_factory(engine)
     processor = sandbox_processor(engine, settings)
     clock = clock or SystemClock(settings.timezone)
+    sessions = SqlChannelSessionStore(engine)
     return Container(
         settings=settings,
-        engine=engine,
+        database=engine,
         uow=lambda: SqlAlchemyUnitOfWork(session_factory),
         clock=clock,
         gateway=processor,
         vault=processor,
         notifier=_build_notifier(settings.notifications, engine, clock),
+        stores=Stores(handoffs=SqlHandoffLog(engine), links=SqlLinkStore(engine),
+                      conversations=SqlConversationStore(sessions), channel_sessions=sessions,
+                      sms_consent=SqlSmsConsent(engine), sms_inbox=SqlSmsInbox(engine),
+                      agents=SqlAgentStore(engine),
+                      call_control=_build_call_control(settings, engine, clock)),
     )
+
+
+def _build_call_control(settings: Settings, engine: Engine, clock: Clock) -> CallControl:
+    """How an agent's transfer reaches a live call: Twilio's Calls API, or the sandbox
+    stand-in the phone simulator plays (PAYLINE_CALL_CONTROL)."""
+    if settings.call_control == CALL_CONTROL_TWILIO:
+        twilio = settings.notifications  # Settings checked the credentials
+        return TwilioCallControl(twilio.twilio_account_sid or "", twilio.twilio_auth_token or "",
+                                 twilio.twilio_api_url)
+    return sandbox_call_control(engine, clock)
 
 
 def _build_notifier(settings: NotificationSettings, engine: Engine, clock: Clock) -> Notifier:

@@ -23,6 +23,8 @@ from domain.model import (
     AutopayEnrollment,
     Channel,
     Customer,
+    Handoff,
+    HandoffStatus,
     IdempotencyRecord,
     MethodKind,
     OneTimeLink,
@@ -37,9 +39,11 @@ from domain.ports import (
     AuditRepository,
     AutopayRepository,
     BankDetails,
+    CallControl,
     CardDetails,
     ChargeResult,
     Clock,
+    HandoffLog,
     IdempotencyRepository,
     LinkStore,
     Notification,
@@ -47,6 +51,7 @@ from domain.ports import (
     PaymentGateway,
     PaymentRepository,
     ProcessorCharge,
+    SmsConsent,
     TokenizedMethod,
     UnitOfWork,
     VerificationAttemptRepository,
@@ -508,3 +513,71 @@ class FakeConversationStore:
         self._states[state.key] = copy.deepcopy(state)
         self.saves += 1
         return True
+
+
+class FakeHandoffLog(HandoffLog):
+    """Handoffs in memory, as the SQL log keeps them."""
+
+    def __init__(self) -> None:
+        self.handoffs: list[Handoff] = []
+
+    def add(self, handoff: Handoff) -> Handoff:
+        handoff.id = len(self.handoffs) + 1
+        self.handoffs.append(handoff)
+        return handoff
+
+    def get(self, handoff_id: int) -> Handoff | None:
+        return next((h for h in self.handoffs if h.id == handoff_id), None)
+
+    def latest_for_session(self, session_key: str) -> Handoff | None:
+        return next((h for h in reversed(self.handoffs) if h.session_key == session_key), None)
+
+    def with_status(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
+        return [h for h in self.handoffs if not statuses or h.status in statuses][:limit]
+
+    def take(self, handoff_id: int, agent_id: str, at: datetime) -> bool:
+        handoff = self.get(handoff_id)
+        if handoff is None or handoff.status != HandoffStatus.OPEN:
+            return False
+        handoff.status, handoff.taken_by, handoff.taken_at = HandoffStatus.TAKEN, agent_id, at
+        return True
+
+    def close(self, handoff_id: int, agent_id: str, outcome: str, at: datetime) -> bool:
+        handoff = self.get(handoff_id)
+        if handoff is None or handoff.status == HandoffStatus.CLOSED:
+            return False
+        handoff.status, handoff.outcome, handoff.closed_at = HandoffStatus.CLOSED, outcome, at
+        handoff.taken_by = handoff.taken_by or agent_id
+        return True
+
+    def for_account(self, account_id: int, limit: int = 20) -> list[Handoff]:
+        return [h for h in reversed(self.handoffs) if h.account_id == account_id][:limit]
+
+
+class FakeCallControl(CallControl):
+    """Records redirects; `fail` raises that error instead (after recording the attempt)."""
+
+    def __init__(self) -> None:
+        self.redirects: list[tuple[str, str]] = []
+        self.fail: Exception | None = None
+
+    def redirect(self, call_sid: str, url: str) -> None:
+        self.redirects.append((call_sid, url))
+        if self.fail is not None:
+            raise self.fail
+
+
+class FakeSmsConsent(SmsConsent):
+    """Opt-outs in memory: the numbers that texted STOP and not START since."""
+
+    def __init__(self) -> None:
+        self.opted_out: set[str] = set()
+
+    def is_opted_out(self, phone: str) -> bool:
+        return phone in self.opted_out
+
+    def opt_out(self, phone: str, at: datetime, source: str) -> None:
+        self.opted_out.add(phone)
+
+    def opt_in(self, phone: str, at: datetime, source: str) -> None:
+        self.opted_out.discard(phone)

@@ -11,16 +11,16 @@ from conversation.tasks import Task
 from domain.model import Channel
 from domain.services.balance import BalanceService
 from domain.services.handoffs import HandoffService
-from tests.unit.test_transfers import MemoryHandoffs
+from tests.fakes import FakeHandoffLog
 
 
 @pytest.fixture
-def log() -> MemoryHandoffs:
-    return MemoryHandoffs()
+def log() -> FakeHandoffLog:
+    return FakeHandoffLog()
 
 
 @pytest.fixture
-def handoffs(log: MemoryHandoffs, clock) -> HandoffService:
+def handoffs(log: FakeHandoffLog, clock) -> HandoffService:
     return HandoffService(log, clock)
 
 

@@ -4,7 +4,6 @@ bound to the call (domain/services/transfers.py), with in-memory fakes."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import pytest
 
@@ -23,7 +22,6 @@ from domain.model import (
     HandoffStatus,
     LinkPurpose,
 )
-from domain.ports import CallControl, HandoffLog
 from domain.services.handoffs import HandoffRequest, HandoffService
 from domain.services.links import LinkService
 from domain.services.transfers import (
@@ -33,7 +31,13 @@ from domain.services.transfers import (
     TransferService,
     TransferTicket,
 )
-from tests.fakes import FakeClock, FakeLinkStore, FakeUnitOfWork
+from tests.fakes import (
+    FakeCallControl,
+    FakeClock,
+    FakeHandoffLog,
+    FakeLinkStore,
+    FakeUnitOfWork,
+)
 
 AGENT = Actor.agent("r.alvarez")
 OTHER_AGENT = Actor.agent("m.chen")
@@ -42,64 +46,14 @@ OTHER_SID = "CA" + "fedcba9876543210" * 2
 ENTRY = "https://payline.example.org/voice/transferred?ticket="
 
 
-class MemoryHandoffs(HandoffLog):
-    def __init__(self) -> None:
-        self.handoffs: list[Handoff] = []
-
-    def add(self, handoff: Handoff) -> Handoff:
-        handoff.id = len(self.handoffs) + 1
-        self.handoffs.append(handoff)
-        return handoff
-
-    def get(self, handoff_id: int) -> Handoff | None:
-        return next((h for h in self.handoffs if h.id == handoff_id), None)
-
-    def latest_for_session(self, session_key: str) -> Handoff | None:
-        return next((h for h in reversed(self.handoffs) if h.session_key == session_key), None)
-
-    def with_status(self, statuses: tuple[str, ...] = (), limit: int = 50) -> list[Handoff]:
-        return [h for h in self.handoffs if not statuses or h.status in statuses][:limit]
-
-    def take(self, handoff_id: int, agent_id: str, at: datetime) -> bool:
-        handoff = self.get(handoff_id)
-        if handoff is None or handoff.status != HandoffStatus.OPEN:
-            return False
-        handoff.status, handoff.taken_by, handoff.taken_at = HandoffStatus.TAKEN, agent_id, at
-        return True
-
-    def close(self, handoff_id: int, agent_id: str, outcome: str, at: datetime) -> bool:
-        handoff = self.get(handoff_id)
-        if handoff is None or handoff.status == HandoffStatus.CLOSED:
-            return False
-        handoff.status, handoff.outcome, handoff.closed_at = HandoffStatus.CLOSED, outcome, at
-        handoff.taken_by = handoff.taken_by or agent_id
-        return True
-
-    def for_account(self, account_id: int, limit: int = 20) -> list[Handoff]:
-        return [h for h in reversed(self.handoffs) if h.account_id == account_id][:limit]
-
-
-class FakeCalls(CallControl):
-    """Records redirects; `fail` raises that error instead (after recording the attempt)."""
-
-    def __init__(self) -> None:
-        self.redirects: list[tuple[str, str]] = []
-        self.fail: Exception | None = None
-
-    def redirect(self, call_sid: str, url: str) -> None:
-        self.redirects.append((call_sid, url))
-        if self.fail is not None:
-            raise self.fail
-
-
 class World:
     def __init__(self, clock: FakeClock, uow: FakeUnitOfWork, account: Account) -> None:
         self.clock = clock
         self.uow = uow
         self.account = account
         self.links = FakeLinkStore()
-        self.calls = FakeCalls()
-        self.log = MemoryHandoffs()
+        self.calls = FakeCallControl()
+        self.log = FakeHandoffLog()
         self.handoffs = HandoffService(self.log, clock)
         self.service = TransferService(LinkService(self.links, clock), self.calls, lambda: uow,
                                        clock, self.handoffs, lambda token: ENTRY + token)
