@@ -12,9 +12,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.model import Actor, Channel
+from ivr.voice.call_state import CallState
 from ivr.voice.speech import Line
 
 if TYPE_CHECKING:
@@ -133,8 +134,9 @@ class Turn:
         return self.session.language
 
     @property
-    def data(self) -> dict[str, Any]:
-        return self.session.data
+    def call(self) -> CallState:
+        """What this call remembers between webhooks, typed (its session's JSON)."""
+        return CallState(self.session.data)
 
     @property
     def city(self) -> str:
