@@ -17,6 +17,7 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from conversation.handoff import hand_off
+from conversation.tasks import Task
 from conversation.understanding.consent import Consent, decide
 from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
@@ -30,7 +31,6 @@ from ivr.bootstrap import Container
 from ivr.bot.nlu import NOTHING, IntentClassifier
 from ivr.settings import ChannelSettings
 from ivr.voice import twiml
-from ivr.voice.call_state import CallState, TransferMark
 from ivr.voice.caller_id import caller_id
 from ivr.voice.flow import (
     ENTRY,
@@ -226,18 +226,19 @@ class VoiceEngine:
             latest = self._store.load(VOICE, sid)
             if latest is None:
                 break
-            mark = CallState(latest.data).transfer
-            if mark is not None and mark.ticket == digest and (granted is None or mark.ok):
+            mark = latest.data.get("transfer")
+            if (isinstance(mark, dict) and mark.get("ticket") == digest
+                    and (granted is None or mark.get("ok"))):
                 return self._transfer_replay(latest, digest) or self._resume(latest)
             session = latest  # we hold the redeemed ticket: apply it on top
         return self._resume_saved(session)
 
     def _transfer_replay(self, session: ChannelSession, digest: str) -> str | None:
         """The answer already given to this ticket on this call (Twilio retrying), if any."""
-        mark = CallState(session.data).transfer
-        if mark is None or mark.ticket != digest:
+        mark = session.data.get("transfer")
+        if not isinstance(mark, dict) or mark.get("ticket") != digest:
             return None
-        if session.turn == mark.turn + 1 and session.last_response:
+        if session.turn == int(mark.get("turn", -2)) + 1 and session.last_response:
             return session.last_response
         return self._resume(session)  # the call has moved on: ask where it is
 
@@ -252,16 +253,16 @@ class VoiceEngine:
             session.account_id = granted.account_id
             session.verified_at = self._container.clock.now()
             session.language = granted.language
-            turn.call.start_over(account_number=granted.account_number,
-                                 transferred_by=granted.agent_id)
+            session.data = {"account_number": granted.account_number,
+                            "transferred_by": granted.agent_id}
             outcome: Outcome = Goto(TRANSFER_MENU, (Line.of(
                 "transfer_welcome", city=turn.city,
                 last4=Characters(granted.account_number[-4:])),))
         else:
             # Whatever the caller proved on this call still stands; nothing more is granted.
             outcome = Goto("menu", (Line.of("transfer_failed"),))
-        turn.call.retries = 0
-        turn.call.transfer = TransferMark(digest, number, granted is not None)
+        session.data["retries"] = 0
+        session.data["transfer"] = {"ticket": digest, "turn": number, "ok": granted is not None}
         session.turn = number + 1
         try:
             document = self._render(turn, outcome)
@@ -331,9 +332,9 @@ class VoiceEngine:
         for _ in range(_MAX_HOPS):
             if isinstance(outcome, Retry):
                 said.extend(outcome.say)
-                retries = turn.call.retries + 1
-                turn.call.retries = retries
-                turn.call.trouble = "no_input" if outcome.no_input else "invalid_input"
+                retries = int(session.data.get("retries", 0)) + 1
+                session.data["retries"] = retries
+                session.data["trouble"] = "no_input" if outcome.no_input else "invalid_input"
                 if retries > MAX_RETRIES:
                     outcome = Goto("offer_agent")
                     continue
@@ -352,7 +353,7 @@ class VoiceEngine:
             if isinstance(outcome, CollectPayment):
                 said.extend(outcome.say)
                 session.step = outcome.spec.result_step
-                turn.call.retries = 0
+                session.data["retries"] = 0
                 return str(twiml.pay(said, outcome.spec,
                                      step_url(outcome.spec.result_step, session.turn),
                                      session.language, self._channels.pay_connector))
@@ -370,10 +371,10 @@ class VoiceEngine:
         session = turn.session
         step = STEPS[name]
         if step.needs_account and not session.verified:
-            turn.call.after_identify = name
+            session.data["after_identify"] = name
             name = "identify"
         if name != session.step:
-            turn.call.retries = 0
+            session.data["retries"] = 0
         session.step = name
         return name
 
@@ -387,10 +388,10 @@ class VoiceEngine:
         reference = hand_off(
             self._container.handoff_service, channel=Channel.VOICE,
             session_key=session.session_key, reason=reason, last_step=session.step,
-            task=turn.call.task, language=session.language,
+            task=Task.parse(session.data.get("intent")), language=session.language,
             caller=session.caller, account_id=session.account_id if session.verified else None,
-            account_number=turn.call.account_number,
-            transferred_by=turn.call.transferred_by)
+            account_number=session.data.get("account_number"),
+            transferred_by=session.data.get("transferred_by"))
         said = [*said, Line.of("transfer")]
         session.step = "after_dial"
         # Without a record the agent hears the generic whisper; the caller still gets 311.

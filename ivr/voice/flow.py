@@ -12,10 +12,9 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.model import Actor, Channel
-from ivr.voice.call_state import CallState
 from ivr.voice.speech import Line
 
 if TYPE_CHECKING:
@@ -134,9 +133,8 @@ class Turn:
         return self.session.language
 
     @property
-    def call(self) -> CallState:
-        """What this call remembers between webhooks, typed (its session's JSON)."""
-        return CallState(self.session.data)
+    def data(self) -> dict[str, Any]:
+        return self.session.data
 
     @property
     def city(self) -> str:

@@ -35,14 +35,15 @@ from ivr.voice.flow import (
 )
 from ivr.voice.speech import Characters, Line
 
+CHOICES = "id_choices"  # the accounts the caller-ID shortcut verified, when several
+
 
 def _verified(turn: Turn, account_id: int, account_number: str) -> Outcome:
     session = turn.session
     session.account_id = account_id
     session.verified_at = turn.container.clock.now()
-    turn.call.account_number = account_number
-    target = turn.call.after_identify or "menu"
-    turn.call.after_identify = None
+    turn.data["account_number"] = account_number
+    target = str(turn.data.pop("after_identify", "menu"))
     return goto(target, Line.of("id_verified", last4=Characters(account_number[-4:])))
 
 
@@ -61,7 +62,7 @@ def _check(turn: Turn, verify: Callable[[IdentityService, Requester], Verificati
         return Transfer("throttled", (Line.of("id_throttled"),))
     if len(result.accounts) == 1:
         return _verified(turn, result.account.account_id, result.account.account_number)
-    turn.call.caller_accounts = [(v.account_id, v.account_number) for v in result.accounts]
+    turn.data[CHOICES] = [[v.account_id, v.account_number] for v in result.accounts]
     return goto("id_choose")
 
 
@@ -73,7 +74,7 @@ class Identify(Step):
     needs_account = False
 
     def ask(self, turn: Turn) -> Ask | Outcome:
-        turn.call.caller_accounts = []
+        turn.data.pop(CHOICES, None)
         if not turn.container.identity_service().can_verify_by_caller(turn.session.caller):
             return goto("id_how", Line.of("id_intro"))
         return ask(Line.of("id_intro"), Line.of("id_hint"))
@@ -124,13 +125,16 @@ class ChooseVerifiedAccount(Step):
         choices = _choices(turn)
         if heard.digits.isdigit() and 1 <= int(heard.digits) <= len(choices):
             account_id, number = choices[int(heard.digits) - 1]
-            turn.call.caller_accounts = []
+            turn.data.pop(CHOICES, None)
             return _verified(turn, account_id, number)
         return retry(Line.of("not_understood"))
 
 
 def _choices(turn: Turn) -> list[tuple[int, str]]:
-    return turn.call.caller_accounts
+    stored = turn.data.get(CHOICES)
+    if not isinstance(stored, list):
+        return []
+    return [(int(account_id), str(number)) for account_id, number in stored]
 
 
 @register
@@ -156,7 +160,7 @@ class NumberEntry(Step):
     back = "id_how"
     needs_account = False
     prompt: str = "id_account"
-    data_key: str = "account_number"  # the CallState attribute the number is kept in
+    data_key: str = "account_number"
     next_step: str = "id_factor_kind"
 
     def ask(self, turn: Turn) -> Ask:
@@ -164,7 +168,7 @@ class NumberEntry(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         try:
-            setattr(turn.call, self.data_key, normalize_account_number(heard.digits.rstrip("#")))
+            turn.data[self.data_key] = normalize_account_number(heard.digits.rstrip("#"))
         except CardNumberNotAccepted:  # refused before the call state or an attempt holds it
             return retry(Line.of("id_card_refused"))
         except InvalidInput:
@@ -190,7 +194,7 @@ class FactorKindChoice(Step):
         kinds = {"1": FactorKind.STREET_NUMBER, "2": FactorKind.SSN_LAST4}
         if heard.digits not in kinds:
             return retry(Line.of("not_understood"))
-        turn.call.factor_kind = kinds[heard.digits]
+        turn.data["factor_kind"] = str(kinds[heard.digits])
         return goto("id_factor")
 
 
@@ -202,13 +206,13 @@ class Factor(Step):
     needs_account = False
 
     def ask(self, turn: Turn) -> Ask:
-        if turn.call.factor_kind == FactorKind.SSN_LAST4:
+        if turn.data.get("factor_kind") == FactorKind.SSN_LAST4:
             return entry(Line.of("id_last4"), num_digits=4)
         return entry(Line.of("id_street"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        kind = turn.call.factor_kind or FactorKind.STREET_NUMBER
-        number = turn.call.account_number or ""
+        kind = FactorKind(turn.data.get("factor_kind", FactorKind.STREET_NUMBER))
+        number = str(turn.data.get("account_number", ""))
         return _check(turn, lambda identity, requester: verify_account(
             identity, requester, number, kind, heard.digits.rstrip("#")),
             "id_last4_invalid" if kind == FactorKind.SSN_LAST4 else "id_street_invalid")
@@ -233,6 +237,6 @@ class BillNumber(Step):
         return entry(Line.of("id_bill"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        customer = turn.call.customer_id or ""
+        customer = str(turn.data.get("customer_id", ""))
         return _check(turn, lambda identity, requester: verify_general_billing(
             identity, requester, customer, heard.digits.rstrip("#")), "id_bill_invalid")

@@ -31,14 +31,16 @@ from ivr.voice.steps.payment_common import (
     HUNG_UP,
     PROCESSOR_DOWN,
     SUCCESS,
+    amount_of,
     checkout,
     masked_card_label,
     pay_result,
     refused,
+    stored_tokenized,
     tokenized_from_pay,
 )
 
-METHODS = {"1": MethodKind.CARD, "2": MethodKind.BANK}
+METHODS = {"1": "card", "2": "bank"}
 
 
 def confirmation_lines(conf: str) -> Line:
@@ -51,10 +53,10 @@ def account_type_word(turn: Turn, account_type: str | None) -> str:
 
 def bank_authorization(turn: Turn, when: Day) -> Line:
     """The read-back a phone-authorized (TEL) ACH debit requires."""
-    method = turn.call.tokenized
+    method = stored_tokenized(turn.data)
     assert method is not None
     settings = turn.container.settings
-    return Line.of("authorize_bank", city=turn.city, amount=Amount(turn.call.amount),
+    return Line.of("authorize_bank", city=turn.city, amount=Amount(amount_of(turn.data)),
                    account_type=account_type_word(turn, str(method.bank_account_type or "")),
                    last4=Characters(method.last4), date=when,
                    phone=Telephone(settings.phone_311))
@@ -71,7 +73,7 @@ class PayMethod(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         if heard.digits not in METHODS:
             return retry(Line.of("not_understood"))
-        turn.call.method = METHODS[heard.digits]
+        turn.data["method"] = METHODS[heard.digits]
         return goto("pay_confirm")
 
 
@@ -84,8 +86,8 @@ class PayConfirm(Step):
     yes_no = True
 
     def ask(self, turn: Turn) -> Ask:
-        amount = turn.call.amount
-        if turn.call.method == MethodKind.BANK:
+        amount = amount_of(turn.data)
+        if turn.data.get("method") == "bank":
             return ask(Line.of("confirm_bank", amount=Amount(amount)))
         costs = checkout(turn).costs(amount, MethodKind.CARD)
         return ask(Line.of("confirm_card", amount=Amount(amount), fee=Amount(costs.fee),
@@ -97,19 +99,19 @@ class PayConfirm(Step):
         if heard.digits != "1":
             return retry(Line.of("not_understood"))
         city = turn.city
-        if turn.call.method == MethodKind.BANK:
+        if turn.data.get("method") == "bank":
             return CollectPayment(PaySpec("ach-debit", "0", f"{city} payment", "pay_bank_result"),
                                   (Line.of("pay_bank_intro"),))
         pay = checkout(turn)
         result = pay.reserve(PaymentRequest(
-            account_id=turn.account_id, amount=turn.call.amount,
+            account_id=turn.account_id, amount=amount_of(turn.data),
             method=MethodChoice.entered_at_processor(MethodKind.CARD), actor=turn.actor,
             idempotency_key=turn.idempotency_key("pay"), accepted_fee=pay.fee(MethodKind.CARD)))
         if result.payment is None:
             return refused(result, "pay_amount")
         payment = result.payment
-        turn.call.pay_payment_id = payment.id
-        turn.call.receipt_conf = payment.confirmation_number
+        turn.data["pay_payment_id"] = payment.id
+        turn.data["receipt_conf"] = payment.confirmation_number
         return CollectPayment(PaySpec("credit-card", payment.total.canonical(),
                                       f"{city} payment {payment.confirmation_number}",
                                       "pay_card_result", reference=charge_reference(payment)),
@@ -128,10 +130,7 @@ class PayCardResult(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         payments = turn.container.payment_service()
-        payment_id = turn.call.pay_payment_id
-        turn.call.pay_payment_id = None
-        if payment_id is None:  # a <Pay> result with no payment in progress on this call
-            raise RuntimeError("no payment in progress")
+        payment_id = int(turn.data.pop("pay_payment_id"))
         result = pay_result(turn.params)
         if result == SUCCESS:
             reference = (turn.params.get("PaymentConfirmationCode") or "")[:64] or None
@@ -225,16 +224,16 @@ class PayAuthorize(Step):
             return goto("menu", Line.of("pay_cancelled"))
         if heard.digits != "1":
             return retry(Line.of("not_understood"))
-        method = turn.call.tokenized
+        method = stored_tokenized(turn.data)
         assert method is not None
         result = checkout(turn).submit(PaymentRequest(
-            account_id=turn.account_id, amount=turn.call.amount,
+            account_id=turn.account_id, amount=amount_of(turn.data),
             method=MethodChoice.new(method), actor=turn.actor,
             idempotency_key=turn.idempotency_key("pay")))
         if result.payment is None:
             return refused(result, "pay_amount")
-        turn.call.receipt_conf = result.confirmation_number
-        turn.call.tokenized = None
+        turn.data["receipt_conf"] = result.confirmation_number
+        turn.data.pop("tokenized", None)
         return goto("receipt_offer",
                     Line.of("bank_submitted", amount=Amount(result.amount),
                             min_days=BANK_CLEARING.min_days, max_days=BANK_CLEARING.max_days),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from conversation.checkout import AmountProblem, Checkout, PaymentResult, ResultCode
 from domain.errors import InvalidPhoneNumber, RecipientOptedOut
-from domain.model import MethodKind
+from domain.model import BankAccountType, MethodKind
 from domain.money import Money
 from domain.ports import TokenizedMethod
 from ivr.voice.flow import ENTRY, Ask, Heard, Outcome, Step, Turn, ask, entry, goto, register, retry
@@ -64,8 +65,28 @@ def tokenized_from_pay(turn: Turn, kind: MethodKind) -> TokenizedMethod | None:
     method = turn.container.gateway.token_details(token)
     if method is None or method.kind != kind:
         return None
-    turn.call.tokenized = method
+    turn.data["tokenized"] = {
+        "kind": str(method.kind), "token": method.token, "last4": method.last4,
+        "brand": method.brand, "exp_month": method.exp_month, "exp_year": method.exp_year,
+        "bank_account_type": str(method.bank_account_type) if method.bank_account_type else None,
+    }
     return method
+
+
+def stored_tokenized(data: Mapping[str, Any]) -> TokenizedMethod | None:
+    raw = data.get("tokenized")
+    if not isinstance(raw, dict):
+        return None
+    account_type = raw.get("bank_account_type")
+    return TokenizedMethod(kind=MethodKind(raw["kind"]), token=raw["token"], last4=raw["last4"],
+                           brand=raw.get("brand"), exp_month=raw.get("exp_month"),
+                           exp_year=raw.get("exp_year"),
+                           bank_account_type=BankAccountType(account_type) if account_type
+                           else None)
+
+
+def amount_of(data: Mapping[str, Any]) -> Money:
+    return Money.parse(str(data["amount"]))
 
 
 def checkout(turn: Turn) -> Checkout:
@@ -102,26 +123,29 @@ class AmountChoice(Step):
             return goto("menu", Line.of("nothing_due"))
         if options.covered:
             return goto("menu", Line.of("already_covered"))
-        turn.call.payable = options.full
+        turn.data["payable"] = options.full.canonical()
         lines = [Line.of("schedule_intro")] if self.flow == "schedule" else []
         lines.append(Line.of("amount_menu_full", amount=Amount(options.full)))
         past_due = options.past_due_option
         if past_due is not None:
+            turn.data["past_due"] = past_due.canonical()
             lines.append(Line.of("amount_menu_past_due", amount=Amount(past_due)))
-        turn.call.past_due = past_due
+        else:
+            turn.data.pop("past_due", None)
         lines.append(Line.of("amount_menu_other"))
         return ask(*lines)
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        offered = {"1": turn.call.payable, "2": turn.call.past_due}.get(heard.digits)
-        if offered is not None:
-            return self._chosen(turn, offered)
+        if heard.digits == "1" and "payable" in turn.data:
+            return self._chosen(turn, Money.parse(str(turn.data["payable"])))
+        if heard.digits == "2" and "past_due" in turn.data:
+            return self._chosen(turn, Money.parse(str(turn.data["past_due"])))
         if heard.digits == "3":
             return goto(f"{self.name}_entry")
         return retry(Line.of("not_understood"))
 
     def _chosen(self, turn: Turn, amount: Money) -> Outcome:
-        turn.call.amount = amount
+        turn.data["amount"] = amount.canonical()
         return goto(self.next_step)
 
 
@@ -148,7 +172,7 @@ class AmountEntry(Step):
             return retry(Line.of("amount_invalid"))
         if check.problem == AmountProblem.NOTHING_DUE:
             return goto("menu", Line.of("nothing_due"))
-        turn.call.amount = amount
+        turn.data["amount"] = amount.canonical()
         return goto(self.next_step, Line.of("amount_heard", amount=Amount(amount)))
 
 
@@ -200,7 +224,7 @@ class ReceiptOffer(Step):
             return goto("menu", Line.of("text_unavailable"))
         try:
             turn.container.payment_service().text_receipt(
-                turn.account_id, turn.call.receipt_conf, caller, turn.language)
+                turn.account_id, str(turn.data.get("receipt_conf", "")), caller, turn.language)
         except InvalidPhoneNumber:
             return goto("menu", Line.of("text_unavailable"))
         except RecipientOptedOut:

@@ -80,7 +80,7 @@ class MainMenu(Step):
         if key not in MENU_CHOICES:
             return retry(Line.of("not_understood"))
         task, target = MENU_CHOICES[key]
-        turn.call.task = task
+        turn.data["intent"] = task.value
         return goto(target)
 
 
@@ -100,7 +100,7 @@ class OfferAgent(Step):
         if heard.digits.startswith("0") or heard.intent == "request_agent" or \
                 (heard.speech and turn.nlu and
                  turn.nlu.classify(heard.speech, turn.language) == "request_agent"):
-            return Transfer(turn.call.trouble)
+            return Transfer(str(turn.data.get("trouble", "invalid_input")))
         return End()
 
 

@@ -32,5 +32,5 @@ class TransferMenu(Step):
         if key not in TRANSFER_CHOICES:
             return retry(Line.of("not_understood"))
         task, target = TRANSFER_CHOICES[key]
-        turn.call.task = task
+        turn.data["intent"] = task.value
         return goto(target)
