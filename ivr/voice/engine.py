@@ -1,11 +1,12 @@
 """Serving one webhook of a call: load the call state, recognise retried webhooks, apply the
 global keys (0 agent, 9 repeat, * back), run the step, render TwiML, save the state.
 
-State lives in the database by CallSid (domain.adapters.channel_sessions), never in process
-memory, so any worker can serve any turn. Every response carries the turn number in its
-action URLs; a webhook for a turn already served (Twilio retrying, a duplicate) gets the
-same answer again instead of being applied twice, and money-moving steps use an idempotency
-key derived from the turn, so even two copies served at the same moment act once.
+State is the call's ConversationState (conversation.state; its `call` part is the call's own
+progress), behind the ConversationStore port keyed by CallSid, never in process memory, so
+any worker can serve any turn. Every response carries the turn number in its action URLs;
+a webhook for a turn already served (Twilio retrying, a duplicate) gets the same answer
+again instead of being applied twice, and money-moving steps use an idempotency key derived
+from the turn, so even two copies served at the same moment act once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from conversation.handoff import hand_off
-from conversation.tasks import Task
+from conversation.phone_call import PhoneCall, TransferMark
+from conversation.state import ConversationKey, ConversationState, ConversationStore
 from conversation.understanding.consent import Consent, decide
-from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Channel
 from domain.ports import ConcurrencyConflict
@@ -51,7 +52,6 @@ from ivr.voice.speech import Characters, Line
 
 log = logging.getLogger(__name__)
 
-VOICE = "voice"
 FIRST_STEP = "language"
 MAX_RETRIES = 2  # re-prompts before offering 311 (the third failure)
 _MAX_HOPS = 12  # steps chained in one response; more is a bug, not a call
@@ -80,7 +80,7 @@ class VoiceEngine:
         self._container = container
         self._channels = channels
         self._nlu = nlu
-        self._store: SqlChannelSessionStore = container.channel_sessions()
+        self._store: ConversationStore = container.conversations()
 
     # --- entry points -----------------------------------------------------------------------
     def incoming(self, params: Mapping[str, str]) -> str:
@@ -88,22 +88,25 @@ class VoiceEngine:
         sid = _call_sid(params)
         if sid is None:
             return str(twiml.goodbye([Line.of("problem")], "en"))
-        existing = self._store.load(VOICE, sid)
+        existing = self._store.load(ConversationKey.call(sid))
         if existing is not None:
             return self._resume(existing)
-        now = self._container.clock.now()
-        session = ChannelSession(channel=VOICE, session_key=sid, language="en",
-                                 step=FIRST_STEP, created_at=now, updated_at=now, turn=1,
-                                 caller=_caller(params.get("From", "")))
+        session = self._new_call(sid, params)
         session.last_response = self._ask_language(session)
         stored = self._store.start(session)
         return stored.last_response or self._resume(stored)
+
+    def _new_call(self, sid: str, params: Mapping[str, str]) -> ConversationState:
+        state = ConversationState.new(ConversationKey.call(sid), self._container.clock.now(),
+                                      caller=_caller(params.get("From", "")), step=FIRST_STEP)
+        state.turn = 1
+        return state
 
     def handle(self, step_name: str, params: Mapping[str, str], turn_text: str) -> str:
         sid = _call_sid(params)
         if sid is None:
             return str(twiml.goodbye([Line.of("problem")], "en"))
-        session = self._store.load(VOICE, sid)
+        session = self._store.load(ConversationKey.call(sid))
         if session is None:  # a call we have no record of: start it properly
             return self.incoming(params)
         number = _int(turn_text)
@@ -113,7 +116,7 @@ class VoiceEngine:
             return session.last_response  # a retried or duplicated webhook: same answer
         if number != session.turn or step_name != session.step or step_name not in STEPS:
             return self._resume(session)
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        turn = Turn(state=session, container=self._container, channels=self._channels,
                     params=params, number=number, nlu=self._nlu)
         heard = _heard(params)
         try:
@@ -122,21 +125,21 @@ class VoiceEngine:
             document = self._render(turn, outcome)
         except Exception:
             log.exception("voice step %s failed", step_name)
-            session = self._store.load(VOICE, sid) or session
+            session = self._store.load(ConversationKey.call(sid)) or session
             session.turn = number + 1
-            turn = replace(turn, session=session)
+            turn = replace(turn, state=session)
             document = self._render(turn, Goto("menu", (Line.of("problem"),)))
         session.last_response = document
         session.updated_at = self._container.clock.now()
         if self._store.save(session):
             return document
         # A twin of this webhook was saved first: answer what it answered.
-        winner = self._store.load(VOICE, sid)
+        winner = self._store.load(ConversationKey.call(sid))
         if winner is not None and winner.turn == number + 1 and winner.last_response:
             return winner.last_response
         return self._resume(winner or session)
 
-    def _after_the_call(self, session: ChannelSession, step_name: str,
+    def _after_the_call(self, session: ConversationState, step_name: str,
                         params: Mapping[str, str], number: int) -> str:
         """A webhook for a call that has ended. Twilio does not order its webhooks: the <Pay>
         result can come after the status callback, and it is still applied (the charge may
@@ -150,13 +153,13 @@ class VoiceEngine:
         if (step is None or step.kind != RESULT or step_name != session.step
                 or number != session.turn):
             return hangup
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        turn = Turn(state=session, container=self._container, channels=self._channels,
                     params=params, number=number, nlu=self._nlu)
         try:
             step.answer(turn, _heard(params))  # records the charge; the caller is gone
         except Exception:
             # Left as it was: the payment stays pending and the runner asks the processor.
-            log.exception("late <Pay> result for ended call %s failed", session.session_key)
+            log.exception("late <Pay> result for ended call %s failed", session.key.key)
             return hangup
         session.step = "ended"
         session.turn = number + 1
@@ -164,7 +167,7 @@ class VoiceEngine:
         session.updated_at = self._container.clock.now()
         if not self._store.save(session):
             log.info("late <Pay> result for call %s raced a twin; both are idempotent",
-                     session.session_key)
+                     session.key.key)
         return hangup
 
     def status(self, params: Mapping[str, str]) -> None:
@@ -176,7 +179,7 @@ class VoiceEngine:
         if sid is None:
             return
         for _ in range(3):
-            session = self._store.load(VOICE, sid)
+            session = self._store.load(ConversationKey.call(sid))
             if session is None or session.ended_at is not None:
                 return
             session.ended_at = self._container.clock.now()
@@ -193,12 +196,9 @@ class VoiceEngine:
         if sid is None:
             return str(twiml.goodbye([Line.of("problem")], "en"))
         digest = hash_token(ticket if isinstance(ticket, str) else "")
-        session = self._store.load(VOICE, sid)
+        session = self._store.load(ConversationKey.call(sid))
         if session is None:  # dialled 311 directly: no Payline call yet
-            now = self._container.clock.now()
-            session = self._store.start(ChannelSession(
-                channel=VOICE, session_key=sid, language="en", step=FIRST_STEP, created_at=now,
-                updated_at=now, turn=1, caller=_caller(params.get("From", ""))))
+            session = self._store.start(self._new_call(sid, params))
         if session.ended_at is not None:
             return str(twiml.goodbye([], session.language))
         replay = self._transfer_replay(session, digest)
@@ -223,51 +223,50 @@ class VoiceEngine:
             if self._store.save(session):
                 return document
             # A twin of this webhook (or another) saved first.
-            latest = self._store.load(VOICE, sid)
+            latest = self._store.load(ConversationKey.call(sid))
             if latest is None:
                 break
-            mark = latest.data.get("transfer")
-            if (isinstance(mark, dict) and mark.get("ticket") == digest
-                    and (granted is None or mark.get("ok"))):
+            mark = latest.call.transfer if latest.call else None
+            if mark is not None and mark.ticket == digest and (granted is None or mark.ok):
                 return self._transfer_replay(latest, digest) or self._resume(latest)
             session = latest  # we hold the redeemed ticket: apply it on top
         return self._resume_saved(session)
 
-    def _transfer_replay(self, session: ChannelSession, digest: str) -> str | None:
+    def _transfer_replay(self, session: ConversationState, digest: str) -> str | None:
         """The answer already given to this ticket on this call (Twilio retrying), if any."""
-        mark = session.data.get("transfer")
-        if not isinstance(mark, dict) or mark.get("ticket") != digest:
+        mark = session.call.transfer if session.call else None
+        if mark is None or mark.ticket != digest:
             return None
-        if session.turn == int(mark.get("turn", -2)) + 1 and session.last_response:
+        if session.turn == mark.turn + 1 and session.last_response:
             return session.last_response
         return self._resume(session)  # the call has moved on: ask where it is
 
-    def _land_transfer(self, session: ChannelSession, params: Mapping[str, str],
+    def _land_transfer(self, session: ConversationState, params: Mapping[str, str],
                        granted: TransferTicket | None, digest: str) -> str:
         number = session.turn
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        turn = Turn(state=session, container=self._container, channels=self._channels,
                     params=params, number=number, nlu=self._nlu)
         if granted is not None:
             # Verified as identification would, on the agent's word; whatever the call was
             # doing before is over.
-            session.account_id = granted.account_id
-            session.verified_at = self._container.clock.now()
+            session.forget()
+            session.verify(granted.account_id, self._container.clock.now())
             session.language = granted.language
-            session.data = {"account_number": granted.account_number,
-                            "transferred_by": granted.agent_id}
+            session.call = PhoneCall(account_number=granted.account_number,
+                                     transferred_by=granted.agent_id)
             outcome: Outcome = Goto(TRANSFER_MENU, (Line.of(
                 "transfer_welcome", city=turn.city,
                 last4=Characters(granted.account_number[-4:])),))
         else:
             # Whatever the caller proved on this call still stands; nothing more is granted.
             outcome = Goto("menu", (Line.of("transfer_failed"),))
-        session.data["retries"] = 0
-        session.data["transfer"] = {"ticket": digest, "turn": number, "ok": granted is not None}
+        turn.call.retries = 0
+        turn.call.transfer = TransferMark(digest, number, granted is not None)
         session.turn = number + 1
         try:
             document = self._render(turn, outcome)
         except Exception:  # a bug or the database: keep the caller on the line
-            log.exception("voice transfer of call %s failed", session.session_key)
+            log.exception("voice transfer of call %s failed", session.key.key)
             document = self._render(turn, Goto("menu", (Line.of("problem"),)))
         session.last_response = document
         session.updated_at = self._container.clock.now()
@@ -280,7 +279,7 @@ class VoiceEngine:
 
     # --- answering ----------------------------------------------------------------------------
     def _answer(self, turn: Turn, heard: Heard) -> Outcome:
-        step = STEPS[turn.session.step]
+        step = STEPS[turn.state.step]
         if step.kind in (MENU, ENTRY):
             if heard.nothing:
                 return Retry((Line.of("no_input"),), no_input=True)
@@ -300,7 +299,7 @@ class VoiceEngine:
             return Goto("menu", (Line.of("try_again_later"),))
 
     def _global_key(self, turn: Turn, heard: Heard) -> Outcome | None:
-        step = STEPS[turn.session.step]
+        step = STEPS[turn.state.step]
         digits = heard.digits
         if step.kind == MENU and heard.speech and not digits:
             understood = (self._nlu.understand(heard.speech, turn.language) if self._nlu
@@ -328,14 +327,11 @@ class VoiceEngine:
     # --- rendering ------------------------------------------------------------------------------
     def _render(self, turn: Turn, outcome: Outcome) -> str:
         said: list[Line] = []
-        session = turn.session
+        session = turn.state
         for _ in range(_MAX_HOPS):
             if isinstance(outcome, Retry):
                 said.extend(outcome.say)
-                retries = int(session.data.get("retries", 0)) + 1
-                session.data["retries"] = retries
-                session.data["trouble"] = "no_input" if outcome.no_input else "invalid_input"
-                if retries > MAX_RETRIES:
+                if turn.call.count_retry(outcome.no_input) > MAX_RETRIES:
                     outcome = Goto("offer_agent")
                     continue
                 target = session.step
@@ -353,7 +349,7 @@ class VoiceEngine:
             if isinstance(outcome, CollectPayment):
                 said.extend(outcome.say)
                 session.step = outcome.spec.result_step
-                session.data["retries"] = 0
+                turn.call.retries = 0
                 return str(twiml.pay(said, outcome.spec,
                                      step_url(outcome.spec.result_step, session.turn),
                                      session.language, self._channels.pay_connector))
@@ -368,30 +364,29 @@ class VoiceEngine:
 
     def _enter(self, turn: Turn, name: str) -> str:
         """Move to a step; account steps first go through identification."""
-        session = turn.session
+        session = turn.state
         step = STEPS[name]
         if step.needs_account and not session.verified:
-            session.data["after_identify"] = name
+            turn.call.after_identify = name
             name = "identify"
         if name != session.step:
-            session.data["retries"] = 0
+            turn.call.retries = 0
         session.step = name
         return name
 
     def _question(self, turn: Turn, said: list[Line], asked: Ask) -> str:
-        session = turn.session
+        session = turn.state
         return str(twiml.question(said, asked, step_url(session.step, session.turn),
                                   session.language))
 
     def _transfer(self, turn: Turn, said: list[Line], reason: str) -> str:
-        session = turn.session
+        session, call = turn.state, turn.call
         reference = hand_off(
             self._container.handoff_service, channel=Channel.VOICE,
-            session_key=session.session_key, reason=reason, last_step=session.step,
-            task=Task.parse(session.data.get("intent")), language=session.language,
-            caller=session.caller, account_id=session.account_id if session.verified else None,
-            account_number=session.data.get("account_number"),
-            transferred_by=session.data.get("transferred_by"))
+            session_key=session.key.key, reason=reason, last_step=session.step,
+            task=call.task, language=session.language, caller=session.caller,
+            account_id=session.account_id, account_number=call.account_number,
+            transferred_by=call.transferred_by)
         said = [*said, Line.of("transfer")]
         session.step = "after_dial"
         # Without a record the agent hears the generic whisper; the caller still gets 311.
@@ -400,7 +395,7 @@ class VoiceEngine:
                                   whisper_url=whisper,
                                   action=step_url("after_dial", session.turn)))
 
-    def _ask_language(self, session: ChannelSession) -> str:
+    def _ask_language(self, session: ConversationState) -> str:
         city = self._container.settings.city_name.removeprefix("the ")
         asked = STEPS[FIRST_STEP].ask(None)  # type: ignore[arg-type]
         assert isinstance(asked, Ask)
@@ -408,14 +403,14 @@ class VoiceEngine:
                                   step_url(FIRST_STEP, session.turn), "en",
                                   extra=[([Line.of("language_choice")], "es")]))
 
-    def _resume(self, session: ChannelSession) -> str:
+    def _resume(self, session: ConversationState) -> str:
         """Ask the current step again (stale or unexpected webhook): no state changes."""
         if session.ended_at is not None:
             return str(twiml.goodbye([], session.language))
         if session.step == FIRST_STEP:
             return self._ask_language(session)
         step = STEPS.get(session.step)
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        turn = Turn(state=session, container=self._container, channels=self._channels,
                     params={}, number=session.turn, nlu=self._nlu)
         asked = step.ask(turn) if step is not None and step.kind in (MENU, ENTRY) else None
         if isinstance(asked, Ask):
@@ -429,13 +424,13 @@ class VoiceEngine:
         session.updated_at = self._container.clock.now()
         return document if self._store.save(session) else self._resume_saved(session)
 
-    def _resume_saved(self, session: ChannelSession) -> str:
-        latest = self._store.load(VOICE, session.session_key)
+    def _resume_saved(self, session: ConversationState) -> str:
+        latest = self._store.load(session.key)
         return latest.last_response if latest and latest.last_response else str(
             twiml.goodbye([Line.of("problem")], session.language))
 
 
-def _with_an_agent(session: ChannelSession) -> bool:
+def _with_an_agent(session: ConversationState) -> bool:
     """In the <Dial> to 311 (the engine's transfer), or new here: dialled 311 directly."""
     return session.step == AFTER_DIAL or (session.step == FIRST_STEP
                                           and session.last_response is None)
