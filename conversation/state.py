@@ -3,6 +3,8 @@ question the thread is waiting on, the payment offer on the table, the bot's num
 choices. One state per conversation: an SMS thread has one, keyed ("sms", E.164 number),
 whether the keyword path or the bot answers a text, so a resident verified in one is
 verified in the other, and ending the thread forgets it for both.
+A phone call's state is keyed ("voice", CallSid) and also carries the call's own progress
+(`call`, a conversation.phone_call.PhoneCall: retries, the amount, the method, ...).
 
 The state lives behind the `ConversationStore` port (an SQL adapter in ivr/conversations.py).
 Saves are optimistic: `save` succeeds only if nobody saved since the state was loaded, so of
