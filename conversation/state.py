@@ -3,6 +3,8 @@ question the thread is waiting on, the payment offer on the table, the bot's num
 choices. One state per conversation: an SMS thread has one, keyed ("sms", E.164 number),
 whether the keyword path or the bot answers a text, so a resident verified in one is
 verified in the other, and ending the thread forgets it for both.
+A phone call's state is keyed ("voice", CallSid) and also carries the call's own progress
+(`call`, a conversation.phone_call.PhoneCall: retries, the amount, the method, ...).
 
 The state lives behind the `ConversationStore` port (an SQL adapter in ivr/conversations.py).
 Saves are optimistic: `save` succeeds only if nobody saved since the state was loaded, so of
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from conversation.phone_call import PhoneCall
 from domain.model import Channel
 from domain.money import Money
 
@@ -37,6 +40,11 @@ class ConversationKey:
     def sms(cls, phone: str) -> ConversationKey:
         """The thread of an E.164 number: the same for the keyword path and the bot."""
         return cls(Channel.SMS, phone)
+
+    @classmethod
+    def call(cls, call_sid: str) -> ConversationKey:
+        """A phone call, by Twilio's CallSid (handoffs and attempts name the bare CallSid)."""
+        return cls(Channel.VOICE, call_sid)
 
     @property
     def session_key(self) -> str:
@@ -111,6 +119,8 @@ class ConversationState:
     offer: PaymentOffer | None = None
     choices: tuple[str, ...] = ()  # the payloads of the bot's last buttons, by number
     last_response: str | None = None  # the answer to turn `turn - 1`, replayed to retries
+    # A phone call's own progress (retries, amount, method, ...); None for other channels.
+    call: PhoneCall | None = None
     ended_at: datetime | None = None
     end_status: str | None = None
     version: int = 0
@@ -121,7 +131,7 @@ class ConversationState:
     def new(cls, key: ConversationKey, now: datetime, *, caller: str | None = None,
             language: str = "en", step: str = "text") -> ConversationState:
         return cls(key=key, created_at=now, updated_at=now, caller=caller, language=language,
-                   step=step)
+                   step=step, call=PhoneCall() if key.channel == Channel.VOICE else None)
 
     # --- verification -------------------------------------------------------------------
     @property
@@ -145,6 +155,8 @@ class ConversationState:
         self.last_task = None
         self.choices = ()
         self.offer = offer
+        if self.call is not None:
+            self.call = PhoneCall()
         self._unknown = {}
 
     # --- what the store keeps in `data` -----------------------------------------------
@@ -165,12 +177,15 @@ class ConversationState:
             data["offer"] = self.offer.to_data()
         if self.choices:
             data["choices"] = list(self.choices)
+        if self.call is not None:
+            data.update(self.call.to_data())
         return data
 
     def restore_data(self, data: dict[str, Any]) -> None:
         """The inverse of `to_data`; a malformed part is dropped, not fatal (the resident is
         asked again rather than the thread failing on every text)."""
         rest = dict(data)
+        self.call = PhoneCall.pop_from(rest) if self.key.channel == Channel.VOICE else None
         task, account = rest.pop("task", None), rest.pop("account", None)
         self.question = (IdentityQuestion(task, account if isinstance(account, str) else None)
                          if isinstance(task, str) else None)

@@ -1,11 +1,12 @@
 """Serving one webhook of a call: load the call state, recognise retried webhooks, apply the
 global keys (0 agent, 9 repeat, * back), run the step, render TwiML, save the state.
 
-State lives in the database by CallSid (domain.adapters.channel_sessions), never in process
-memory, so any worker can serve any turn. Every response carries the turn number in its
-action URLs; a webhook for a turn already served (Twilio retrying, a duplicate) gets the
-same answer again instead of being applied twice, and money-moving steps use an idempotency
-key derived from the turn, so even two copies served at the same moment act once.
+State is the call's ConversationState (conversation.state; its `call` part is the call's own
+progress), behind the ConversationStore port keyed by CallSid, never in process memory, so
+any worker can serve any turn. Every response carries the turn number in its action URLs;
+a webhook for a turn already served (Twilio retrying, a duplicate) gets the same answer
+again instead of being applied twice, and money-moving steps use an idempotency key derived
+from the turn, so even two copies served at the same moment act once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from conversation.handoff import hand_off
-from conversation.tasks import Task
+from conversation.phone_call import PhoneCall, TransferMark
+from conversation.state import ConversationKey, ConversationState, ConversationStore
 from conversation.understanding.consent import Consent, decide
-from domain.adapters.channel_sessions import ChannelSession, SqlChannelSessionStore
 from domain.errors import AccountLocked, DomainError, TooManyAttempts, TransferNotUsable
 from domain.model import Channel
 from domain.ports import ConcurrencyConflict
@@ -51,7 +52,6 @@ from ivr.voice.speech import Characters, Line
 
 log = logging.getLogger(__name__)
 
-VOICE = "voice"
 FIRST_STEP = "language"
 MAX_RETRIES = 2  # re-prompts before offering 311 (the third failure)
 _MAX_HOPS = 12  # steps chained in one response; more is a bug, not a call
@@ -80,7 +80,7 @@ class VoiceEngine:
         self._container = container
         self._channels = channels
         self._nlu = nlu
-        self._store: SqlChannelSessionStore = container.channel_sessions()
+        self._store: ConversationStore = container.conversations()
 
     # --- entry points -----------------------------------------------------------------------
     def incoming(self, params: Mapping[str, str]) -> str:
@@ -88,83 +88,86 @@ class VoiceEngine:
         sid = _call_sid(params)
         if sid is None:
             return str(twiml.goodbye([Line.of("problem")], "en"))
-        existing = self._store.load(VOICE, sid)
+        existing = self._store.load(ConversationKey.call(sid))
         if existing is not None:
             return self._resume(existing)
-        now = self._container.clock.now()
-        session = ChannelSession(channel=VOICE, session_key=sid, language="en",
-                                 step=FIRST_STEP, created_at=now, updated_at=now, turn=1,
-                                 caller=_caller(params.get("From", "")))
-        session.last_response = self._ask_language(session)
-        stored = self._store.start(session)
+        state = self._new_call(sid, params)
+        state.last_response = self._ask_language(state)
+        stored = self._store.start(state)
         return stored.last_response or self._resume(stored)
+
+    def _new_call(self, sid: str, params: Mapping[str, str]) -> ConversationState:
+        state = ConversationState.new(ConversationKey.call(sid), self._container.clock.now(),
+                                      caller=_caller(params.get("From", "")), step=FIRST_STEP)
+        state.turn = 1
+        return state
 
     def handle(self, step_name: str, params: Mapping[str, str], turn_text: str) -> str:
         sid = _call_sid(params)
         if sid is None:
             return str(twiml.goodbye([Line.of("problem")], "en"))
-        session = self._store.load(VOICE, sid)
-        if session is None:  # a call we have no record of: start it properly
+        state = self._store.load(ConversationKey.call(sid))
+        if state is None:  # a call we have no record of: start it properly
             return self.incoming(params)
         number = _int(turn_text)
-        if session.ended_at is not None:
-            return self._after_the_call(session, step_name, params, number)
-        if number == session.turn - 1 and session.last_response:
-            return session.last_response  # a retried or duplicated webhook: same answer
-        if number != session.turn or step_name != session.step or step_name not in STEPS:
-            return self._resume(session)
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        if state.ended_at is not None:
+            return self._after_the_call(state, step_name, params, number)
+        if number == state.turn - 1 and state.last_response:
+            return state.last_response  # a retried or duplicated webhook: same answer
+        if number != state.turn or step_name != state.step or step_name not in STEPS:
+            return self._resume(state)
+        turn = Turn(state=state, container=self._container, channels=self._channels,
                     params=params, number=number, nlu=self._nlu)
         heard = _heard(params)
         try:
             outcome = self._answer(turn, heard)
-            session.turn += 1
+            state.turn += 1
             document = self._render(turn, outcome)
         except Exception:
             log.exception("voice step %s failed", step_name)
-            session = self._store.load(VOICE, sid) or session
-            session.turn = number + 1
-            turn = replace(turn, session=session)
+            state = self._store.load(ConversationKey.call(sid)) or state
+            state.turn = number + 1
+            turn = replace(turn, state=state)
             document = self._render(turn, Goto("menu", (Line.of("problem"),)))
-        session.last_response = document
-        session.updated_at = self._container.clock.now()
-        if self._store.save(session):
+        state.last_response = document
+        state.updated_at = self._container.clock.now()
+        if self._store.save(state):
             return document
         # A twin of this webhook was saved first: answer what it answered.
-        winner = self._store.load(VOICE, sid)
+        winner = self._store.load(ConversationKey.call(sid))
         if winner is not None and winner.turn == number + 1 and winner.last_response:
             return winner.last_response
-        return self._resume(winner or session)
+        return self._resume(winner or state)
 
-    def _after_the_call(self, session: ChannelSession, step_name: str,
+    def _after_the_call(self, state: ConversationState, step_name: str,
                         params: Mapping[str, str], number: int) -> str:
         """A webhook for a call that has ended. Twilio does not order its webhooks: the <Pay>
         result can come after the status callback, and it is still applied (the charge may
         have gone through), answered with a bare hang-up; the same result again gets the same
         answer. Anything else just hears goodbye."""
-        hangup = str(twiml.goodbye([], session.language))
-        if (session.step == "ended" and number == session.turn - 1
-                and session.last_response):
-            return session.last_response  # a retried late result: already applied
-        step = STEPS.get(session.step)
-        if (step is None or step.kind != RESULT or step_name != session.step
-                or number != session.turn):
+        hangup = str(twiml.goodbye([], state.language))
+        if (state.step == "ended" and number == state.turn - 1
+                and state.last_response):
+            return state.last_response  # a retried late result: already applied
+        step = STEPS.get(state.step)
+        if (step is None or step.kind != RESULT or step_name != state.step
+                or number != state.turn):
             return hangup
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        turn = Turn(state=state, container=self._container, channels=self._channels,
                     params=params, number=number, nlu=self._nlu)
         try:
             step.answer(turn, _heard(params))  # records the charge; the caller is gone
         except Exception:
             # Left as it was: the payment stays pending and the runner asks the processor.
-            log.exception("late <Pay> result for ended call %s failed", session.session_key)
+            log.exception("late <Pay> result for ended call %s failed", state.key.key)
             return hangup
-        session.step = "ended"
-        session.turn = number + 1
-        session.last_response = hangup
-        session.updated_at = self._container.clock.now()
-        if not self._store.save(session):
+        state.step = "ended"
+        state.turn = number + 1
+        state.last_response = hangup
+        state.updated_at = self._container.clock.now()
+        if not self._store.save(state):
             log.info("late <Pay> result for call %s raced a twin; both are idempotent",
-                     session.session_key)
+                     state.key.key)
         return hangup
 
     def status(self, params: Mapping[str, str]) -> None:
@@ -176,13 +179,13 @@ class VoiceEngine:
         if sid is None:
             return
         for _ in range(3):
-            session = self._store.load(VOICE, sid)
-            if session is None or session.ended_at is not None:
+            state = self._store.load(ConversationKey.call(sid))
+            if state is None or state.ended_at is not None:
                 return
-            session.ended_at = self._container.clock.now()
-            session.end_status = str(params.get("CallStatus", "completed"))[:20]
-            session.updated_at = session.ended_at
-            if self._store.save(session):
+            state.ended_at = self._container.clock.now()
+            state.end_status = str(params.get("CallStatus", "completed"))[:20]
+            state.updated_at = state.ended_at
+            if self._store.save(state):
                 return
 
     def transferred(self, params: Mapping[str, str], ticket: str) -> str:
@@ -193,23 +196,20 @@ class VoiceEngine:
         if sid is None:
             return str(twiml.goodbye([Line.of("problem")], "en"))
         digest = hash_token(ticket if isinstance(ticket, str) else "")
-        session = self._store.load(VOICE, sid)
-        if session is None:  # dialled 311 directly: no Payline call yet
-            now = self._container.clock.now()
-            session = self._store.start(ChannelSession(
-                channel=VOICE, session_key=sid, language="en", step=FIRST_STEP, created_at=now,
-                updated_at=now, turn=1, caller=_caller(params.get("From", ""))))
-        if session.ended_at is not None:
-            return str(twiml.goodbye([], session.language))
-        replay = self._transfer_replay(session, digest)
+        state = self._store.load(ConversationKey.call(sid))
+        if state is None:  # dialled 311 directly: no Payline call yet
+            state = self._store.start(self._new_call(sid, params))
+        if state.ended_at is not None:
+            return str(twiml.goodbye([], state.language))
+        replay = self._transfer_replay(state, digest)
         if replay is not None:
             return replay
         granted: TransferTicket | None = None
-        if not _with_an_agent(session):
+        if not _with_an_agent(state):
             # Only a caller who is with 311 can be sent back by an agent: a wrongly typed
             # CallSid must not hand someone else's account to whoever has that call.
             log.warning("call %s got a transfer while not with an agent (step %s); ignored",
-                        sid, session.step)
+                        sid, state.step)
         else:
             try:
                 granted = self._container.transfer_service(
@@ -219,58 +219,57 @@ class VoiceEngine:
             except Exception:  # the caller still gets the menu, not a dead line
                 log.exception("could not redeem the transfer ticket of call %s", sid)
         for _ in range(3):
-            document = self._land_transfer(session, params, granted, digest)
-            if self._store.save(session):
+            document = self._land_transfer(state, params, granted, digest)
+            if self._store.save(state):
                 return document
             # A twin of this webhook (or another) saved first.
-            latest = self._store.load(VOICE, sid)
+            latest = self._store.load(ConversationKey.call(sid))
             if latest is None:
                 break
-            mark = latest.data.get("transfer")
-            if (isinstance(mark, dict) and mark.get("ticket") == digest
-                    and (granted is None or mark.get("ok"))):
+            mark = latest.call.transfer if latest.call else None
+            if mark is not None and mark.ticket == digest and (granted is None or mark.ok):
                 return self._transfer_replay(latest, digest) or self._resume(latest)
-            session = latest  # we hold the redeemed ticket: apply it on top
-        return self._resume_saved(session)
+            state = latest  # we hold the redeemed ticket: apply it on top
+        return self._resume_saved(state)
 
-    def _transfer_replay(self, session: ChannelSession, digest: str) -> str | None:
+    def _transfer_replay(self, state: ConversationState, digest: str) -> str | None:
         """The answer already given to this ticket on this call (Twilio retrying), if any."""
-        mark = session.data.get("transfer")
-        if not isinstance(mark, dict) or mark.get("ticket") != digest:
+        mark = state.call.transfer if state.call else None
+        if mark is None or mark.ticket != digest:
             return None
-        if session.turn == int(mark.get("turn", -2)) + 1 and session.last_response:
-            return session.last_response
-        return self._resume(session)  # the call has moved on: ask where it is
+        if state.turn == mark.turn + 1 and state.last_response:
+            return state.last_response
+        return self._resume(state)  # the call has moved on: ask where it is
 
-    def _land_transfer(self, session: ChannelSession, params: Mapping[str, str],
+    def _land_transfer(self, state: ConversationState, params: Mapping[str, str],
                        granted: TransferTicket | None, digest: str) -> str:
-        number = session.turn
-        turn = Turn(session=session, container=self._container, channels=self._channels,
+        number = state.turn
+        turn = Turn(state=state, container=self._container, channels=self._channels,
                     params=params, number=number, nlu=self._nlu)
         if granted is not None:
             # Verified as identification would, on the agent's word; whatever the call was
             # doing before is over.
-            session.account_id = granted.account_id
-            session.verified_at = self._container.clock.now()
-            session.language = granted.language
-            session.data = {"account_number": granted.account_number,
-                            "transferred_by": granted.agent_id}
+            state.forget()
+            state.verify(granted.account_id, self._container.clock.now())
+            state.language = granted.language
+            state.call = PhoneCall(account_number=granted.account_number,
+                                     transferred_by=granted.agent_id)
             outcome: Outcome = Goto(TRANSFER_MENU, (Line.of(
                 "transfer_welcome", city=turn.city,
                 last4=Characters(granted.account_number[-4:])),))
         else:
             # Whatever the caller proved on this call still stands; nothing more is granted.
             outcome = Goto("menu", (Line.of("transfer_failed"),))
-        session.data["retries"] = 0
-        session.data["transfer"] = {"ticket": digest, "turn": number, "ok": granted is not None}
-        session.turn = number + 1
+        turn.call.retries = 0
+        turn.call.transfer = TransferMark(digest, number, granted is not None)
+        state.turn = number + 1
         try:
             document = self._render(turn, outcome)
         except Exception:  # a bug or the database: keep the caller on the line
-            log.exception("voice transfer of call %s failed", session.session_key)
+            log.exception("voice transfer of call %s failed", state.key.key)
             document = self._render(turn, Goto("menu", (Line.of("problem"),)))
-        session.last_response = document
-        session.updated_at = self._container.clock.now()
+        state.last_response = document
+        state.updated_at = self._container.clock.now()
         return document
 
     def whisper(self, handoff_id: int | None) -> str:
@@ -280,7 +279,7 @@ class VoiceEngine:
 
     # --- answering ----------------------------------------------------------------------------
     def _answer(self, turn: Turn, heard: Heard) -> Outcome:
-        step = STEPS[turn.session.step]
+        step = STEPS[turn.state.step]
         if step.kind in (MENU, ENTRY):
             if heard.nothing:
                 return Retry((Line.of("no_input"),), no_input=True)
@@ -300,7 +299,7 @@ class VoiceEngine:
             return Goto("menu", (Line.of("try_again_later"),))
 
     def _global_key(self, turn: Turn, heard: Heard) -> Outcome | None:
-        step = STEPS[turn.session.step]
+        step = STEPS[turn.state.step]
         digits = heard.digits
         if step.kind == MENU and heard.speech and not digits:
             understood = (self._nlu.understand(heard.speech, turn.language) if self._nlu
@@ -328,17 +327,14 @@ class VoiceEngine:
     # --- rendering ------------------------------------------------------------------------------
     def _render(self, turn: Turn, outcome: Outcome) -> str:
         said: list[Line] = []
-        session = turn.session
+        state = turn.state
         for _ in range(_MAX_HOPS):
             if isinstance(outcome, Retry):
                 said.extend(outcome.say)
-                retries = int(session.data.get("retries", 0)) + 1
-                session.data["retries"] = retries
-                session.data["trouble"] = "no_input" if outcome.no_input else "invalid_input"
-                if retries > MAX_RETRIES:
+                if turn.call.count_retry(outcome.no_input) > MAX_RETRIES:
                     outcome = Goto("offer_agent")
                     continue
-                target = session.step
+                target = state.step
             elif isinstance(outcome, Goto):
                 said.extend(outcome.say)
                 target = self._enter(turn, outcome.step)
@@ -352,93 +348,92 @@ class VoiceEngine:
                 continue
             if isinstance(outcome, CollectPayment):
                 said.extend(outcome.say)
-                session.step = outcome.spec.result_step
-                session.data["retries"] = 0
+                state.step = outcome.spec.result_step
+                turn.call.retries = 0
                 return str(twiml.pay(said, outcome.spec,
-                                     step_url(outcome.spec.result_step, session.turn),
-                                     session.language, self._channels.pay_connector))
+                                     step_url(outcome.spec.result_step, state.turn),
+                                     state.language, self._channels.pay_connector))
             if isinstance(outcome, Transfer):
                 said.extend(outcome.say)
                 return self._transfer(turn, said, outcome.reason)
             if isinstance(outcome, End):
                 said.extend(outcome.say)
-                session.step = "ended"
-                return str(twiml.goodbye(said, session.language))
+                state.step = "ended"
+                return str(twiml.goodbye(said, state.language))
         raise RuntimeError("voice flow did not settle")  # pragma: no cover - a flow bug
 
     def _enter(self, turn: Turn, name: str) -> str:
         """Move to a step; account steps first go through identification."""
-        session = turn.session
+        state = turn.state
         step = STEPS[name]
-        if step.needs_account and not session.verified:
-            session.data["after_identify"] = name
+        if step.needs_account and not state.verified:
+            turn.call.after_identify = name
             name = "identify"
-        if name != session.step:
-            session.data["retries"] = 0
-        session.step = name
+        if name != state.step:
+            turn.call.retries = 0
+        state.step = name
         return name
 
     def _question(self, turn: Turn, said: list[Line], asked: Ask) -> str:
-        session = turn.session
-        return str(twiml.question(said, asked, step_url(session.step, session.turn),
-                                  session.language))
+        state = turn.state
+        return str(twiml.question(said, asked, step_url(state.step, state.turn),
+                                  state.language))
 
     def _transfer(self, turn: Turn, said: list[Line], reason: str) -> str:
-        session = turn.session
+        state, call = turn.state, turn.call
         reference = hand_off(
             self._container.handoff_service, channel=Channel.VOICE,
-            session_key=session.session_key, reason=reason, last_step=session.step,
-            task=Task.parse(session.data.get("intent")), language=session.language,
-            caller=session.caller, account_id=session.account_id if session.verified else None,
-            account_number=session.data.get("account_number"),
-            transferred_by=session.data.get("transferred_by"))
+            session_key=state.key.key, reason=reason, last_step=state.step,
+            task=call.task, language=state.language, caller=state.caller,
+            account_id=state.account_id, account_number=call.account_number,
+            transferred_by=call.transferred_by)
         said = [*said, Line.of("transfer")]
-        session.step = "after_dial"
+        state.step = "after_dial"
         # Without a record the agent hears the generic whisper; the caller still gets 311.
         whisper = "/voice/whisper" + (f"?handoff={reference}" if reference is not None else "")
-        return str(twiml.transfer(said, session.language, self._container.settings.phone_311,
+        return str(twiml.transfer(said, state.language, self._container.settings.phone_311,
                                   whisper_url=whisper,
-                                  action=step_url("after_dial", session.turn)))
+                                  action=step_url("after_dial", state.turn)))
 
-    def _ask_language(self, session: ChannelSession) -> str:
+    def _ask_language(self, state: ConversationState) -> str:
         city = self._container.settings.city_name.removeprefix("the ")
         asked = STEPS[FIRST_STEP].ask(None)  # type: ignore[arg-type]
         assert isinstance(asked, Ask)
         return str(twiml.question([Line.of("welcome", city=city)], asked,
-                                  step_url(FIRST_STEP, session.turn), "en",
+                                  step_url(FIRST_STEP, state.turn), "en",
                                   extra=[([Line.of("language_choice")], "es")]))
 
-    def _resume(self, session: ChannelSession) -> str:
+    def _resume(self, state: ConversationState) -> str:
         """Ask the current step again (stale or unexpected webhook): no state changes."""
-        if session.ended_at is not None:
-            return str(twiml.goodbye([], session.language))
-        if session.step == FIRST_STEP:
-            return self._ask_language(session)
-        step = STEPS.get(session.step)
-        turn = Turn(session=session, container=self._container, channels=self._channels,
-                    params={}, number=session.turn, nlu=self._nlu)
+        if state.ended_at is not None:
+            return str(twiml.goodbye([], state.language))
+        if state.step == FIRST_STEP:
+            return self._ask_language(state)
+        step = STEPS.get(state.step)
+        turn = Turn(state=state, container=self._container, channels=self._channels,
+                    params={}, number=state.turn, nlu=self._nlu)
         asked = step.ask(turn) if step is not None and step.kind in (MENU, ENTRY) else None
         if isinstance(asked, Ask):
-            return str(twiml.question([], asked, step_url(session.step, session.turn),
-                                      session.language))
+            return str(twiml.question([], asked, step_url(state.step, state.turn),
+                                      state.language))
         # Waiting for a <Pay> or <Dial> result that will not come, or a step that no longer
         # exists: carry on from the main menu.
-        session.turn += 1
+        state.turn += 1
         document = self._render(turn, Goto("menu", (Line.of("call_recovered"),)))
-        session.last_response = document
-        session.updated_at = self._container.clock.now()
-        return document if self._store.save(session) else self._resume_saved(session)
+        state.last_response = document
+        state.updated_at = self._container.clock.now()
+        return document if self._store.save(state) else self._resume_saved(state)
 
-    def _resume_saved(self, session: ChannelSession) -> str:
-        latest = self._store.load(VOICE, session.session_key)
+    def _resume_saved(self, state: ConversationState) -> str:
+        latest = self._store.load(state.key)
         return latest.last_response if latest and latest.last_response else str(
-            twiml.goodbye([Line.of("problem")], session.language))
+            twiml.goodbye([Line.of("problem")], state.language))
 
 
-def _with_an_agent(session: ChannelSession) -> bool:
+def _with_an_agent(state: ConversationState) -> bool:
     """In the <Dial> to 311 (the engine's transfer), or new here: dialled 311 directly."""
-    return session.step == AFTER_DIAL or (session.step == FIRST_STEP
-                                          and session.last_response is None)
+    return state.step == AFTER_DIAL or (state.step == FIRST_STEP
+                                          and state.last_response is None)
 
 
 def _call_sid(params: Mapping[str, str]) -> str | None:

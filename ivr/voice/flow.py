@@ -12,13 +12,14 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.model import Actor, Channel
 from ivr.voice.speech import Line
 
 if TYPE_CHECKING:
-    from domain.adapters.channel_sessions import ChannelSession
+    from conversation.phone_call import PhoneCall
+    from conversation.state import ConversationState
     from ivr.bootstrap import Container
     from ivr.bot.nlu import IntentClassifier
     from ivr.settings import ChannelSettings
@@ -121,7 +122,7 @@ class Heard:
 class Turn:
     """One webhook of one call: its state, its parameters and the services it may use."""
 
-    session: ChannelSession
+    state: ConversationState
     container: Container
     channels: ChannelSettings
     params: Mapping[str, str]
@@ -130,11 +131,14 @@ class Turn:
 
     @property
     def language(self) -> str:
-        return self.session.language
+        return self.state.language
 
     @property
-    def data(self) -> dict[str, Any]:
-        return self.session.data
+    def call(self) -> PhoneCall:
+        """The call's own progress (the state of a voice conversation always has one)."""
+        if self.state.call is None:
+            raise RuntimeError("a voice turn on a conversation that is not a call")
+        return self.state.call
 
     @property
     def city(self) -> str:
@@ -143,13 +147,13 @@ class Turn:
 
     @property
     def call_sid(self) -> str:
-        return self.session.session_key
+        return self.state.key.key
 
     @property
     def account_id(self) -> int:
-        if self.session.account_id is None:
+        if self.state.account_id is None:
             raise RuntimeError("step reached without a verified account")
-        return self.session.account_id
+        return self.state.account_id
 
     @property
     def actor(self) -> Actor:

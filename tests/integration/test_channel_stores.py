@@ -97,6 +97,34 @@ def test_a_typed_conversation_state_round_trips_and_saves_optimistically(
     assert store.load(ConversationKey(Channel.VOICE, "+13125550101")) is None
 
 
+def test_a_call_in_flight_before_the_typed_state_carries_on(engine: Engine,
+                                                           account_id: int) -> None:
+    """A call the untyped flow started (its row, its `data` keys) is read typed by the
+    port, and written back under the same keys and columns."""
+    clock = FixedClock(Builders.now)
+    sessions = SqlChannelSessionStore(engine)
+    old = new_session(clock, "CA7")
+    old.step, old.turn, old.caller = "pay_confirm", 5, "+13125550101"
+    old.account_id, old.verified_at = account_id, clock.now()
+    old.data = {"retries": 0, "intent": "pay_now", "account_number": "0104200731",
+                "payable": "146.57", "amount": "12.50", "method": "card", "hints": ["x"]}
+    sessions.start(old)
+
+    store = SqlConversationStore(sessions)
+    state = store.load(ConversationKey.call("CA7"))
+    assert state is not None and state.call is not None
+    assert (state.step, state.turn, state.account_id) == ("pay_confirm", 5, account_id)
+    assert state.call.amount == Money.of("12.50") and state.call.method == "card"
+    held = store.load(ConversationKey.call("CA7"))  # a twin webhook of the same turn
+    state.call.pay_payment_id, state.call.receipt_conf = 9, "AB12-CD34"
+    state.turn = 6
+    assert store.save(state)
+    assert held is not None and not store.save(held)
+    row = sessions.load("voice", "CA7")
+    assert row is not None and row.verified and row.turn == 6
+    assert row.data == {**old.data, "pay_payment_id": 9, "receipt_conf": "AB12-CD34"}
+
+
 def test_handoffs_are_recorded_once_per_reason_and_taken_once(engine: Engine,
                                                               account_id: int) -> None:
     clock = FixedClock(Builders.now)

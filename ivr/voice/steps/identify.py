@@ -7,6 +7,7 @@ every channel."""
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable
 
 from conversation.verification import (
@@ -35,15 +36,12 @@ from ivr.voice.flow import (
 )
 from ivr.voice.speech import Characters, Line
 
-CHOICES = "id_choices"  # the accounts the caller-ID shortcut verified, when several
-
 
 def _verified(turn: Turn, account_id: int, account_number: str) -> Outcome:
-    session = turn.session
-    session.account_id = account_id
-    session.verified_at = turn.container.clock.now()
-    turn.data["account_number"] = account_number
-    target = str(turn.data.pop("after_identify", "menu"))
+    turn.state.verify(account_id, turn.container.clock.now())
+    call = turn.call
+    call.account_number = account_number
+    target, call.after_identify = call.after_identify or "menu", None
     return goto(target, Line.of("id_verified", last4=Characters(account_number[-4:])))
 
 
@@ -51,7 +49,7 @@ def _check(turn: Turn, verify: Callable[[IdentityService, Requester], Verificati
            invalid_prompt: str) -> Outcome:
     """Run one verification and say what came of it (the domain counts the failures)."""
     result = verify(turn.container.identity_service(),
-                    Requester(Channel.VOICE, turn.call_sid, turn.session.caller))
+                    Requester(Channel.VOICE, turn.call_sid, turn.state.caller))
     if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
         return retry(Line.of(invalid_prompt))  # malformed: not counted as a failure
     if result.outcome == Verification.FAILED:
@@ -62,7 +60,8 @@ def _check(turn: Turn, verify: Callable[[IdentityService, Requester], Verificati
         return Transfer("throttled", (Line.of("id_throttled"),))
     if len(result.accounts) == 1:
         return _verified(turn, result.account.account_id, result.account.account_number)
-    turn.data[CHOICES] = [[v.account_id, v.account_number] for v in result.accounts]
+    # The accounts the caller-ID shortcut verified: several, one holder's.
+    turn.call.id_choices = tuple((v.account_id, v.account_number) for v in result.accounts)
     return goto("id_choose")
 
 
@@ -74,8 +73,8 @@ class Identify(Step):
     needs_account = False
 
     def ask(self, turn: Turn) -> Ask | Outcome:
-        turn.data.pop(CHOICES, None)
-        if not turn.container.identity_service().can_verify_by_caller(turn.session.caller):
+        turn.call.id_choices = None
+        if not turn.container.identity_service().can_verify_by_caller(turn.state.caller):
             return goto("id_how", Line.of("id_intro"))
         return ask(Line.of("id_intro"), Line.of("id_hint"))
 
@@ -125,16 +124,13 @@ class ChooseVerifiedAccount(Step):
         choices = _choices(turn)
         if heard.digits.isdigit() and 1 <= int(heard.digits) <= len(choices):
             account_id, number = choices[int(heard.digits) - 1]
-            turn.data.pop(CHOICES, None)
+            turn.call.id_choices = None
             return _verified(turn, account_id, number)
         return retry(Line.of("not_understood"))
 
 
-def _choices(turn: Turn) -> list[tuple[int, str]]:
-    stored = turn.data.get(CHOICES)
-    if not isinstance(stored, list):
-        return []
-    return [(int(account_id), str(number)) for account_id, number in stored]
+def _choices(turn: Turn) -> tuple[tuple[int, str], ...]:
+    return turn.call.id_choices or ()
 
 
 @register
@@ -160,7 +156,6 @@ class NumberEntry(Step):
     back = "id_how"
     needs_account = False
     prompt: str = "id_account"
-    data_key: str = "account_number"
     next_step: str = "id_factor_kind"
 
     def ask(self, turn: Turn) -> Ask:
@@ -168,17 +163,25 @@ class NumberEntry(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         try:
-            turn.data[self.data_key] = normalize_account_number(heard.digits.rstrip("#"))
+            number = normalize_account_number(heard.digits.rstrip("#"))
         except CardNumberNotAccepted:  # refused before the call state or an attempt holds it
             return retry(Line.of("id_card_refused"))
         except InvalidInput:
             return retry(Line.of("id_account_invalid"))
+        self.remember(turn, number)
         return goto(self.next_step)
+
+    @abc.abstractmethod
+    def remember(self, turn: Turn, number: str) -> None:
+        """Keep the number typed in the call's state."""
 
 
 @register
 class AccountNumber(NumberEntry):
     name = "id_account"
+
+    def remember(self, turn: Turn, number: str) -> None:
+        turn.call.account_number = number
 
 
 @register
@@ -194,7 +197,7 @@ class FactorKindChoice(Step):
         kinds = {"1": FactorKind.STREET_NUMBER, "2": FactorKind.SSN_LAST4}
         if heard.digits not in kinds:
             return retry(Line.of("not_understood"))
-        turn.data["factor_kind"] = str(kinds[heard.digits])
+        turn.call.factor_kind = kinds[heard.digits]
         return goto("id_factor")
 
 
@@ -206,13 +209,13 @@ class Factor(Step):
     needs_account = False
 
     def ask(self, turn: Turn) -> Ask:
-        if turn.data.get("factor_kind") == FactorKind.SSN_LAST4:
+        if turn.call.factor_kind == FactorKind.SSN_LAST4:
             return entry(Line.of("id_last4"), num_digits=4)
         return entry(Line.of("id_street"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        kind = FactorKind(turn.data.get("factor_kind", FactorKind.STREET_NUMBER))
-        number = str(turn.data.get("account_number", ""))
+        kind = turn.call.factor_kind or FactorKind.STREET_NUMBER
+        number = turn.call.account_number or ""
         return _check(turn, lambda identity, requester: verify_account(
             identity, requester, number, kind, heard.digits.rstrip("#")),
             "id_last4_invalid" if kind == FactorKind.SSN_LAST4 else "id_street_invalid")
@@ -222,8 +225,10 @@ class Factor(Step):
 class CustomerId(NumberEntry):
     name = "id_customer"
     prompt = "id_customer"
-    data_key = "customer_id"
     next_step = "id_bill"
+
+    def remember(self, turn: Turn, number: str) -> None:
+        turn.call.customer_id = number
 
 
 @register
@@ -237,6 +242,6 @@ class BillNumber(Step):
         return entry(Line.of("id_bill"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        customer = str(turn.data.get("customer_id", ""))
+        customer = turn.call.customer_id or ""
         return _check(turn, lambda identity, requester: verify_general_billing(
             identity, requester, customer, heard.digits.rstrip("#")), "id_bill_invalid")

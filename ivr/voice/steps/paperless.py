@@ -26,16 +26,16 @@ class Paperless(Step):
     def ask(self, turn: Turn) -> Ask:
         status = turn.container.paperless_service().status(turn.account_id)
         if status.enrolled:
-            turn.data["paperless_mode"] = "enrolled"
+            turn.call.paperless_mode = "enrolled"
             return ask(Line.of("paperless_on", **_masked(status.email or "")))
         if status.email_on_file:
-            turn.data["paperless_mode"] = "email"
+            turn.call.paperless_mode = "email"
             return ask(Line.of("paperless_offer_email", **_masked(status.email_on_file)))
-        turn.data["paperless_mode"] = "link"
+        turn.call.paperless_mode = "link"
         return ask(Line.of("paperless_offer_link"))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        mode = turn.data.get("paperless_mode")
+        mode = turn.call.paperless_mode
         service = turn.container.paperless_service()
         choice = heard.digits
         if mode == "enrolled":
@@ -57,7 +57,7 @@ class Paperless(Step):
 
     @staticmethod
     def _text_link(turn: Turn) -> Outcome:
-        caller = turn.session.caller
+        caller = turn.state.caller
         if not caller:
             return goto("menu", Line.of("text_unavailable"))
         token = turn.container.link_service().issue(LinkPurpose.PAPERLESS, turn.account_id,

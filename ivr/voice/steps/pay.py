@@ -31,12 +31,10 @@ from ivr.voice.steps.payment_common import (
     HUNG_UP,
     PROCESSOR_DOWN,
     SUCCESS,
-    amount_of,
     checkout,
     masked_card_label,
     pay_result,
     refused,
-    stored_tokenized,
     tokenized_from_pay,
 )
 
@@ -53,10 +51,10 @@ def account_type_word(turn: Turn, account_type: str | None) -> str:
 
 def bank_authorization(turn: Turn, when: Day) -> Line:
     """The read-back a phone-authorized (TEL) ACH debit requires."""
-    method = stored_tokenized(turn.data)
+    method = turn.call.tokenized
     assert method is not None
     settings = turn.container.settings
-    return Line.of("authorize_bank", city=turn.city, amount=Amount(amount_of(turn.data)),
+    return Line.of("authorize_bank", city=turn.city, amount=Amount(turn.call.chosen_amount()),
                    account_type=account_type_word(turn, str(method.bank_account_type or "")),
                    last4=Characters(method.last4), date=when,
                    phone=Telephone(settings.phone_311))
@@ -73,7 +71,7 @@ class PayMethod(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         if heard.digits not in METHODS:
             return retry(Line.of("not_understood"))
-        turn.data["method"] = METHODS[heard.digits]
+        turn.call.method = METHODS[heard.digits]
         return goto("pay_confirm")
 
 
@@ -86,8 +84,8 @@ class PayConfirm(Step):
     yes_no = True
 
     def ask(self, turn: Turn) -> Ask:
-        amount = amount_of(turn.data)
-        if turn.data.get("method") == "bank":
+        amount = turn.call.chosen_amount()
+        if turn.call.method == "bank":
             return ask(Line.of("confirm_bank", amount=Amount(amount)))
         costs = checkout(turn).costs(amount, MethodKind.CARD)
         return ask(Line.of("confirm_card", amount=Amount(amount), fee=Amount(costs.fee),
@@ -99,19 +97,19 @@ class PayConfirm(Step):
         if heard.digits != "1":
             return retry(Line.of("not_understood"))
         city = turn.city
-        if turn.data.get("method") == "bank":
+        if turn.call.method == "bank":
             return CollectPayment(PaySpec("ach-debit", "0", f"{city} payment", "pay_bank_result"),
                                   (Line.of("pay_bank_intro"),))
         pay = checkout(turn)
         result = pay.reserve(PaymentRequest(
-            account_id=turn.account_id, amount=amount_of(turn.data),
+            account_id=turn.account_id, amount=turn.call.chosen_amount(),
             method=MethodChoice.entered_at_processor(MethodKind.CARD), actor=turn.actor,
             idempotency_key=turn.idempotency_key("pay"), accepted_fee=pay.fee(MethodKind.CARD)))
         if result.payment is None:
             return refused(result, "pay_amount")
         payment = result.payment
-        turn.data["pay_payment_id"] = payment.id
-        turn.data["receipt_conf"] = payment.confirmation_number
+        turn.call.pay_payment_id = payment.id
+        turn.call.receipt_conf = payment.confirmation_number
         return CollectPayment(PaySpec("credit-card", payment.total.canonical(),
                                       f"{city} payment {payment.confirmation_number}",
                                       "pay_card_result", reference=charge_reference(payment)),
@@ -130,7 +128,9 @@ class PayCardResult(Step):
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         payments = turn.container.payment_service()
-        payment_id = int(turn.data.pop("pay_payment_id"))
+        payment_id, turn.call.pay_payment_id = turn.call.pay_payment_id, None
+        if payment_id is None:
+            raise RuntimeError("a <Pay> result without a reserved payment")
         result = pay_result(turn.params)
         if result == SUCCESS:
             reference = (turn.params.get("PaymentConfirmationCode") or "")[:64] or None
@@ -224,16 +224,16 @@ class PayAuthorize(Step):
             return goto("menu", Line.of("pay_cancelled"))
         if heard.digits != "1":
             return retry(Line.of("not_understood"))
-        method = stored_tokenized(turn.data)
+        method = turn.call.tokenized
         assert method is not None
         result = checkout(turn).submit(PaymentRequest(
-            account_id=turn.account_id, amount=amount_of(turn.data),
+            account_id=turn.account_id, amount=turn.call.chosen_amount(),
             method=MethodChoice.new(method), actor=turn.actor,
             idempotency_key=turn.idempotency_key("pay")))
         if result.payment is None:
             return refused(result, "pay_amount")
-        turn.data["receipt_conf"] = result.confirmation_number
-        turn.data.pop("tokenized", None)
+        turn.call.receipt_conf = result.confirmation_number
+        turn.call.tokenized = None
         return goto("receipt_offer",
                     Line.of("bank_submitted", amount=Amount(result.amount),
                             min_days=BANK_CLEARING.min_days, max_days=BANK_CLEARING.max_days),

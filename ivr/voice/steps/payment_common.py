@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 from conversation.checkout import AmountProblem, Checkout, PaymentResult, ResultCode
 from domain.errors import InvalidPhoneNumber, RecipientOptedOut
-from domain.model import BankAccountType, MethodKind
+from domain.model import MethodKind
 from domain.money import Money
 from domain.ports import TokenizedMethod
 from ivr.voice.flow import ENTRY, Ask, Heard, Outcome, Step, Turn, ask, entry, goto, register, retry
@@ -65,28 +64,8 @@ def tokenized_from_pay(turn: Turn, kind: MethodKind) -> TokenizedMethod | None:
     method = turn.container.gateway.token_details(token)
     if method is None or method.kind != kind:
         return None
-    turn.data["tokenized"] = {
-        "kind": str(method.kind), "token": method.token, "last4": method.last4,
-        "brand": method.brand, "exp_month": method.exp_month, "exp_year": method.exp_year,
-        "bank_account_type": str(method.bank_account_type) if method.bank_account_type else None,
-    }
+    turn.call.tokenized = method
     return method
-
-
-def stored_tokenized(data: Mapping[str, Any]) -> TokenizedMethod | None:
-    raw = data.get("tokenized")
-    if not isinstance(raw, dict):
-        return None
-    account_type = raw.get("bank_account_type")
-    return TokenizedMethod(kind=MethodKind(raw["kind"]), token=raw["token"], last4=raw["last4"],
-                           brand=raw.get("brand"), exp_month=raw.get("exp_month"),
-                           exp_year=raw.get("exp_year"),
-                           bank_account_type=BankAccountType(account_type) if account_type
-                           else None)
-
-
-def amount_of(data: Mapping[str, Any]) -> Money:
-    return Money.parse(str(data["amount"]))
 
 
 def checkout(turn: Turn) -> Checkout:
@@ -123,29 +102,29 @@ class AmountChoice(Step):
             return goto("menu", Line.of("nothing_due"))
         if options.covered:
             return goto("menu", Line.of("already_covered"))
-        turn.data["payable"] = options.full.canonical()
+        call = turn.call
+        call.payable = options.full
         lines = [Line.of("schedule_intro")] if self.flow == "schedule" else []
         lines.append(Line.of("amount_menu_full", amount=Amount(options.full)))
         past_due = options.past_due_option
+        call.past_due = past_due
         if past_due is not None:
-            turn.data["past_due"] = past_due.canonical()
             lines.append(Line.of("amount_menu_past_due", amount=Amount(past_due)))
-        else:
-            turn.data.pop("past_due", None)
         lines.append(Line.of("amount_menu_other"))
         return ask(*lines)
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        if heard.digits == "1" and "payable" in turn.data:
-            return self._chosen(turn, Money.parse(str(turn.data["payable"])))
-        if heard.digits == "2" and "past_due" in turn.data:
-            return self._chosen(turn, Money.parse(str(turn.data["past_due"])))
+        call = turn.call
+        if heard.digits == "1" and call.payable is not None:
+            return self._chosen(turn, call.payable)
+        if heard.digits == "2" and call.past_due is not None:
+            return self._chosen(turn, call.past_due)
         if heard.digits == "3":
             return goto(f"{self.name}_entry")
         return retry(Line.of("not_understood"))
 
     def _chosen(self, turn: Turn, amount: Money) -> Outcome:
-        turn.data["amount"] = amount.canonical()
+        turn.call.amount = amount
         return goto(self.next_step)
 
 
@@ -172,7 +151,7 @@ class AmountEntry(Step):
             return retry(Line.of("amount_invalid"))
         if check.problem == AmountProblem.NOTHING_DUE:
             return goto("menu", Line.of("nothing_due"))
-        turn.data["amount"] = amount.canonical()
+        turn.call.amount = amount
         return goto(self.next_step, Line.of("amount_heard", amount=Amount(amount)))
 
 
@@ -219,12 +198,12 @@ class ReceiptOffer(Step):
             return goto("menu")
         if heard.digits != "1":
             return retry(Line.of("not_understood"))
-        caller = turn.session.caller
+        caller = turn.state.caller
         if not caller:
             return goto("menu", Line.of("text_unavailable"))
         try:
             turn.container.payment_service().text_receipt(
-                turn.account_id, str(turn.data.get("receipt_conf", "")), caller, turn.language)
+                turn.account_id, turn.call.receipt_conf or "", caller, turn.language)
         except InvalidPhoneNumber:
             return goto("menu", Line.of("text_unavailable"))
         except RecipientOptedOut:

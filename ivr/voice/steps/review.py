@@ -12,8 +12,8 @@ MAX_PENDING_READ = 3
 
 
 def _current(turn: Turn) -> Payment | None:
-    confs: list[str] = turn.data.get("review") or []
-    index = int(turn.data.get("review_index", 0))
+    confs = turn.call.review or ()
+    index = turn.call.review_index or 0
     if not 0 <= index < len(confs):
         return None
     try:
@@ -33,8 +33,8 @@ class Review(Step):
         scheduled = turn.container.payment_service().scheduled_payments(turn.account_id)
         if not scheduled:
             return goto("menu", *lines, Line.of("none_scheduled"))
-        turn.data["review"] = [p.confirmation_number for p in scheduled]
-        turn.data["review_index"] = 0
+        turn.call.review = tuple(p.confirmation_number for p in scheduled)
+        turn.call.review_index = 0
         return goto("review_item", *lines)
 
 
@@ -46,8 +46,8 @@ class ReviewItem(Step):
         payment = _current(turn)
         if payment is None:
             return goto("menu")
-        confs: list[str] = turn.data["review"]
-        index = int(turn.data["review_index"])
+        confs = turn.call.review or ()
+        index = turn.call.review_index or 0
         last = index == len(confs) - 1
         return ask(Line.of("scheduled_item_last" if last else "scheduled_item",
                            index=index + 1, count=len(confs), amount=Amount(payment.amount),
@@ -55,12 +55,12 @@ class ReviewItem(Step):
                            method=method_phrase(payment.method_label, turn.language)))
 
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
-        confs: list[str] = turn.data.get("review") or []
-        index = int(turn.data.get("review_index", 0))
+        confs = turn.call.review or ()
+        index = turn.call.review_index or 0
         if heard.digits == "1":
             return goto("review_cancel")
         if heard.digits == "2" and index < len(confs) - 1:
-            turn.data["review_index"] = index + 1
+            turn.call.review_index = index + 1
             return goto("review_item")
         if heard.digits == "3":
             return goto("menu")

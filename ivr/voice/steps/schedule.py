@@ -33,7 +33,7 @@ from ivr.voice.flow import (
 )
 from ivr.voice.speech import Amount, Characters, Day, Line
 from ivr.voice.steps.pay import TokenizeResult, bank_authorization, confirmation_lines
-from ivr.voice.steps.payment_common import amount_of, checkout, refused, stored_tokenized
+from ivr.voice.steps.payment_common import checkout, refused
 
 RECENTLY_PAST = timedelta(days=31)  # "1115" typed on Nov 22 means last week, not next year
 
@@ -46,6 +46,12 @@ def date_from_keys(keys: str, today: date) -> date | None:
         return parse_payment_date(keys, today, recent_past=RECENTLY_PAST)
     except InvalidDate:
         return None
+
+
+def scheduled_date(turn: Turn) -> date:
+    if turn.call.date is None:
+        raise RuntimeError("schedule step reached without a date")
+    return turn.call.date
 
 
 @register
@@ -64,7 +70,7 @@ class ScheduleDate(Step):
             return retry(Line.of("date_invalid"))
         try:
             quote = turn.container.payment_service().quote(
-                turn.account_id, amount_of(turn.data), MethodKind.BANK, scheduled_for=when)
+                turn.account_id, turn.call.chosen_amount(), MethodKind.BANK, scheduled_for=when)
         except DateNotInFuture:
             return retry(Line.of("date_past"))
         except DateTooFarAhead as limit:
@@ -76,7 +82,7 @@ class ScheduleDate(Step):
             return goto("schedule_amount", Line.of("already_covered"))
         except NothingDue:
             return goto("menu", Line.of("nothing_due"))
-        turn.data["date"] = when.isoformat()
+        turn.call.date = when
         lines = [Line.of("date_heard", date=Day(when, with_year=when.year != today.year))]
         lines += [_warning_line(warning) for warning in quote.warnings]
         return goto("schedule_method", *lines)
@@ -94,12 +100,12 @@ class ScheduleMethod(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         city = turn.city
         if heard.digits == "1":
-            turn.data["method"] = "card"
+            turn.call.method = "card"
             return CollectPayment(PaySpec("credit-card", "0", f"{city} scheduled payment",
                                           "schedule_card_result"),
                                   (Line.of("schedule_card_intro"),))
         if heard.digits == "2":
-            turn.data["method"] = "bank"
+            turn.call.method = "bank"
             return CollectPayment(PaySpec("ach-debit", "0", f"{city} scheduled payment",
                                           "schedule_bank_result"),
                                   (Line.of("schedule_bank_intro"),))
@@ -130,14 +136,14 @@ class ScheduleAuthorize(Step):
     yes_no = True
 
     def ask(self, turn: Turn) -> Ask:
-        when = date.fromisoformat(str(turn.data["date"]))
+        when = scheduled_date(turn)
         today = turn.container.clock.today()
         day = Day(when, with_year=when.year != today.year)
-        method = stored_tokenized(turn.data)
+        method = turn.call.tokenized
         assert method is not None
         if method.kind == MethodKind.BANK:
             return ask(bank_authorization(turn, day), timeout=8)
-        costs = checkout(turn).costs(amount_of(turn.data), MethodKind.CARD)
+        costs = checkout(turn).costs(turn.call.chosen_amount(), MethodKind.CARD)
         return ask(Line.of("authorize_card", amount=Amount(costs.amount), date=day,
                            last4=Characters(method.last4), fee=Amount(costs.fee),
                            total=Amount(costs.total)), timeout=8)
@@ -147,19 +153,19 @@ class ScheduleAuthorize(Step):
             return goto("menu", Line.of("pay_cancelled"))
         if heard.digits != "1":
             return retry(Line.of("not_understood"))
-        method = stored_tokenized(turn.data)
+        method = turn.call.tokenized
         assert method is not None
         pay = checkout(turn)
-        when = date.fromisoformat(str(turn.data["date"]))
+        when = scheduled_date(turn)
         result = pay.submit(PaymentRequest(
-            account_id=turn.account_id, amount=amount_of(turn.data),
+            account_id=turn.account_id, amount=turn.call.chosen_amount(),
             method=MethodChoice.new(method), actor=turn.actor,
             idempotency_key=turn.idempotency_key("schedule"), scheduled_for=when,
             accepted_fee=pay.fee(method.kind)))
         if result.payment is None:
             return refused(result, "schedule_amount")
-        turn.data["receipt_conf"] = result.confirmation_number
-        turn.data.pop("tokenized", None)
+        turn.call.receipt_conf = result.confirmation_number
+        turn.call.tokenized = None
         today = turn.container.clock.today()
         return goto("receipt_offer",
                     Line.of("scheduled_done", amount=Amount(result.amount),

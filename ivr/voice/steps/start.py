@@ -60,7 +60,7 @@ class Language(Step):
     def answer(self, turn: Turn, heard: Heard) -> Outcome:
         spanish = heard.digits == "2" or any(word in _folded(heard.speech)
                                              for word in ("espanol", "spanish"))
-        turn.session.language = "es" if spanish else "en"
+        turn.state.language = "es" if spanish else "en"
         return goto("menu", Line.of("menu_hint"))
 
 
@@ -80,7 +80,7 @@ class MainMenu(Step):
         if key not in MENU_CHOICES:
             return retry(Line.of("not_understood"))
         task, target = MENU_CHOICES[key]
-        turn.data["intent"] = task.value
+        turn.call.task = task
         return goto(target)
 
 
@@ -100,7 +100,7 @@ class OfferAgent(Step):
         if heard.digits.startswith("0") or heard.intent == "request_agent" or \
                 (heard.speech and turn.nlu and
                  turn.nlu.classify(heard.speech, turn.language) == "request_agent"):
-            return Transfer(str(turn.data.get("trouble", "invalid_input")))
+            return Transfer(turn.call.trouble or "invalid_input")
         return End()
 
 

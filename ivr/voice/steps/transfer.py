@@ -32,5 +32,5 @@ class TransferMenu(Step):
         if key not in TRANSFER_CHOICES:
             return retry(Line.of("not_understood"))
         task, target = TRANSFER_CHOICES[key]
-        turn.data["intent"] = task.value
+        turn.call.task = task
         return goto(target)
