@@ -18,7 +18,6 @@ from conversation.checkout import (
     Checkout,
     PaymentResult,
     ResultCode,
-    amount_options,
 )
 from conversation.handoff import hand_off
 from conversation.state import ConversationState, IdentityQuestion, PaymentOffer
@@ -158,17 +157,16 @@ class TextToPay:
 
     def _offer(self, summary: BalanceSummary, prefix: str = "") -> list[str]:
         account_id = self._account_id()
-        checkout = self._checkout()
-        amount = amount_options(summary,
-                                self.container.payment_service().payable(account_id)).full
+        payments = self.container.payment_service()
+        amount = payments.payable(account_id)  # the offer is for all that can be paid now
         if not amount.is_positive():
             return [prefix + nothing_due_text(summary)]
         owed = _owed(summary, amount)
-        method = _default_method(self.container.payment_service().saved_methods(account_id))
+        method = _default_method(payments.saved_methods(account_id))
         if method is None:
             return [prefix + owed + " " + self._pay_link(amount)]
         try:
-            quote = checkout.quote(account_id, amount, method)
+            quote = self._checkout().quote(account_id, amount, method)
         except DomainError as exc:
             return [prefix + exc.detail]
         assert method.id is not None  # _default_method takes saved methods only
