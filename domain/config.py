@@ -48,11 +48,19 @@ CALL_CONTROLS = (CALL_CONTROL_SANDBOX, CALL_CONTROL_TWILIO)
 ENV_DEVELOPMENT = "development"
 ENV_PRODUCTION = "production"
 ENVIRONMENTS = (ENV_DEVELOPMENT, ENV_PRODUCTION)
-# PAYLINE_PROCESSOR: who tokenizes and charges. Only the embedded sandbox processor exists so
-# far (a later issue adds Stripe); its stand-ins (the pay connector, the hosted tokenize form)
-# are mounted only while it is selected.
+# PAYLINE_PROCESSOR: who tokenizes and charges cards. The embedded sandbox processor (its
+# stand-ins, the pay connector and the hosted tokenize form, are mounted only while it is
+# selected), or Stripe (StripeSettings below).
 PROCESSOR_SANDBOX = "sandbox"
-PROCESSORS = (PROCESSOR_SANDBOX,)
+PROCESSOR_STRIPE = "stripe"
+PROCESSORS = (PROCESSOR_SANDBOX, PROCESSOR_STRIPE)
+DEFAULT_STRIPE_API_URL = "https://api.stripe.com"
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+# Development values for a local trial against localstripe (which takes any sk_/pk_ key);
+# production refuses them (domain/production.py).
+DEV_STRIPE_SECRET_KEY = "sk_test_payline_local"  # noqa: S105
+DEV_STRIPE_PUBLISHABLE_KEY = "pk_test_payline_local"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_payline_local_dev"  # noqa: S105
 
 
 def production_mode(env: Mapping[str, str]) -> bool:
@@ -248,6 +256,46 @@ def _is_base_url(url: str) -> bool:
 
 
 @dataclass(frozen=True)
+class StripeSettings:
+    """Stripe, when PAYLINE_PROCESSOR=stripe. api_url points the SDK at localstripe for the
+    tests and a local trial (PAYLINE_STRIPE_API_URL); Stripe.js then comes from there too."""
+
+    secret_key: str = DEV_STRIPE_SECRET_KEY  # STRIPE_SECRET_KEY
+    publishable_key: str = DEV_STRIPE_PUBLISHABLE_KEY  # STRIPE_PUBLISHABLE_KEY (the pay page)
+    webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET  # STRIPE_WEBHOOK_SECRET (whsec_…)
+    api_url: str = DEFAULT_STRIPE_API_URL  # PAYLINE_STRIPE_API_URL
+    # The name the city gave Twilio's Stripe Pay Connector in the Twilio console.
+    connector_name: str = "Stripe"  # PAYLINE_STRIPE_CONNECTOR
+    timeout_seconds: int = 20  # PAYLINE_STRIPE_TIMEOUT_SECONDS, per API request
+
+    def __post_init__(self) -> None:
+        url = self.api_url.rstrip("/")
+        if not url.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
+            raise ValueError("PAYLINE_STRIPE_API_URL must be https (or http://127.0.0.1:PORT "
+                             f"for localstripe), not {self.api_url!r}")
+
+    @property
+    def js_url(self) -> str:
+        """Stripe.js: Stripe's own, or localstripe's shim beside its fake API."""
+        if self.api_url.rstrip("/") == DEFAULT_STRIPE_API_URL:
+            return STRIPE_JS_URL
+        return self.api_url.rstrip("/") + "/js.stripe.com/v3/"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> StripeSettings:
+        return cls(
+            secret_key=env.get("STRIPE_SECRET_KEY", "").strip() or DEV_STRIPE_SECRET_KEY,
+            publishable_key=(env.get("STRIPE_PUBLISHABLE_KEY", "").strip()
+                             or DEV_STRIPE_PUBLISHABLE_KEY),
+            webhook_secret=(env.get("STRIPE_WEBHOOK_SECRET", "").strip()
+                            or DEV_STRIPE_WEBHOOK_SECRET),
+            api_url=env.get("PAYLINE_STRIPE_API_URL", "").strip() or DEFAULT_STRIPE_API_URL,
+            connector_name=env.get("PAYLINE_STRIPE_CONNECTOR", "").strip() or "Stripe",
+            timeout_seconds=_whole_number(env, "PAYLINE_STRIPE_TIMEOUT_SECONDS", 20, 1, 120),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     timezone: ZoneInfo
@@ -265,6 +313,7 @@ class Settings:
     call_control: str = CALL_CONTROL_SANDBOX  # PAYLINE_CALL_CONTROL
     production: bool = False  # production_mode(): PAYLINE_ENV or an https public URL
     processor: str = PROCESSOR_SANDBOX  # PAYLINE_PROCESSOR
+    stripe: StripeSettings = field(default_factory=StripeSettings)
 
     def __post_init__(self) -> None:
         # Checked at startup: an agent's first transfer must not be what finds a bad setting.
@@ -342,6 +391,7 @@ class Settings:
                           or CALL_CONTROL_SANDBOX),
             production=production_mode(env),
             processor=selected_processor(env),
+            stripe=StripeSettings.from_env(env),
             agents=AgentPolicy(
                 idle_minutes=_whole_number(env, "PAYLINE_AGENT_IDLE_MINUTES", 15, 1, 24 * 60),
                 max_session_hours=_whole_number(env, "PAYLINE_AGENT_SESSION_HOURS", 12, 1, 72),

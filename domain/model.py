@@ -63,6 +63,20 @@ class PaymentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # asked of the processor; its answer has not come (or it timed out)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class DisputeStatus(StrEnum):
+    """A chargeback: the card holder's bank took the money back until the city answers."""
+
+    OPEN = "open"  # the money is withheld; the payment is reversed on the account
+    WON = "won"  # the city kept the money: the payment stands again
+    LOST = "lost"  # the money is gone for good: the payment stays reversed
+
+
 # scheduled -> pending -> approved | rejected; scheduled -> cancelled (seed FAQ).
 ALLOWED_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     PaymentStatus.SCHEDULED: frozenset({PaymentStatus.PENDING, PaymentStatus.CANCELLED}),
@@ -123,6 +137,9 @@ class Customer:
     ssn_last4_hash: str | None = None  # salted hash; see domain.secrets
     ssn_last4_salt: str | None = None
     phones: list[CustomerPhone] = field(default_factory=list)
+    # The customer's id at the card processor (Stripe "cus_…"), made when a card is first
+    # saved: saved cards are PaymentMethods attached to it. None in the sandbox.
+    processor_customer_id: str | None = None
     id: int | None = None
 
 
@@ -296,6 +313,10 @@ class Payment:
     ach_trace_number: str | None = None  # 15 digits, how a return finds its payment
     return_code: str | None = None  # ACH return reason code, e.g. "R01"
     reminder_sent_at: datetime | None = None  # the reminder before a scheduled payment
+    # Money given back: the sum of the payment's succeeded refunds (at most its total).
+    refunded: Money = field(default_factory=Money.zero)
+    # The latest chargeback on it, if any: open or lost means the money is not the city's.
+    dispute_status: DisputeStatus | None = None
     version: int = 1
     id: int | None = None
 
@@ -388,6 +409,39 @@ class AutopayEnrollment:
     threshold: Money | None = None  # above it the resident must authorize the payment
     active: bool = True
     cancelled_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Refund:
+    """Money given back on an approved card payment, full or partial, by a supervisor.
+    Its idempotency key is also the processor's (one refund per request, however often it
+    is retried or double-clicked)."""
+
+    payment_id: int
+    amount: Money
+    reason: str  # why, in the supervisor's words (required; never card digits)
+    requested_by: str  # the supervisor's username
+    requested_at: datetime
+    idempotency_key: str
+    status: RefundStatus = RefundStatus.PENDING
+    processor_reference: str | None = None  # Stripe "re_…", sandbox "SBR-…"
+    completed_at: datetime | None = None
+    failure_reason: str | None = None
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Dispute:
+    """A chargeback the processor told Payline about (Stripe charge.dispute.* webhooks)."""
+
+    processor_reference: str  # Stripe "dp_…"
+    payment_id: int
+    amount: Money
+    reason: str  # the processor's reason code, e.g. "fraudulent"
+    status: DisputeStatus
+    opened_at: datetime
+    closed_at: datetime | None = None
     id: int | None = None
 
 

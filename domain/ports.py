@@ -122,6 +122,57 @@ class ProcessorCharge:
         return self.status == "approved"
 
 
+@dataclass(frozen=True)
+class RefundResult:
+    status: str  # "succeeded" | "pending" | "failed"
+    reference: str | None = None  # the processor's refund id (Stripe "re_…")
+    failure_reason: str | None = None  # human-readable, no digits
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class ProcessorRefund:
+    """One refund as the processor holds it, for reconciliation."""
+
+    reference: str  # the refund's id ("re_…")
+    charge_reference: str  # the charge it gives money back on (a ProcessorCharge.reference)
+    amount: Money
+    status: str  # "succeeded" | "pending" | "failed"
+    created_at: datetime  # aware
+    payline_reference: str | None = None  # the idempotency key Payline asked with, if known
+
+
+@dataclass(frozen=True)
+class ProcessorDispute:
+    """One chargeback as the processor holds it, for reconciliation."""
+
+    reference: str  # "dp_…"
+    charge_reference: str  # the charge disputed (a ProcessorCharge.reference)
+    amount: Money
+    status: str  # "open" | "won" | "lost" (Stripe's statuses, folded)
+    reason: str
+    created_at: datetime  # aware
+
+
+@dataclass(frozen=True)
+class ProcessorCustomer:
+    """Who a saved method belongs to, as the processor needs to know it (Stripe Customer)."""
+
+    customer_number: str  # Payline's (Munis) customer ID
+    name: str
+    email: str | None = None
+    processor_id: str | None = None  # the processor's id, once it has one ("cus_…")
+
+
+@dataclass(frozen=True)
+class SavedAtProcessor:
+    method: TokenizedMethod  # what is safe to store about it
+    processor_customer_id: str | None  # keep on the Customer (None: the processor has none)
+
+
 class PaymentGateway(abc.ABC):
     """The payment processor. Its `charge` is idempotent per idempotency_key, and the key is
     also Payline's reference on the charge (Stripe: the PaymentIntent's idempotency key and
@@ -156,6 +207,28 @@ class PaymentGateway(abc.ABC):
         type), or None if it does not know it. Channels that tokenize through the processor
         directly (voice <Pay>) read the method from here instead of trusting the request."""
         return None
+
+    @abc.abstractmethod
+    def save_for_customer(self, token: str, customer: ProcessorCustomer) -> SavedAtProcessor:
+        """Keep a tokenized method for later, off-session charges (Stripe: attach the
+        PaymentMethod to the customer's Stripe Customer, made on first use). Raises
+        domain.errors.InvalidPaymentMethod for a token the processor does not know or
+        refuses to keep (a card declined on attach)."""
+
+    @abc.abstractmethod
+    def refund(self, charge_reference: str, amount: Money,
+               idempotency_key: str) -> RefundResult:
+        """Give back `amount` of an approved charge (its processor reference). Idempotent per
+        key, like charge. A refund the processor refuses (more than is left, a failed
+        charge) is a "failed" RefundResult with the reason; an unreachable processor raises."""
+
+    @abc.abstractmethod
+    def refunds_between(self, start: datetime, end: datetime) -> Iterator[ProcessorRefund]:
+        """Every refund the processor created in [start, end), oldest first."""
+
+    @abc.abstractmethod
+    def disputes_between(self, start: datetime, end: datetime) -> Iterator[ProcessorDispute]:
+        """Every dispute opened in [start, end), oldest first, with its current status."""
 
 
 class BankAccountVault(abc.ABC):

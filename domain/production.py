@@ -15,8 +15,11 @@ from dataclasses import dataclass
 
 from domain.config import (
     DEV_AGENT_MFA_KEY,
+    DEV_STRIPE_SECRET_KEY,
+    DEV_STRIPE_WEBHOOK_SECRET,
     DEV_VAULT_KEY,
     PROCESSOR_SANDBOX,
+    PROCESSOR_STRIPE,
     is_fernet_key,
     production_mode,
     selected_processor,
@@ -45,6 +48,10 @@ def _always(env: Mapping[str, str]) -> bool:
 def _sandbox_processor(env: Mapping[str, str]) -> bool:
     # The sandbox pay connector endpoint is mounted (and its password guards it) only then.
     return selected_processor(env) == PROCESSOR_SANDBOX
+
+
+def _stripe_processor(env: Mapping[str, str]) -> bool:
+    return selected_processor(env) == PROCESSOR_STRIPE
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,10 @@ SECRETS: tuple[Secret, ...] = (
     Secret("PAYLINE_RASA_TOKEN", DEV_RASA_TOKEN),
     # Seals the 311 agents' one-time-code secrets (domain/totp.py).
     Secret("PAYLINE_AGENT_MFA_KEY", DEV_AGENT_MFA_KEY, min_length=0, fernet_key=True),
+    # Stripe's own (the dashboard issues them): present and not the local trial's.
+    Secret("STRIPE_SECRET_KEY", DEV_STRIPE_SECRET_KEY, needed=_stripe_processor, min_length=0),
+    Secret("STRIPE_WEBHOOK_SECRET", DEV_STRIPE_WEBHOOK_SECRET, needed=_stripe_processor,
+           min_length=0),
 )
 _BY_NAME = {secret.name: secret for secret in SECRETS}
 

@@ -97,6 +97,11 @@ from domain.ports import (
     Clock,
     PaymentGateway,
     ProcessorCharge,
+    ProcessorCustomer,
+    ProcessorDispute,
+    ProcessorRefund,
+    RefundResult,
+    SavedAtProcessor,
     TokenizedMethod,
 )
 
@@ -165,7 +170,35 @@ sandbox_charges = sa.Table(
     sa.Column("payline_reference", sa.String(MAX_IDEMPOTENCY_KEY), nullable=True, index=True),
 )
 
-SANDBOX_TABLES = (sandbox_tokens, sandbox_charges)
+sandbox_refunds = sa.Table(
+    "sandbox_refunds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("idempotency_key", sa.String(MAX_IDEMPOTENCY_KEY), nullable=False, unique=True),
+    sa.Column("reference", sa.String(16), nullable=False, unique=True),
+    sa.Column("charge_reference", sa.String(16), nullable=False, index=True),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Chargebacks a card holder's bank opened; the sandbox opens them on request (the demo's
+# `payline sandbox dispute`), as a bank would, so reconciliation has disputes to list.
+sandbox_disputes = sa.Table(
+    "sandbox_disputes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("reference", sa.String(16), nullable=False, unique=True),
+    sa.Column("charge_reference", sa.String(16), nullable=False, index=True),
+    sa.Column("amount_cents", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+SANDBOX_TABLES = (sandbox_tokens, sandbox_charges, sandbox_refunds, sandbox_disputes)
 
 
 def new_reference() -> str:
@@ -290,13 +323,11 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
         with self._engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
         for row in rows:
-            created = row["created_at"]
-            if created.tzinfo is None:  # SQLite hands back naive UTC
-                created = created.replace(tzinfo=UTC)
             yield ProcessorCharge(
                 reference=row["reference"], payline_reference=row["payline_reference"],
                 amount=Money.from_cents(row["amount_cents"], row["currency"]),
-                status=row["status"], created_at=created, decline_code=row["decline_code"])
+                status=row["status"], created_at=_aware(row["created_at"]),
+                decline_code=row["decline_code"])
 
     def _charge(self, token: str, amount: Money, idempotency_key: str, description: str,
                 *, match_token: bool, payline_reference: str | None) -> ChargeResult:
@@ -350,6 +381,97 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
         if behaviour == APPROVE:
             return "approved", None
         return "declined", behaviour
+
+    # --- saved methods, refunds and disputes ------------------------------------------
+    def save_for_customer(self, token: str, customer: ProcessorCustomer) -> SavedAtProcessor:
+        """The sandbox keeps every token it issued; it has no customers of its own."""
+        method = self.token_details(token)
+        if method is None:
+            raise InvalidPaymentMethod("That payment method is not recognized. Please enter "
+                                       "it again.")
+        return SavedAtProcessor(method, processor_customer_id=None)
+
+    def refund(self, charge_reference: str, amount: Money,
+               idempotency_key: str) -> RefundResult:
+        if not isinstance(amount, Money) or not amount.is_positive():
+            raise InvalidAmount("The amount to refund must be more than zero.")
+        key = (idempotency_key or "").strip()
+        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+            raise InvalidInput("A refund needs an idempotency key of at most 200 characters.")
+        with self._engine.begin() as conn:
+            existing = conn.execute(sa.select(sandbox_refunds).where(
+                sandbox_refunds.c.idempotency_key == key)).mappings().first()
+            if existing is not None:
+                if (existing["charge_reference"] != charge_reference
+                        or existing["amount_cents"] != amount.cents):
+                    raise IdempotencyConflict()
+                return RefundResult(existing["status"], existing["reference"])
+            charge = conn.execute(sa.select(sandbox_charges).where(
+                sandbox_charges.c.reference == charge_reference)).mappings().first()
+            if charge is None or charge["status"] != "approved":
+                return RefundResult("failed", None, "There is no approved charge to refund.")
+            refunded = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(
+                sandbox_refunds.c.amount_cents), 0)).where(
+                sandbox_refunds.c.charge_reference == charge_reference,
+                sandbox_refunds.c.status == "succeeded")).scalar_one()
+            if amount.cents > charge["amount_cents"] - refunded:
+                left = Money.from_cents(charge["amount_cents"] - refunded, charge["currency"])
+                return RefundResult("failed", None, f"Only {left.format()} of the charge is "
+                                                    "left to refund.")
+            reference = "SBR-" + secrets.token_hex(6).upper()
+            conn.execute(sandbox_refunds.insert().values(
+                idempotency_key=key, reference=reference, charge_reference=charge_reference,
+                amount_cents=amount.cents, currency=amount.currency, status="succeeded",
+                created_at=self._utcnow()))
+        return RefundResult("succeeded", reference)
+
+    def refunds_between(self, start: datetime, end: datetime) -> Iterator[ProcessorRefund]:
+        for row in self._rows_between(sandbox_refunds, start, end):
+            yield ProcessorRefund(
+                reference=row["reference"], charge_reference=row["charge_reference"],
+                amount=Money.from_cents(row["amount_cents"], row["currency"]),
+                status=row["status"], created_at=_aware(row["created_at"]),
+                payline_reference=row["idempotency_key"])
+
+    def disputes_between(self, start: datetime, end: datetime) -> Iterator[ProcessorDispute]:
+        for row in self._rows_between(sandbox_disputes, start, end):
+            yield ProcessorDispute(
+                reference=row["reference"], charge_reference=row["charge_reference"],
+                amount=Money.from_cents(row["amount_cents"], row["currency"]),
+                status=row["status"], reason=row["reason"],
+                created_at=_aware(row["created_at"]))
+
+    def open_dispute(self, charge_reference: str, reason: str = "fraudulent") -> ProcessorDispute:
+        """What a card holder's bank does: take an approved charge back (the demo's and the
+        tests' way to have a dispute in the sandbox)."""
+        with self._engine.begin() as conn:
+            charge = conn.execute(sa.select(sandbox_charges).where(
+                sandbox_charges.c.reference == charge_reference)).mappings().first()
+            if charge is None or charge["status"] != "approved":
+                raise InvalidInput("There is no approved charge with that reference.")
+            row = {"reference": "SBD-" + secrets.token_hex(6).upper(),
+                   "charge_reference": charge_reference, "amount_cents": charge["amount_cents"],
+                   "currency": charge["currency"], "status": "open", "reason": reason[:64],
+                   "created_at": self._utcnow()}
+            conn.execute(sandbox_disputes.insert().values(**row))
+        return ProcessorDispute(row["reference"], charge_reference,
+                                Money.from_cents(row["amount_cents"], row["currency"]), "open",
+                                row["reason"], row["created_at"])
+
+    def close_dispute(self, reference: str, *, won: bool) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(sandbox_disputes.update()
+                         .where(sandbox_disputes.c.reference == reference)
+                         .values(status="won" if won else "lost"))
+
+    def _rows_between(self, table: sa.Table, start: datetime,
+                      end: datetime) -> list[RowMapping]:
+        stmt = (sa.select(table)
+                .where(table.c.created_at >= start.astimezone(UTC),
+                       table.c.created_at < end.astimezone(UTC))
+                .order_by(table.c.created_at, table.c.id))
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).mappings().all())
 
     # --- Twilio Generic Pay Connector -------------------------------------------------
     def connector_request(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -478,6 +600,10 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _aware(created: datetime) -> datetime:
+    return created if created.tzinfo is not None else created.replace(tzinfo=UTC)  # SQLite
 
 
 def _result(status: str, reference: str, decline_code: str | None) -> ChargeResult:

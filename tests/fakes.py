@@ -51,6 +51,11 @@ from domain.ports import (
     PaymentGateway,
     PaymentRepository,
     ProcessorCharge,
+    ProcessorCustomer,
+    ProcessorDispute,
+    ProcessorRefund,
+    RefundResult,
+    SavedAtProcessor,
     SmsConsent,
     TokenizedMethod,
     UnitOfWork,
@@ -377,6 +382,10 @@ class FakeGateway(PaymentGateway):
         self.fail_next = False
         self.lookups_fail = False
         self.lookups = 0
+        self.saved: list[tuple[str, str]] = []  # (token, customer number) kept for later
+        self.refunded: dict[str, tuple[str, Money, RefundResult]] = {}  # by idempotency key
+        self.refund_times: dict[str, datetime] = {}
+        self.disputes: list[ProcessorDispute] = []  # what a test has the bank open
         self._clock = clock
 
     def tokenize_card(self, card: CardDetails) -> TokenizedMethod:
@@ -431,6 +440,48 @@ class FakeGateway(PaymentGateway):
                                       payline_reference=c.payline_reference, amount=c.amount,
                                       status=c.result.status, created_at=c.created_at,
                                       decline_code=c.result.decline_code)
+
+    def save_for_customer(self, token: str, customer: ProcessorCustomer) -> SavedAtProcessor:
+        self.saved.append((token, customer.customer_number))
+        last4 = token[-4:] if token[-4:].isdigit() else "4242"
+        return SavedAtProcessor(TokenizedMethod(MethodKind.CARD, token, last4, brand="VISA"),
+                                processor_customer_id=customer.processor_id
+                                or f"cus_{customer.customer_number}")
+
+    def refund(self, charge_reference: str, amount: Money,
+               idempotency_key: str) -> RefundResult:
+        """Idempotent per key; refuses more than is left of an approved charge."""
+        self.calls += 1
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("processor unreachable")
+        if idempotency_key in self.refunded:
+            return self.refunded[idempotency_key][2]
+        charge = next((c for c in self.held if c.result.reference == charge_reference
+                       and c.result.approved), None)
+        if charge is None:
+            return RefundResult("failed", None, "There is no approved charge to refund.")
+        left = charge.amount - sum(
+            (a for ref, a, r in self.refunded.values() if ref == charge_reference and r.succeeded),
+            Money.zero())
+        if amount > left:
+            return RefundResult("failed", None, f"Only {left.format()} is left to refund.")
+        result = RefundResult("succeeded", f"re_{len(self.refunded)}")
+        self.refunded[idempotency_key] = (charge_reference, amount, result)
+        self.refund_times[idempotency_key] = self._now()
+        return result
+
+    def refunds_between(self, start: datetime, end: datetime) -> Iterator[ProcessorRefund]:
+        self._lookup()
+        for key, (charge_ref, amount, result) in self.refunded.items():
+            at = self.refund_times[key]
+            if start <= at < end and result.reference:
+                yield ProcessorRefund(result.reference, charge_ref, amount, result.status, at,
+                                      payline_reference=key)
+
+    def disputes_between(self, start: datetime, end: datetime) -> Iterator[ProcessorDispute]:
+        self._lookup()
+        yield from (d for d in self.disputes if start <= d.created_at < end)
 
     def _decide(self, token: str) -> ChargeResult:
         if token.startswith("tok_decline"):

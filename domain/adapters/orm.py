@@ -54,11 +54,15 @@ from domain.model import (
     Channel,
     Customer,
     CustomerPhone,
+    Dispute,
+    DisputeStatus,
     IdempotencyRecord,
     MethodKind,
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Refund,
+    RefundStatus,
     VerificationAttempt,
 )
 from domain.money import CURRENCY, Money
@@ -161,6 +165,7 @@ customers_table = Table(
     Column("language", String(8), nullable=False),
     Column("ssn_last4_hash", String(200), nullable=True),
     Column("ssn_last4_salt", String(64), nullable=True),
+    Column("processor_customer_id", String(100), nullable=True),
 )
 
 customer_phones_table = Table(
@@ -262,9 +267,13 @@ payments_table = Table(
     Column("ach_trace_number", String(15), nullable=True, unique=True),
     Column("return_code", String(3), nullable=True),
     Column("reminder_sent_at", UtcDateTime(), nullable=True),
+    Column("refunded_cents", MoneyCents(), nullable=False, server_default="0"),
+    Column("dispute_status", StrEnumType(DisputeStatus), nullable=True),
     Column("version", Integer, nullable=False),
     CheckConstraint("amount_cents > 0", name="amount_positive"),
     CheckConstraint("fee_cents >= 0", name="fee_not_negative"),
+    CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents + fee_cents",
+                    name="refunded_within_total"),
     CheckConstraint(f"status IN ({_PAYMENT_STATUSES})", name="status_valid"),
     # The scheduled-payment runner asks for status='scheduled' AND scheduled_for <= today.
     Index("ix_payments_status_scheduled_for", "status", "scheduled_for"),
@@ -344,6 +353,48 @@ autopay_enrollments_table = Table(
                     name="days_before_range"),
 )
 
+refunds_table = Table(
+    "refunds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("payment_id", Integer, ForeignKey("payments.id"), nullable=False, index=True),
+    Column("amount_cents", MoneyCents(), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False, index=True),
+    # Unique: a retried or double-clicked refund request is the same refund.
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("status", StrEnumType(RefundStatus), nullable=False),
+    Column("processor_reference", String(100), nullable=True, unique=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    Column("failure_reason", String(500), nullable=True),
+    CheckConstraint("amount_cents > 0", name="refund_amount_positive"),
+)
+
+disputes_table = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Unique: the processor's dispute id; its webhooks update one row.
+    Column("processor_reference", String(100), nullable=False, unique=True),
+    Column("payment_id", Integer, ForeignKey("payments.id"), nullable=False, index=True),
+    Column("amount_cents", MoneyCents(), nullable=False),
+    Column("reason", String(100), nullable=False),
+    Column("status", StrEnumType(DisputeStatus), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False, index=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+)
+
+# Processor webhook events already handled (Stripe's event id): a replayed event is ignored.
+processor_events_table = Table(
+    "processor_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(100), nullable=False, unique=True),
+    Column("event_type", String(100), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
 idempotency_records_table = Table(
     "idempotency_records",
     metadata,
@@ -404,9 +455,14 @@ def start_mappers() -> None:
         mapper_registry.map_imperatively(
             Payment,
             payments_table,
-            properties={"amount": payments_table.c.amount_cents, "fee": payments_table.c.fee_cents},
+            properties={"amount": payments_table.c.amount_cents, "fee": payments_table.c.fee_cents,
+                        "refunded": payments_table.c.refunded_cents},
             version_id_col=payments_table.c.version,
         )
+        mapper_registry.map_imperatively(
+            Refund, refunds_table, properties={"amount": refunds_table.c.amount_cents})
+        mapper_registry.map_imperatively(
+            Dispute, disputes_table, properties={"amount": disputes_table.c.amount_cents})
         mapper_registry.map_imperatively(
             AchFile, ach_files_table,
             properties={"total_debit": ach_files_table.c.total_debit_cents})
@@ -457,5 +513,8 @@ audit_events = audit_events_table
 verification_attempts = verification_attempts_table
 unknown_account_refs = unknown_account_refs_table
 idempotency_records = idempotency_records_table
+refunds = refunds_table
+disputes = disputes_table
+processor_events = processor_events_table
 ach_files = ach_files_table
 autopay_enrollments = autopay_enrollments_table

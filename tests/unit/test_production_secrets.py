@@ -19,11 +19,26 @@ from tests.production_support import SECRET_NAMES, production_env, production_se
 
 ALL = ("TWILIO_AUTH_TOKEN", "PAYLINE_SECRET_KEY", "PAYLINE_PAY_CONNECTOR_PASSWORD",
        "PAYLINE_VAULT_KEY", "PAYLINE_ACTIONS_SECRET", "PAYLINE_RASA_TOKEN",
-       "PAYLINE_AGENT_MFA_KEY")
+       "PAYLINE_AGENT_MFA_KEY")  # what production needs with the sandbox processor
+STRIPE_ONLY = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
 
 
 def test_the_list_names_every_secret_once() -> None:
-    assert SECRET_NAMES == ALL
+    assert SECRET_NAMES == ALL + STRIPE_ONLY
+
+
+def test_production_with_stripe_needs_its_keys_and_not_the_sandbox_connector() -> None:
+    env = {**production_env(), "PAYLINE_PROCESSOR": "stripe"}
+    for name in STRIPE_ONLY:
+        env.pop(name, None)
+    assert production_problems(env) == [f"{name} (missing)" for name in STRIPE_ONLY]
+    env.update({"STRIPE_SECRET_KEY": "sk_test_payline_local",
+                "STRIPE_WEBHOOK_SECRET": "whsec_payline_local_dev",
+                "PAYLINE_PAY_CONNECTOR_PASSWORD": ""})
+    assert production_problems(env) == [f"{name} (the development default)"
+                                        for name in STRIPE_ONLY]
+    env.update({"STRIPE_SECRET_KEY": "sk_live_" + "a" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_x"})
+    assert production_problems(env) == []
 
 
 def test_development_needs_no_secret() -> None:
