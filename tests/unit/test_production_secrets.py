@@ -133,10 +133,10 @@ def test_the_processor_is_the_sandbox_by_default() -> None:
     assert Settings.from_env({"PAYLINE_PROCESSOR": " Sandbox "}).processor == "sandbox"
 
 
-@pytest.mark.parametrize("name", ["stripe", "paypal", "sand box"])
+@pytest.mark.parametrize("name", ["paypal", "sand box", "stripe-live"])
 def test_an_unknown_processor_is_a_clear_startup_error(name: str) -> None:
-    with pytest.raises(ValueError, match=f"PAYLINE_PROCESSOR must be one of sandbox, not "
-                                         f"'{name}'"):
+    with pytest.raises(ValueError, match=f"PAYLINE_PROCESSOR must be one of sandbox, stripe, "
+                                         f"not '{name}'"):
         Settings.from_env({"PAYLINE_PROCESSOR": name})
     with pytest.raises(ValueError, match="PAYLINE_PROCESSOR"):
         selected_processor({"PAYLINE_PROCESSOR": name})
