@@ -161,8 +161,12 @@ def _clauses(text: str) -> list[list[str]]:
 
 
 def _asks(clause: list[str]) -> bool:
+    # A yes or politeness before the question opens the clause too: "go ahead is there a fee".
+    clause = _joined(clause)
     index = 0
-    while index < len(clause) and clause[index] in _CLAUSE_OPENERS:
+    while index < len(clause) and (clause[index] in _CLAUSE_OPENERS
+                                   or clause[index] in _YES_TOKENS
+                                   or clause[index] in _FILLER_WORDS):
         index += 1
     if index + 1 >= len(clause):
         return False
