@@ -13,7 +13,10 @@ a PaymentIntent, is the bank's.
 - own idempotency: Stripe replays a key for 24 hours only and localstripe not at all, so
   before creating a PaymentIntent the gateway looks for one already carrying the reference and
   continues that one instead (same key, other amount: IdempotencyConflict). Refunds likewise,
-  by ``metadata.payline_reference`` on the PaymentIntent's refunds;
+  by ``metadata.payline_reference`` on the PaymentIntent's refunds. Two calls with one key
+  at the same instant both miss the lookup: at Stripe the idempotency key still decides
+  (the twin waits, or gets a 409 that is ProcessorUnavailable); localstripe would charge
+  twice, so its tests never race one key;
 - a network error, a timeout, rate limiting, a Stripe 5xx or refused credentials raise
   ProcessorUnavailable (the outcome is unknown: the payment stays pending and the runner's
   retry finds what Stripe did); a decline is a ChargeResult, worded by domain/declines.py.
@@ -85,6 +88,12 @@ CARDS_NOT_HERE = ("For your security, card numbers are entered only in the secur
 NOTHING_TO_REFUND = "There is no approved charge to refund."
 REFUND_REFUSED = "The card processor refused the refund."
 REFUND_NOT_ACCEPTED = "The bank that issued the card could not accept the refund."
+ALREADY_REFUNDED = "The charge has already been refunded in full."
+REFUND_REFUSALS = {  # Stripe's codes for a refund it will not make
+    "charge_already_refunded": ALREADY_REFUNDED,
+    "charge_disputed": ("The card holder's bank has disputed this payment, so it cannot be "
+                        "refunded."),
+}
 
 
 def is_payment_method(token: object) -> bool:
@@ -329,7 +338,7 @@ class StripeGateway(PaymentGateway):
                     if _refund_status(r) != "failed")
         left = int(_get(intent, "amount_received") or _get(intent, "amount") or 0) - taken
         if left <= 0:
-            return RefundResult("failed", None, "The charge has already been refunded in full.")
+            return RefundResult("failed", None, ALREADY_REFUNDED)
         if cents > left:
             return RefundResult("failed", None, f"Only {Money.from_cents(left).format()} of "
                                                 "the charge is left to refund.")
@@ -342,9 +351,8 @@ class StripeGateway(PaymentGateway):
             raise IdempotencyConflict() from exc
         except stripe.InvalidRequestError as exc:
             log.warning("Stripe refused a refund: %s", exc.code or exc.http_status)
-            reason = ("The charge has already been refunded in full."
-                      if exc.code == "charge_already_refunded" else REFUND_REFUSED)
-            return RefundResult("failed", None, reason)
+            return RefundResult("failed", None,
+                                REFUND_REFUSALS.get(exc.code or "", REFUND_REFUSED))
         return _refund_result(created)
 
     def refunds_between(self, start: datetime, end: datetime) -> Iterator[ProcessorRefund]:
@@ -398,10 +406,11 @@ class StripeGateway(PaymentGateway):
             log.error("Stripe refused Payline's API key (%s)", what)
             raise ProcessorUnavailable(f"Stripe refused the API key to {what}.") from exc
         except stripe.APIError as exc:
-            if exc.http_status is None or exc.http_status >= 500:
-                log.warning("Stripe failed (%s): HTTP %s", what, exc.http_status)
-                raise ProcessorUnavailable(f"Stripe failed to {what}.") from exc
-            raise
+            if exc.http_status == 404:
+                raise  # an endpoint this API lacks (localstripe): the caller knows what to do
+            # 5xx, or 409 (a request with this idempotency key is still under way).
+            log.warning("Stripe failed (%s): HTTP %s", what, exc.http_status)
+            raise ProcessorUnavailable(f"Stripe failed to {what}.") from exc
 
     def _payment_method(self, token: str) -> Any | None:
         """The card PaymentMethod with this id, or None if Stripe does not know it."""

@@ -455,7 +455,7 @@ def test_stripe_too_slow_is_processor_unavailable(bank: SandboxProcessor,
         assert time.monotonic() - started < 2.5
 
 
-@pytest.mark.parametrize("status", [500, 503, 429])
+@pytest.mark.parametrize("status", [500, 503, 429, 409])
 def test_stripe_failing_or_throttling_is_processor_unavailable(
         bank: SandboxProcessor, clock: FixedClock, status: int) -> None:
     with LocalHttpServer(_failing(status)) as failing:
