@@ -141,6 +141,21 @@ class RefundService:
         with self._uow() as uow:
             return uow.refunds.for_payment(payment_id)
 
+    def preview(self, payment_id: int) -> tuple[Payment, Money, list[Refund]]:
+        """A payment about to be refunded: it, what is left, its refunds so far. Raises
+        NotFound, NotRefundable, or RefundTooLarge when nothing is left."""
+        with self._uow() as uow:
+            payment = uow.payments.get(payment_id)
+            if payment is None:
+                raise NotFound("We could not find that payment.")
+            refunds = uow.refunds.for_payment(payment_id)
+        if not _is_refundable(payment):
+            raise _why_not(payment)
+        left = _left(payment, refunds)
+        if not left.is_positive():
+            raise RefundTooLarge(left)
+        return payment, left, refunds
+
     # --- refunding --------------------------------------------------------------------
     def refund(self, payment: int | str, amount: Money | None, reason: str, actor: Actor,
                idempotency_key: str) -> RefundOutcome:
