@@ -25,7 +25,9 @@ processor reference or their key, and never counted twice.
 from __future__ import annotations
 
 import logging
+import random
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,7 +62,7 @@ log = logging.getLogger(__name__)
 
 MAX_REASON = 500
 MAX_KEY_LENGTH = 200
-_RETRIES = 3
+_RETRIES = 5  # SQLite makes every loser of a race retry (PostgreSQL queues on the lock)
 PROCESSOR_ACTOR = Actor.system("stripe")
 # Who a refund made at the processor itself is recorded as requested by.
 PROCESSOR_REQUESTER = "stripe"
@@ -173,7 +175,9 @@ class RefundService:
                 refund, replayed = self._reserve(payment_id, amount, why, actor, key)
                 break
             except ConcurrencyConflict:
-                continue  # a twin or another supervisor won the race: look again
+                # A twin or another supervisor won the race: look again, a moment later.
+                time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - not a secret
+                continue
         else:
             raise TryAgain()
         if replayed:

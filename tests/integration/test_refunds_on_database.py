@@ -34,7 +34,7 @@ from domain.money import Money
 from domain.ports import CardDetails, ConcurrencyConflict, ProcessorEvent
 from domain.services.disputes import DisputeService
 from domain.services.payment_notices import PaymentNotices
-from domain.services.payments import MethodChoice, PaymentRequest, PaymentService
+from domain.services.payments import MethodChoice, PaymentRequest, PaymentService, TryAgain
 from domain.services.refunds import RefundService, RefundTooLarge
 from sandbox.processor import SandboxProcessor
 from tests.fakes import FakeNotifier
@@ -152,7 +152,12 @@ def test_supervisors_refunding_at_once_refund_once(world):
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(winners) == 1, results
-    assert all(isinstance(e, RefundTooLarge) for e in losers), losers
+    # PostgreSQL queues them on the row lock, so each loser sees the refund and is told
+    # nothing is left; SQLite makes losers retry, and one that keeps losing is asked to try
+    # again. Either way: refused politely, never refunded twice.
+    polite = (RefundTooLarge,) if "postgresql" in world["engine"].url.drivername \
+        else (RefundTooLarge, TryAgain)
+    assert all(isinstance(e, polite) for e in losers), losers
     assert _sandbox_refunds(world) == [(paid.processor_reference, 10125)]
     with world["uow"]() as uow:
         assert uow.payments.get(paid.id).refunded == Money.of("101.25")
