@@ -119,6 +119,7 @@ def test_a_partial_refund_then_too_much_is_refused_with_what_is_left(city: Voice
 
 @pytest.mark.parametrize(("form", "message"), [
     ({"amount": "ten", "reason": "why"}, "Enter the amount to refund"),
+    ({"amount": "4111 1111 1111 1111", "reason": "why"}, "Enter the amount to refund"),
     ({"amount": "0", "reason": "why"}, "more than zero"),
     ({"amount": "10.001", "reason": "why"}, "Enter the amount to refund"),
     ({"amount": "10", "reason": "   "}, "reason for the refund"),
