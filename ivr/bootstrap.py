@@ -56,6 +56,7 @@ from domain.services.ach import AchService
 from domain.services.agent_auth import AgentAuthService
 from domain.services.autopay import AutopayService
 from domain.services.balance import BalanceService
+from domain.services.disputes import DisputeService
 from domain.services.handoffs import HandoffService
 from domain.services.identity import IdentityService
 from domain.services.links import LinkService
@@ -63,6 +64,7 @@ from domain.services.paperless import PaperlessService
 from domain.services.pay_links import PayLinkService
 from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
+from domain.services.refunds import RefundService
 from domain.services.reminders import ReminderService
 from domain.services.transfers import TransferService
 from ivr.conversations import SqlConversationStore
@@ -180,6 +182,15 @@ class Container:
         return ReminderService(self.uow, self.clock, self.notifier,
                                days_before=self.settings.notifications.reminder_days_before,
                                city_name=self.settings.city_name)
+
+    def refund_service(self) -> RefundService:
+        """Supervisors' refunds of card payments (and refunds the processor reports)."""
+        return RefundService(self.uow, self.clock, self.gateway, self.payment_notices(),
+                             self.stores.agents)
+
+    def dispute_service(self) -> DisputeService:
+        """Chargebacks as the processor reports them."""
+        return DisputeService(self.uow, self.clock, self.payment_notices())
 
     def autopay_service(self) -> AutopayService:
         return AutopayService(self.uow, self.clock, self.notifier, self.payment_service(),
