@@ -12,7 +12,7 @@ from flask import Flask
 
 from domain.adapters.database import upgrade
 from domain.config import Settings
-from ivr import BLUEPRINTS, blueprints_for, create_app
+from ivr import BLUEPRINTS, STRIPE_BLUEPRINTS, blueprints_for, create_app
 from ivr.sandbox_wiring import CALL_BLUEPRINTS as SANDBOX_CALL_BLUEPRINTS
 from ivr.sandbox_wiring import PROCESSOR_BLUEPRINTS as SANDBOX_PROCESSOR_BLUEPRINTS
 from ivr.settings import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER, ChannelSettings
@@ -69,8 +69,12 @@ def test_the_blueprints_follow_the_settings() -> None:
     assert blueprints_for(twilio) == BLUEPRINTS + SANDBOX_PROCESSOR_BLUEPRINTS
     for name in SANDBOX_PROCESSOR_BLUEPRINTS + SANDBOX_CALL_BLUEPRINTS:
         assert name not in BLUEPRINTS
+    # Stripe's webhooks exist only where Stripe is the processor.
+    assert not set(STRIPE_BLUEPRINTS) & set(blueprints_for(sandbox))
+    stripe = Settings.from_env({"PAYLINE_PROCESSOR": "stripe"})
+    assert set(STRIPE_BLUEPRINTS) <= set(blueprints_for(stripe))
 
 
 def test_an_unknown_processor_stops_the_app_before_anything_is_mounted(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="PAYLINE_PROCESSOR must be one of sandbox"):
-        app_with(tmp_path, PAYLINE_PROCESSOR="stripe")
+        app_with(tmp_path, PAYLINE_PROCESSOR="paypal")
