@@ -184,3 +184,88 @@ def test_off_session_authentication_required_from_stripe() -> None:
                                                      "requires_payment_method"}))
     result = gateway.charge("pm_card1", Money.of("5.00"), "payline-UNIT2")
     assert (result.decline_code, result.reference) == ("authentication_required", "pi_sca")
+
+
+# --- the Stripe paths localstripe lacks: search, created filters, disputes ------------------
+
+
+class _Recording:
+    """A Stripe service that answers every call with its objects and keeps the params."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def list(self, params: dict[str, Any]) -> _Listing:
+        self.calls.append(("list", params))
+        return _Listing(self.items)
+
+    def search(self, params: dict[str, Any]) -> _Listing:
+        self.calls.append(("search", params))
+        return _Listing(self.items)
+
+    def retrieve(self, object_id: str) -> Any:
+        self.calls.append(("retrieve", {"id": object_id}))
+        return next(item for item in self.items if item.id == object_id)
+
+
+def _stripe(kind: type[stripe.StripeObject], **values: Any) -> Any:
+    return kind.construct_from(values, "sk_test_unit")
+
+
+def _stripe_gateway(**services: _Recording) -> StripeGateway:
+    client = SimpleNamespace(v1=SimpleNamespace(**{
+        "payment_intents": _Recording([]), "refunds": _Recording([]),
+        "disputes": _Recording([]), "charges": _Recording([]), **services}))
+    return StripeGateway(StripeSettings(), bank=FakeGateway(),
+                         clock=FixedClock(datetime(2026, 11, 2, 12, 0, tzinfo=UTC)),
+                         client=client)  # type: ignore[arg-type]
+
+
+WINDOW = (datetime(2026, 11, 2, 6, 0, 0, 500_000, tzinfo=UTC),
+          datetime(2026, 11, 3, 6, 0, 0, tzinfo=UTC))
+GTE, LT = 1_793_599_201, 1_793_685_600  # whole seconds: created >= start, created < end
+
+
+def test_find_charge_searches_by_metadata_where_stripe_can() -> None:
+    approved = _stripe(stripe.PaymentIntent, id="pi_ok", status="succeeded", created=2,
+                       amount=1000, currency="usd", metadata={"payline_reference": "payline-A"})
+    failed = _stripe(stripe.PaymentIntent, id="pi_no", status="requires_payment_method",
+                     created=3, amount=1000, currency="usd",
+                     metadata={"payline_reference": "payline-A"})
+    intents = _Recording([failed, approved])
+    gateway = _stripe_gateway(payment_intents=intents)
+    found = gateway.find_charge("payline-A")
+    assert found is not None and (found.status, found.reference) == ("approved", "pi_ok")
+    ((call, params),) = intents.calls
+    assert call == "search"
+    assert params["query"] == "metadata['payline_reference']:'payline-A'"
+
+
+def test_charges_between_filters_by_created_where_stripe_can() -> None:
+    newer = _stripe(stripe.PaymentIntent, id="pi_2", status="processing", created=GTE + 5,
+                    amount=250, currency="usd", metadata={})
+    older = _stripe(stripe.PaymentIntent, id="pi_1", status="succeeded", created=GTE,
+                    amount=1125, currency="usd", metadata={"payline_reference": "payline-B"})
+    intents = _Recording([newer, older])  # Stripe lists newest first
+    charges = list(_stripe_gateway(payment_intents=intents).charges_between(*WINDOW))
+    assert [(c.reference, c.status, c.amount) for c in charges] == [
+        ("pi_1", "approved", Money.of("11.25")), ("pi_2", "pending", Money.of("2.50"))]
+    assert charges[0].payline_reference == "payline-B"
+    assert intents.calls[-1] == ("list", {"created": {"gte": GTE, "lt": LT}, "limit": 100})
+
+
+def test_disputes_fold_and_name_the_payment_intent() -> None:
+    disputes = _Recording([
+        _stripe(stripe.Dispute, id="dp_1", status="needs_response", reason="fraudulent",
+                amount=1125, currency="usd", created=GTE + 1, charge="ch_1",
+                payment_intent="pi_1"),
+        _stripe(stripe.Dispute, id="dp_2", status="won", reason="duplicate", amount=500,
+                currency="usd", created=GTE, charge="ch_2"),  # an older API version: no pi
+    ])
+    charges = _Recording([_stripe(stripe.Charge, id="ch_2", payment_intent="pi_2")])
+    found = list(_stripe_gateway(disputes=disputes, charges=charges).disputes_between(*WINDOW))
+    assert [(d.reference, d.charge_reference, d.status, d.reason, d.amount) for d in found] == [
+        ("dp_2", "pi_2", "won", "duplicate", Money.of("5.00")),
+        ("dp_1", "pi_1", "open", "fraudulent", Money.of("11.25"))]
+    assert disputes.calls == [("list", {"created": {"gte": GTE, "lt": LT}, "limit": 100})]
