@@ -97,6 +97,7 @@ PAY_STAR = "caller-interrupted-with-star"
 PAY_HUNG_UP = "caller-hung-up"
 # The <Pay> tokenType of Twilio's Stripe Pay Connector that makes a Stripe PaymentMethod.
 STRIPE_PAYMENT_METHOD = "payment-method"
+LOCAL_TRIAL_STRIPE_PORT = "8420"  # the Makefile's localstripe for a local Stripe-mode trial
 
 CARD_FIELDS = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 BANK_FIELDS = ("bank-routing-number", "bank-account-number")
@@ -932,7 +933,7 @@ class PhoneCall:
 
     def _stripe(self) -> StripeSettings:
         """The Stripe API the connector talks to: as given, else the in-process app's, else
-        the environment's (the same PAYLINE_STRIPE_API_URL / STRIPE_SECRET_KEY as the app)."""
+        the environment's (environment_stripe)."""
         if self.stripe_settings is not None:
             return self.stripe_settings
         app = getattr(self.transport, "app", None)
@@ -940,7 +941,7 @@ class PhoneCall:
         settings = getattr(getattr(container, "settings", None), "stripe", None)
         if isinstance(settings, StripeSettings):
             return settings
-        return StripeSettings.from_env(dict(os.environ))
+        return environment_stripe(os.environ)
 
     def _stripe_connector(self, verb: ET.Element,
                           values: Mapping[str, str]) -> tuple[str, dict[str, str]]:
@@ -999,6 +1000,18 @@ class PhoneCall:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def environment_stripe(env: Mapping[str, str]) -> StripeSettings:
+    """The Stripe API of the app at --url, read from the environment as the app reads it;
+    without Stripe keys or an API URL, the local trial's localstripe (`make run` with
+    PAYLINE_PROCESSOR=stripe starts it on PAYLINE_LOCALSTRIPE_PORT, 8420 by default)."""
+    values = dict(env)
+    if not values.get("PAYLINE_STRIPE_API_URL", "").strip() \
+            and not values.get("STRIPE_SECRET_KEY", "").strip():
+        port = values.get("PAYLINE_LOCALSTRIPE_PORT", "").strip() or LOCAL_TRIAL_STRIPE_PORT
+        values["PAYLINE_STRIPE_API_URL"] = f"http://127.0.0.1:{port}"
+    return StripeSettings.from_env(values)
 
 
 def parse_twiml(text: str) -> ET.Element | None:
