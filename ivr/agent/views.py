@@ -395,8 +395,12 @@ def account(account_id: int) -> Any:
     handoff_id = row_id(request.args.get("handoff"))
     from_handoff = _container().handoff_service().get(handoff_id) if handoff_id else None
     handoffs = _container().handoff_service().for_account(account_id)
+    session = current_session()
+    refundable = (_container().refund_service().refundable(account_id)
+                  if session is not None and session.agent.is_supervisor else {})
     return render_template(
         "agent/account.html", account=overview, handoffs=handoffs, from_handoff=from_handoff,
+        refundable=refundable,
         call_sid=_transfer_call_sid(from_handoff), methods=VERIFICATION_METHODS,
         languages=LANGUAGES, describe=_describe)
 
@@ -502,3 +506,6 @@ def _transfer_call_sid(handoff: Handoff | None) -> str:
         return ""
     return handoff.session_key
 
+
+# The refund and dispute pages add their routes to this blueprint.
+from ivr.agent import refunds as _refunds  # noqa: E402,F401

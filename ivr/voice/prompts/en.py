@@ -74,6 +74,11 @@ PROMPTS: dict[str, str] = {
     "balance_credit": "Your account has a credit of {amount}.",
     "balance_pending": "A payment of {amount} submitted on {date} is being processed.",
     "balance_scheduled": "A payment of {amount} is scheduled for {date}.",
+    "history_refunded": "Of your payment of {amount} on {date}, {refund} was refunded.",
+    "history_refunded_in_full": "Your payment of {amount} on {date} was refunded in full.",
+    "history_disputed": (
+        "Your payment of {amount} on {date} is disputed by your bank, so that amount is owed "
+        "again until the dispute is resolved."),
     # --- amounts -------------------------------------------------------------------------
     "nothing_due": "There is no balance due on this account right now.",
     "already_covered": (

@@ -77,6 +77,11 @@ PROMPTS: dict[str, str] = {
     "balance_credit": "Su cuenta tiene un crédito de {amount}.",
     "balance_pending": "Un pago de {amount} enviado el {date} se está procesando.",
     "balance_scheduled": "Hay un pago de {amount} programado para el {date}.",
+    "history_refunded": "Se reembolsaron {refund} de su pago de {amount} del {date}.",
+    "history_refunded_in_full": "Su pago de {amount} del {date} se reembolsó por completo.",
+    "history_disputed": (
+        "Su banco disputó su pago de {amount} del {date}, así que ese monto se debe de nuevo "
+        "hasta que se resuelva la disputa."),
     # --- montos ---------------------------------------------------------------------------
     "nothing_due": "No hay saldo pendiente en esta cuenta en este momento.",
     "already_covered": (
