@@ -14,15 +14,13 @@ from typing import Any
 import pytest
 
 from domain.adapters.stripe_client import stripe_client
+from domain.adapters.stripe_gateway import StripeGateway
 from domain.money import Money
 from domain.ports import ChargeResult
 from ivr.cli.processing import runner_for
 from tests.e2e.voice_support import BANK, CITY_TZ, DANA, LUCIA, NOW, SAMUEL, VoiceCity, voice_city
 from tests.http_support import closed_port_url
 from tests.stripe_support import LocalStripe
-
-# TODO(merge): a plain import once the gateway is on main.
-StripeGateway = pytest.importorskip("domain.adapters.stripe_gateway").StripeGateway
 
 CARD = ["4242424242424242", "1230", "123", "60601"]
 DECLINED_ON_CHARGE = ["4000000000000341", "1230", "123", "60601"]

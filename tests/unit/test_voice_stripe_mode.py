@@ -14,9 +14,10 @@ import pytest
 import ivr.voice.steps  # noqa: F401  (registers the steps)
 from conversation.phone_call import PhoneCall
 from conversation.state import ConversationKey, ConversationState
+from domain.declines import decline_reason
 from domain.model import MethodKind, PaymentStatus
 from domain.money import Money
-from domain.ports import ChargeResult, TokenizedMethod
+from domain.ports import ChargeResult, ProcessorUnavailable, TokenizedMethod
 from ivr.settings import SANDBOX_PAY_CONNECTOR, STRIPE_PAY_CONNECTOR, ChannelSettings
 from ivr.voice.engine import VoiceEngine
 from tests.fake_container import FakeWorld, fake_world
@@ -41,7 +42,7 @@ class StripeLikeGateway(FakeGateway):
 
     def token_details(self, token: str) -> TokenizedMethod | None:
         if self.details_fail:
-            raise ConnectionError("Stripe unreachable")
+            raise ProcessorUnavailable("Stripe unreachable")
         if not token.startswith("pm_"):
             return None
         return TokenizedMethod(MethodKind.CARD, token, "4242", brand="VISA", exp_month=12,
@@ -51,14 +52,15 @@ class StripeLikeGateway(FakeGateway):
                description: str = "") -> ChargeResult:
         if token == "pm_down":
             self.calls += 1
-            raise ConnectionError("Stripe unreachable")
+            raise ProcessorUnavailable("Stripe unreachable")
         return super().charge(token, amount, idempotency_key, description)
 
     def _decide(self, token: str) -> ChargeResult:
         code = token.removeprefix("pm_")
         if code in ("card_declined", "insufficient_funds", "expired_card",
                     "authentication_required"):
-            return ChargeResult("declined", f"pi_{len(self.held)}", code, None)
+            # As the Stripe gateway words them: the ledger keeps the sentence, not the code.
+            return ChargeResult("declined", f"pi_{len(self.held)}", code, decline_reason(code))
         return ChargeResult("approved", f"pi_{len(self.held)}")
 
 

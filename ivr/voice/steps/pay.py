@@ -9,10 +9,11 @@ ACH."""
 from __future__ import annotations
 
 from conversation.checkout import BANK_CLEARING, PaymentResult, ResultCode
+from domain.declines import AUTHENTICATION_REQUIRED
 from domain.errors import AmountOutOfRange, InvalidPhoneNumber, NothingDue, RecipientOptedOut
 from domain.model import MethodKind, Payment, PaymentStatus
 from domain.phone import normalize_phone
-from domain.ports import ChargeResult, Notification
+from domain.ports import ChargeResult, Notification, ProcessorUnavailable
 from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.voice.flow import (
     RESULT,
@@ -186,7 +187,7 @@ def charge_entered_card(turn: Turn) -> Outcome:
     if result == SUCCESS:
         try:
             method = tokenized_from_pay(turn, MethodKind.CARD)
-        except ConnectionError:  # TODO(merge) ProcessorUnavailable: no charge
+        except ProcessorUnavailable:  # Stripe could not say what the token is: no charge
             return goto("menu", Line.of("pay_processor_down"))
     if method is None:
         return tokenize_failed(result, "pay_retry")
@@ -221,7 +222,6 @@ def card_paid(turn: Turn, result: PaymentResult) -> Outcome:
 # Decline codes the caller hears in their own words; any other is "the card was declined".
 DECLINE_PROMPTS = {"insufficient_funds": "pay_insufficient_funds",
                    "expired_card": "pay_card_expired"}
-AUTHENTICATION_REQUIRED = "authentication_required"
 
 
 def decline_line(code: str) -> Line:
@@ -325,7 +325,7 @@ def after_tokenize(turn: Turn, kind: MethodKind, next_step: str, retry_step: str
         try:
             if tokenized_from_pay(turn, kind) is not None:
                 return goto(next_step)
-        except ConnectionError:  # TODO(merge) ProcessorUnavailable
+        except ProcessorUnavailable:  # the processor could not say what the token is
             return goto("menu", Line.of("pay_processor_down"))
     return tokenize_failed(result, retry_step)
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from conversation.checkout import AmountProblem, Checkout, PaymentResult, ResultCode
 from domain.config import PROCESSOR_STRIPE
+from domain.declines import DECLINE_REASONS, payline_code
 from domain.errors import InvalidPhoneNumber, RecipientOptedOut
 from domain.model import MethodKind, Payment
 from domain.money import Money
@@ -108,14 +109,13 @@ def card_spec(turn: Turn, description: str, result_step: str,
 
 
 def decline_code(payment: Payment) -> str:
-    """The processor's decline code behind a rejected payment: the ledger keeps the
-    processor's sentence for it (one per code, domain/declines.py) or the bare code."""
+    """The Payline decline code behind a rejected payment: the ledger keeps the processor's
+    sentence for it (one per code, domain/declines.py), or a bare code when there was none."""
     reason = (payment.rejection_reason or "").strip()
-    return _CODE_OF_REASON.get(reason, reason)
+    return _CODE_OF_REASON.get(reason) or payline_code(reason)
 
 
-# TODO(merge): from domain.declines
-_CODE_OF_REASON: dict[str, str] = {}
+_CODE_OF_REASON = {sentence: code for code, sentence in DECLINE_REASONS.items()}
 
 
 def checkout(turn: Turn) -> Checkout:
