@@ -31,7 +31,7 @@ MAX_METADATA_VALUE = 500  # Stripe's limit per metadata value
 
 def setup_intent_id(client_secret: str) -> str | None:
     """The SetupIntent a client secret belongs to, or None for anything else."""
-    match = _CLIENT_SECRET.match(client_secret or "")
+    match = _CLIENT_SECRET.fullmatch(client_secret or "")
     return match.group(1) if match else None
 
 
@@ -65,7 +65,7 @@ class StripeSetupIntents:
     def payment_method_of(self, setup_intent: str) -> str | None:
         """The PaymentMethod id a SetupIntent set up, once it succeeded; None while it has not
         (or for an id Stripe does not know)."""
-        if not _SETUP_INTENT_ID.match(setup_intent or ""):
+        if not _SETUP_INTENT_ID.fullmatch(setup_intent or ""):
             return None
         try:
             intent = self._client.v1.setup_intents.retrieve(setup_intent)
