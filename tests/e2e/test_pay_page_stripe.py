@@ -21,7 +21,10 @@ import stripe
 
 from domain.adapters.stripe_client import stripe_client
 from domain.config import DEV_STRIPE_PUBLISHABLE_KEY
+from domain.services.payments import charge_reference
+from domain.services.processing import RunSummary, ScheduledPaymentRunner
 from ivr.pay.scripts import PAY_CARD_JS, PAYMENT_PAGE_SCRIPTS, STATIC_DIR, file_integrity
+from ivr.pay.views import AUTHENTICATION_WORDING
 from tests.e2e.stripe_front import StripeFront
 from tests.e2e.test_pay_page import Page, link_payments, offer, page
 from tests.e2e.voice_support import DANA, SAMUEL, VoiceCity, voice_city
@@ -30,6 +33,7 @@ from tests.stripe_support import LocalStripe
 APPROVE = "4242424242424242"
 DECLINE_ON_CHARGE = "4000000000000341"  # attaches, then declined when charged
 DECLINE_ON_SETUP = "4000000000000002"  # declined when the SetupIntent is confirmed
+SCA_CARD = "4000002500003155"  # 3-D Secure at setup; localstripe wants it again when charged
 PAYLINE_CARD_FIELDS = ("card_number", "card_expiry", "card_cvc", "card_postal_code")
 
 
@@ -273,3 +277,126 @@ def test_the_link_page_still_works_with_stripe_down(city, front):
     resident = Resident(city, front)
     front.down()
     assert resident.client.get(resident.url).status_code == 200  # no Stripe call to show it
+
+
+# --- paying (the Stripe gateway charges) ----------------------------------------------------
+
+
+def runner(city: VoiceCity) -> ScheduledPaymentRunner:
+    container = city.container
+    return ScheduledPaymentRunner(container.uow, container.clock, container.payment_service(),
+                                  container.ach_service())
+
+
+def test_a_card_set_up_on_the_page_pays_once_with_paylines_reference(city, front, stripe_api):
+    pytest.importorskip("domain.adapters.stripe_gateway")  # TEMP until merged
+    resident = Resident(city, front)
+    review = resident.review()
+    assert review.status_code == 200, review.get_data(as_text=True)
+    text = page(review).text
+    assert "ending 4242" in text and "$1.25" in text and "$147.82" in text
+    assert payment_intents(stripe_api) == []  # nothing is charged before the confirmation
+    done = resident.confirm(review)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert "Your payment was approved" in page(done).text
+    [payment] = link_payments(city, DANA)
+    assert payment.status == "approved" and payment.amount_cents + payment.fee_cents == 14782
+    [intent] = payment_intents(stripe_api)
+    assert intent.amount == 14782 and intent.status == "succeeded"
+    with city.container.uow() as uow:
+        reference = charge_reference(uow.payments.get(payment.id))
+    assert intent.metadata["payline_reference"] == reference
+    assert payment.processor_reference == intent.id
+    assert payment.confirmation_number in page(done).text
+    # A repeated submit (a double click) shows the same payment and charges nothing more.
+    again = resident.confirm(review)
+    assert again.status_code == 200 and payment.confirmation_number in page(again).text
+    assert len(payment_intents(stripe_api)) == 1 and len(link_payments(city, DANA)) == 1
+
+
+def test_a_card_declined_when_charged_is_the_decline_page(city, front, stripe_api):
+    pytest.importorskip("domain.adapters.stripe_gateway")  # TEMP until merged
+    resident = Resident(city, front)
+    review = resident.review(DECLINE_ON_CHARGE)
+    assert review.status_code == 200, review.get_data(as_text=True)
+    declined = resident.confirm(review)
+    assert declined.status_code == 402, declined.get_data(as_text=True)
+    text = page(declined).text
+    assert "Your payment was declined" in text and "No money was taken" in text
+    [payment] = link_payments(city, DANA)
+    assert payment.status == "rejected"
+    assert [i.status for i in payment_intents(stripe_api)] != ["succeeded"]
+
+
+def test_a_charge_the_bank_still_wants_to_authenticate_asks_to_try_again(
+        city, front, stripe_api):
+    pytest.importorskip("domain.adapters.stripe_gateway")  # TEMP until merged
+    resident = Resident(city, front)
+    form, fields = resident.card_form()
+    secret = str(form["data-client-secret"])
+    setup_intent = secret.split("_secret_")[0]
+    # Stripe.js: the bank authenticates the resident on the page (3-D Secure), then the
+    # SetupIntent is confirmed again and succeeds.
+    body = {"key": DEV_STRIPE_PUBLISHABLE_KEY, "use_stripe_sdk": True, "client_secret": secret,
+            "payment_method_data": {"type": "card", "card": {
+                "number": SCA_CARD, "exp_month": "12", "exp_year": "2030", "cvc": "123"}}}
+    first = requests.post(f"{front.url}/v1/setup_intents/{setup_intent}/confirm",
+                          data=json.dumps(body), timeout=10).json()
+    assert first["status"] == "requires_action"
+    second = requests.post(f"{front.url}/v1/setup_intents/{setup_intent}/confirm",
+                           data=json.dumps({"key": DEV_STRIPE_PUBLISHABLE_KEY,
+                                            "client_secret": secret}), timeout=10).json()
+    assert second["status"] == "succeeded"
+    review = resident.post_method(second["payment_method"], fields)
+    assert review.status_code == 200, review.get_data(as_text=True)
+    declined = resident.confirm(review)
+    assert declined.status_code == 402, declined.get_data(as_text=True)
+    assert AUTHENTICATION_WORDING in page(declined).text
+    [payment] = link_payments(city, DANA)
+    assert payment.status == "rejected"
+
+
+def test_stripe_unreachable_at_confirm_is_the_outage_page_and_the_link_pays_later(
+        city, front, stripe_api, caplog):
+    pytest.importorskip("domain.adapters.stripe_gateway")  # TEMP until merged
+    resident = Resident(city, front)
+    review = resident.review()
+    assert review.status_code == 200
+    front.down()
+    outage = resident.confirm(review)
+    assert outage.status_code == 503, outage.get_data(as_text=True)
+    assert "No payment was made by this page" in page(outage).text
+    assert resident.token not in caplog.text
+    assert payment_intents(stripe_api) == []
+    assert [p.status for p in link_payments(city, DANA)] in ([], ["pending"])
+    front.up()
+    done = resident.confirm(review)  # the same confirmation, once Stripe is back
+    assert done.status_code == 200, done.get_data(as_text=True)
+    city.clock.advance(minutes=5)
+    runner(city).recover_stale(RunSummary())
+    [payment] = link_payments(city, DANA)
+    assert payment.status == "approved"
+    assert [i.status for i in payment_intents(stripe_api)] == ["succeeded"]
+
+
+def test_stripe_slow_on_the_charge_leaves_a_payment_recovery_resolves_without_a_second_charge(
+        city, front, stripe_api):
+    pytest.importorskip("domain.adapters.stripe_gateway")  # TEMP until merged
+    resident = Resident(city, front)
+    review = resident.review()
+    assert review.status_code == 200
+    front.slow(lambda method, path: method == "POST" and path == "/v1/payment_intents", 3)
+    answered = resident.confirm(review)  # the charge reached Stripe; its answer never came
+    front.slow(None)
+    assert answered.status_code in (200, 503), answered.get_data(as_text=True)
+    assert "Please do not pay again" in page(answered).text or answered.status_code == 503
+    [payment] = link_payments(city, DANA)
+    assert payment.status == "pending"
+    assert [i.status for i in payment_intents(stripe_api)] == ["succeeded"]
+    city.clock.advance(minutes=5)
+    summary = RunSummary()
+    runner(city).recover_stale(summary)
+    [payment] = link_payments(city, DANA)
+    assert payment.status == "approved"
+    [intent] = payment_intents(stripe_api)  # found again, not charged a second time
+    assert payment.processor_reference == intent.id
