@@ -400,3 +400,15 @@ def test_stripe_slow_on_the_charge_leaves_a_payment_recovery_resolves_without_a_
     assert payment.status == "approved"
     [intent] = payment_intents(stripe_api)  # found again, not charged a second time
     assert payment.processor_reference == intent.id
+
+
+def test_a_card_posted_back_with_the_bank_forms_state_is_refused(city, front, stripe_api):
+    pytest.importorskip("domain.adapters.stripe_gateway")  # TEMP until merged
+    resident = Resident(city, front)
+    method, _ = resident.set_up_card()  # a real card, set up on this link's card page
+    bank = page(resident.client.get(f"{resident.url}?method=bank"))
+    [bank_fields] = [f.fields for f in bank.forms if f.method == "post"]
+    response = resident.post_method(method, {"state": bank_fields["state"]})
+    assert response.status_code == 400
+    assert "could not confirm that card" in page(response).text
+    assert payment_intents(stripe_api) == [] and link_payments(city, DANA) == []
