@@ -80,9 +80,20 @@ chromium:
 	    apt-get install -y -qq --no-install-recommends chromium; }
 
 # --- the two commands --------------------------------------------------------------------
+# PAYLINE_PROCESSOR=stripe without STRIPE_SECRET_KEY is a local trial: localstripe (a fake Stripe
+# API on 127.0.0.1:8420, PAYLINE_LOCALSTRIPE_PORT) starts too, and Payline talks to it instead of Stripe.
+LOCALSTRIPE_URL = http://127.0.0.1:$${PAYLINE_LOCALSTRIPE_PORT:-8420}
+PROCESSES := web scheduler rasa actions
+
 run: bootstrap db $(MODEL)
 	@echo "==> starting Payline (Ctrl-C stops every process)"
-	$(VENV)/bin/honcho start -f Procfile
+	@procs="$(PROCESSES)"; \
+	if [ "$${PAYLINE_PROCESSOR:-sandbox}" = stripe ] && [ -z "$${STRIPE_SECRET_KEY:-}" ]; then \
+	  export PAYLINE_STRIPE_API_URL="$${PAYLINE_STRIPE_API_URL:-$(LOCALSTRIPE_URL)}"; \
+	  procs="$$procs localstripe"; \
+	  echo "==> Stripe mode, local trial: localstripe at $$PAYLINE_STRIPE_API_URL"; \
+	fi; \
+	exec $(VENV)/bin/honcho start -f Procfile $$procs
 
 test: bootstrap $(MODEL) chromium
 	$(VENV)/bin/ruff check .

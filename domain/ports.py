@@ -173,6 +173,13 @@ class SavedAtProcessor:
     processor_customer_id: str | None  # keep on the Customer (None: the processor has none)
 
 
+class ProcessorUnavailable(ConnectionError):
+    """The processor could not be reached, did not answer in time or was overloaded: the
+    outcome of the request is unknown. Deliberately not a DomainError: a payment being charged
+    stays pending (PaymentService.pay_now), and the runner's retry with the same idempotency
+    key finds whatever the processor did, so nothing is charged twice."""
+
+
 class PaymentGateway(abc.ABC):
     """The payment processor. Its `charge` is idempotent per idempotency_key, and the key is
     also Payline's reference on the charge (Stripe: the PaymentIntent's idempotency key and

@@ -27,10 +27,17 @@ from domain.adapters.routing_notifier import RoutingNotifier
 from domain.adapters.sms_consent import SqlSmsConsent
 from domain.adapters.sms_consent_guard import ConsentCheckingSmsNotifier
 from domain.adapters.sms_inbox import SqlSmsInbox
+from domain.adapters.stripe_gateway import StripeGateway
 from domain.adapters.twilio_calls import TwilioCallControl
 from domain.adapters.twilio_sms import TwilioSmsNotifier
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from domain.config import CALL_CONTROL_TWILIO, SMS_TWILIO, NotificationSettings, Settings
+from domain.config import (
+    CALL_CONTROL_TWILIO,
+    PROCESSOR_STRIPE,
+    SMS_TWILIO,
+    NotificationSettings,
+    Settings,
+)
 from domain.ports import (
     AgentStore,
     BankAccountVault,
@@ -82,7 +89,11 @@ class Container:
     uow: Callable[[], UnitOfWork]  # a new unit of work per call
     clock: Clock
     gateway: PaymentGateway
-    vault: BankAccountVault  # the sandbox processor is both; in production, the ACH vault
+    # The ACH vault: where bank accounts are tokenized and revealed for the NACHA file. With
+    # PAYLINE_PROCESSOR=sandbox the sandbox processor is gateway and vault at once; with
+    # stripe the gateway charges cards at Stripe and hands bank accounts to this vault
+    # (today the sandbox processor too: Stripe never sees a bank account).
+    vault: BankAccountVault
     notifier: Notifier
     stores: Stores
     database: Engine | None = None  # None in a container of fakes
@@ -180,15 +191,18 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     start_mappers()
     engine = create_engine_for(settings.database_url)
     session_factory = make_session_factory(engine)
-    processor = sandbox_processor(engine, settings)
     clock = clock or SystemClock(settings.timezone)
+    processor = sandbox_processor(engine, settings)
+    gateway: PaymentGateway = processor
+    if settings.processor == PROCESSOR_STRIPE:
+        gateway = StripeGateway(settings.stripe, bank=processor, clock=clock)
     sessions = SqlChannelSessionStore(engine)
     return Container(
         settings=settings,
         database=engine,
         uow=lambda: SqlAlchemyUnitOfWork(session_factory),
         clock=clock,
-        gateway=processor,
+        gateway=gateway,
         vault=processor,
         notifier=_build_notifier(settings.notifications, engine, clock),
         stores=Stores(handoffs=SqlHandoffLog(engine), links=SqlLinkStore(engine),

@@ -51,11 +51,11 @@ def sandbox_call_control(engine: Engine, clock: Clock) -> CallControl:
 
 
 def add_sandbox_commands(main: click.Group) -> None:
-    """`payline seed`, `demo-identities`, `call`, `text`, the benchmarks and
-    `ach simulate-returns`."""
-    from sandbox.cli import bank, benchmark, call, demo, text
+    """`payline seed`, `demo-identities`, `call`, `text`, the benchmarks,
+    `ach simulate-returns` and `stripe-dispute`."""
+    from sandbox.cli import bank, benchmark, call, demo, disputes, text
 
-    for module in (demo, benchmark, call, text):
+    for module in (demo, benchmark, call, text, disputes):
         for command in module.commands:
             main.add_command(command)
     ach = main.commands["ach"]
