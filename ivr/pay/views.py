@@ -52,6 +52,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from domain.adapters.stripe_setup import StripeSetupIntents, setup_intent_id
 from domain.config import PROCESSOR_STRIPE
+from domain.declines import AUTHENTICATION_REQUIRED, decline_reason
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
@@ -93,8 +94,8 @@ METHODS = ("card", "bank")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _CARD_NOT_SET_UP = ("We could not confirm that card with the payment processor. Please enter "
                     "it again.")
-# An off-session charge the bank still wants to authenticate (SCA): Stripe's decline code.
-AUTHENTICATION_REQUIRED = "authentication_required"
+# An off-session charge the bank still wants to authenticate (SCA): its reason as stored.
+AUTHENTICATION_REASONS = (AUTHENTICATION_REQUIRED, decline_reason(AUTHENTICATION_REQUIRED))
 AUTHENTICATION_WORDING = ("Your bank needs to confirm this payment. Please try again or use "
                           "another card.")
 
@@ -293,7 +294,7 @@ def _outcome_page(outcome: PaymentOutcome) -> tuple[str, int]:
 def decline_wording(reason: str | None) -> str:
     """What the decline page says about why: the processor's reason, except that a card the
     bank wants to authenticate (SCA) asks the resident to try again or use another card."""
-    if reason and AUTHENTICATION_REQUIRED in reason.lower().replace(" ", "_"):
+    if reason and reason.strip() in AUTHENTICATION_REASONS:
         return AUTHENTICATION_WORDING
     return reason or ""
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from domain.adapters.stripe_setup import setup_intent_id
 from domain.config import StripeSettings
+from domain.declines import AUTHENTICATION_REQUIRED, decline_reason
 from ivr.pay.scripts import (
     PAY_CARD_JS,
     PAYMENT_PAGE_SCRIPTS,
@@ -133,7 +134,8 @@ def test_setup_intent_ids_come_only_from_client_secrets():
 
 def test_a_charge_the_bank_wants_to_authenticate_is_worded_for_the_resident():
     assert decline_wording("authentication_required") == AUTHENTICATION_WORDING
-    assert decline_wording("Authentication required") == AUTHENTICATION_WORDING
+    assert decline_wording(decline_reason(AUTHENTICATION_REQUIRED)) == AUTHENTICATION_WORDING
+    assert decline_wording(decline_reason("card_declined")) == decline_reason("card_declined")
     assert "try again or use another card" in AUTHENTICATION_WORDING
     assert decline_wording("The card was declined.") == "The card was declined."
     assert decline_wording(None) == ""

@@ -1,5 +1,13 @@
-"""A switchable front for localstripe, so a test can make "Stripe" unreachable or slow for a
-while, and then bring it back with everything it holds.
+"""For the pay page tests in Stripe mode: a seeded city whose processor is Stripe (localstripe),
+and a switchable front for localstripe.
+
+`stripe_container(tmp_path, api_url)`: a migrated SQLite database with the one-account demo
+city, and a container over it with PAYLINE_PROCESSOR=stripe. The demo seed keeps its saved
+cards with the sandbox processor (the Stripe gateway takes no card numbers), so it is seeded
+through a sandbox container first; the pay page never uses those saved cards.
+
+`StripeFront`: a test can make "Stripe" unreachable or slow for a while, and then bring it
+back with everything it holds.
 
 Payline is pointed at the front (PAYLINE_STRIPE_API_URL=front.url); the front forwards every
 request to localstripe unchanged. `down()` closes its port (connection refused, as when Stripe
@@ -13,16 +21,39 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Self
 
 import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from domain.adapters.clock import FixedClock
+from domain.adapters.database import upgrade
+from domain.config import Settings
+from ivr.bootstrap import Container, build_container
+from sandbox.demo_city import DemoCity
+from sandbox.demo_seed import seed_demo_city
+from tests.e2e.voice_support import NOW
 from tests.http_support import closed_port
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length",
                "content-encoding", "host"}
+
+
+def stripe_container(tmp_path: Path, api_url: str, **env: str) -> Container:
+    """The seeded demo city in Stripe mode (the caller disposes of the container)."""
+    url = f"sqlite:///{tmp_path / 'payline.db'}"
+    upgrade(url)
+    base = {"PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(tmp_path)}
+    seeding = build_container(Settings.from_env(base), clock=FixedClock(NOW))
+    try:
+        seed_demo_city(seeding.engine, DemoCity(size=1, today=NOW.date()), seeding.gateway)
+    finally:
+        seeding.dispose()
+    settings = Settings.from_env({**base, "PAYLINE_PROCESSOR": "stripe",
+                                  "PAYLINE_STRIPE_API_URL": api_url, **env})
+    return build_container(settings, clock=FixedClock(NOW))
 
 
 class _Quiet(WSGIRequestHandler):
