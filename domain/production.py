@@ -18,7 +18,6 @@ from domain.config import (
     DEV_STRIPE_SECRET_KEY,
     DEV_STRIPE_WEBHOOK_SECRET,
     DEV_VAULT_KEY,
-    PROCESSOR_SANDBOX,
     PROCESSOR_STRIPE,
     is_fernet_key,
     production_mode,
@@ -43,11 +42,6 @@ GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 def _always(env: Mapping[str, str]) -> bool:
     return True
-
-
-def _sandbox_processor(env: Mapping[str, str]) -> bool:
-    # The sandbox pay connector endpoint is mounted (and its password guards it) only then.
-    return selected_processor(env) == PROCESSOR_SANDBOX
 
 
 def _stripe_processor(env: Mapping[str, str]) -> bool:
@@ -85,7 +79,9 @@ class Secret:
 SECRETS: tuple[Secret, ...] = (
     Secret("TWILIO_AUTH_TOKEN", DEV_TWILIO_AUTH_TOKEN, min_length=0),
     Secret("PAYLINE_SECRET_KEY", DEV_SECRET_KEY),
-    Secret("PAYLINE_PAY_CONNECTOR_PASSWORD", DEV_CONNECTOR_PASSWORD, needed=_sandbox_processor),
+    # Guards Payline's own pay connector endpoint: cards and bank accounts with the sandbox,
+    # bank accounts (into the ACH vault) with Stripe.
+    Secret("PAYLINE_PAY_CONNECTOR_PASSWORD", DEV_CONNECTOR_PASSWORD),
     Secret("PAYLINE_VAULT_KEY", DEV_VAULT_KEY, min_length=0, fernet_key=True),
     Secret("PAYLINE_ACTIONS_SECRET", DEV_ACTIONS_SECRET),
     Secret("PAYLINE_RASA_TOKEN", DEV_RASA_TOKEN),

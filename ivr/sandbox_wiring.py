@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from domain.config import CALL_CONTROL_SANDBOX, PROCESSOR_SANDBOX, Settings
+from domain.config import CALL_CONTROL_SANDBOX, Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -17,27 +17,20 @@ if TYPE_CHECKING:
     from domain.ports import CallControl, Clock
     from sandbox.processor import SandboxProcessor
 
-# The stand-ins' web pages, as "module:blueprint", mounted only while the settings select the
-# sandbox: the processor's pay connector and hosted tokenize form (PAYLINE_PROCESSOR=sandbox),
-# and the call redirects the phone simulator follows (PAYLINE_CALL_CONTROL=sandbox).
-PAY_CONNECTOR_BLUEPRINT = "sandbox.web.pay_connector:pay_connector"
+# The stand-ins' web pages, as "module:blueprint". The processor's pay connector and hosted
+# tokenize form are mounted with either processor: with PAYLINE_PROCESSOR=stripe, bank accounts
+# stay on the ACH path, whose vault is still the sandbox processor (Stripe never sees a bank
+# account), so both then take bank accounts only (a bank <Pay> by phone, the pay page's bank
+# form). The call redirects the phone simulator follows: with PAYLINE_CALL_CONTROL=sandbox.
 PROCESSOR_BLUEPRINTS: tuple[str, ...] = (
-    PAY_CONNECTOR_BLUEPRINT,
+    "sandbox.web.pay_connector:pay_connector",
     "sandbox.web.tokenize:sandbox_tokenize",
 )
-# With PAYLINE_PROCESSOR=stripe, bank accounts stay on the ACH path, whose vault is still the
-# sandbox processor (Stripe never sees a bank account): a bank <Pay> by phone tokenizes
-# through Payline's own pay connector, which then takes bank accounts only.
-STRIPE_MODE_BLUEPRINTS: tuple[str, ...] = (PAY_CONNECTOR_BLUEPRINT,)
 CALL_BLUEPRINTS: tuple[str, ...] = ("sandbox.web.call_redirects:sandbox_calls",)
 
 
 def sandbox_blueprints(settings: Settings) -> tuple[str, ...]:
-    names: tuple[str, ...] = ()
-    if settings.processor == PROCESSOR_SANDBOX:
-        names += PROCESSOR_BLUEPRINTS
-    else:
-        names += STRIPE_MODE_BLUEPRINTS
+    names = PROCESSOR_BLUEPRINTS
     if settings.call_control == CALL_CONTROL_SANDBOX:
         names += CALL_BLUEPRINTS
     return names

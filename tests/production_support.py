@@ -14,6 +14,8 @@ from cryptography.fernet import Fernet
 from domain.production import SECRETS
 
 SECRET_NAMES = tuple(secret.name for secret in SECRETS)
+# What production needs with the default (sandbox) processor: all but Stripe's keys.
+SANDBOX_MODE_SECRET_NAMES = tuple(secret.name for secret in SECRETS if secret.needed({}))
 
 
 def production_secrets() -> dict[str, str]:

@@ -127,14 +127,20 @@ class StripeGateway(PaymentGateway):
         if not isinstance(token, str) or not token:
             return None
         if not token.startswith("pm_"):
-            return self._bank.token_details(token)
+            return self._bank_account(token)
         payment_method = self._payment_method(token)
         return _tokenized(payment_method) if payment_method is not None else None
+
+    def _bank_account(self, token: str) -> TokenizedMethod | None:
+        """The bank vault's method behind `token`, if it is a bank account: the only kind
+        of token Stripe mode hands to the bank processor."""
+        method = self._bank.token_details(token) if isinstance(token, str) and token else None
+        return method if method is not None and method.kind == MethodKind.BANK else None
 
     # --- saved cards ----------------------------------------------------------------------
     def save_for_customer(self, token: str, customer: ProcessorCustomer) -> SavedAtProcessor:
         if not is_payment_method(token):
-            if isinstance(token, str) and token.startswith("pm_"):
+            if self._bank_account(token) is None:
                 raise InvalidPaymentMethod(NOT_RECOGNIZED)
             return self._bank.save_for_customer(token, customer)
         payment_method = self._payment_method(token)
@@ -213,6 +219,10 @@ class StripeGateway(PaymentGateway):
     def charge(self, token: str, amount: Money, idempotency_key: str,
                description: str = "") -> ChargeResult:
         if not (isinstance(token, str) and token.startswith("pm_")):
+            if self._bank_account(token) is None:
+                # A card token from another processor (e.g. the sandbox's, saved before the
+                # switch to Stripe) is never charged anywhere but at Stripe.
+                return _declined(None, "invalid_token")
             return self._bank.charge(token, amount, idempotency_key, description)
         cents = _cents(amount, "The amount to charge must be more than zero.")
         key = _key(idempotency_key, "A charge needs an idempotency key of at most 200 "

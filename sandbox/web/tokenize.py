@@ -12,7 +12,8 @@ and the resident is sent back to the pay page by a small auto-posting form carry
   echoed back except the expiry, ZIP code, name and account type (never a card number,
   security code, routing or account number).
 - Nothing from the form is ever logged, not even inside an error (only the exception type).
-- With another gateway than the sandbox processor (production), it answers 404.
+- With Stripe as the card processor it takes bank accounts only, into the sandbox ACH vault;
+  with neither (production with another vault), it answers 404.
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def _limit_body() -> None:
 
 @sandbox_tokenize.post("/sandbox/processor/tokenize")
 def tokenize() -> Any:
-    processor = current_app.extensions["payline"].gateway
+    container = current_app.extensions["payline"]
+    # With another card processor (Stripe), the sandbox stays the ACH vault: bank accounts only.
+    banks_only = not isinstance(container.gateway, SandboxProcessor)
+    processor = container.vault if banks_only else container.gateway
     if not isinstance(processor, SandboxProcessor):
         return _plain("No sandbox processor here.", 404)
     try:
@@ -89,6 +93,9 @@ def tokenize() -> Any:
     if return_url is None or not _STATE.match(form.state):
         return _plain("This payment form cannot be used. Please go back to the payment link "
                       "and try again.", 400)
+    if banks_only and form.method != "bank":
+        return _plain("Cards are entered in the card processor's own secure fields. Please go "
+                      "back to the payment link and choose card there.", 400)
     if form.method not in ("card", "bank"):
         return _form_page(form, return_url, {"method": "Please choose card or bank account."})
     try:

@@ -479,7 +479,19 @@ def test_without_the_sandbox_processor_the_tokenize_endpoint_is_absent(city, mon
     b = browser(city)
     form = b.details("card")
     monkeypatch.setattr(city.container, "gateway", object())
+    monkeypatch.setattr(city.container, "vault", object())
     assert b.post(form.action, {**form.fields, "card_number": APPROVE}).status_code == 404
+
+
+def test_with_another_card_processor_the_form_takes_bank_accounts_only(city, monkeypatch):
+    # Stripe mode: the sandbox is still the ACH vault; cards go to Stripe's own fields.
+    b = browser(city)
+    form = b.details("card")
+    monkeypatch.setattr(city.container, "gateway", object())
+    refused = b.post(form.action, {**form.fields, "card_number": APPROVE})
+    assert refused.status_code == 400
+    assert "secure fields" in refused.get_data(as_text=True)
+    assert APPROVE not in refused.get_data(as_text=True)
 
 
 # --- links that cannot be used ------------------------------------------------------------

@@ -411,3 +411,21 @@ def test_a_card_posted_back_with_the_bank_forms_state_is_refused(city, front, st
     assert response.status_code == 400
     assert "could not confirm that card" in page(response).text
     assert payment_intents(stripe_api) == [] and link_payments(city, DANA) == []
+
+
+# --- bank accounts stay on the ACH path -------------------------------------------------------
+
+
+def test_a_bank_account_is_paid_by_ach_in_stripe_mode_and_never_reaches_stripe(
+        city: VoiceCity, stripe_api: stripe.StripeClient) -> None:
+    from tests.e2e.test_pay_page import browser
+
+    b = browser(city, SAMUEL, "50.00")
+    form = b.details("bank")
+    assert form.action.endswith("/sandbox/processor/tokenize")  # the ACH vault's form
+    done = b.confirm(b.review("bank", kind="checking"))
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert "Your payment was submitted" in page(done).text
+    [payment] = link_payments(city, SAMUEL)
+    assert payment.status == "pending" and payment.method_label == "checking account ending 6789"
+    assert list(stripe_api.v1.payment_intents.list().auto_paging_iter()) == []

@@ -17,7 +17,7 @@ from domain.adapters.database import upgrade
 from ivr import create_app
 from sandbox.chatbot_stack import free_port, stop_processes, wait_until
 from tests.procfile import procfile_command
-from tests.production_support import SECRET_NAMES, production_env
+from tests.production_support import SANDBOX_MODE_SECRET_NAMES, SECRET_NAMES, production_env
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +62,9 @@ def test_without_secrets_it_refuses_to_start_with_one_clear_line(
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "will not start in production mode" in lines[0]
-    for secret in SECRET_NAMES:
+    for secret in SANDBOX_MODE_SECRET_NAMES:
         assert f"{secret} (missing)" in lines[0]
+    assert "STRIPE_" not in lines[0]  # Stripe's keys only with PAYLINE_PROCESSOR=stripe
 
 
 def test_one_development_default_left_is_named_alone(tmp_path: Path) -> None:
@@ -124,8 +125,8 @@ def test_create_app_itself_refuses_in_production(monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize("name", ["web", "actions", "process-due"])
 def test_an_unknown_processor_is_one_clear_line(tmp_path: Path, name: str) -> None:
-    result = run_briefly(name, clean_env(tmp_path, PAYLINE_PROCESSOR="stripe"))
+    result = run_briefly(name, clean_env(tmp_path, PAYLINE_PROCESSOR="paypal"))
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].endswith(
-        "PAYLINE_PROCESSOR must be one of sandbox, not 'stripe'")
+        "PAYLINE_PROCESSOR must be one of sandbox, stripe, not 'paypal'")

@@ -271,11 +271,25 @@ def test_an_unknown_card_is_declined_as_unknown(gateway: StripeGateway) -> None:
 
 def test_bank_tokens_are_charged_by_the_bank(gateway: StripeGateway, bank: SandboxProcessor,
                                              client: stripe.StripeClient) -> None:
-    legacy = bank.tokenize_card(CardDetails(VISA, 12, 2031, "123"))  # a sandbox-era token
-    result = gateway.charge(legacy.token, TEN, "payline-BANK1")
+    account = bank.tokenize_bank(BankDetails("011000015", "000123456789",
+                                             BankAccountType.CHECKING))
+    result = gateway.charge(account.token, TEN, "payline-BANK1")
     assert result.approved and result.reference and result.reference.startswith("SBX-")
     assert intents(client) == []
     assert gateway.find_charge("payline-BANK1") == result
+
+
+def test_a_card_token_of_another_processor_is_never_charged(
+        gateway: StripeGateway, bank: SandboxProcessor, client: stripe.StripeClient,
+        clock: FixedClock) -> None:
+    # A card saved while the sandbox was the processor: in Stripe mode only Stripe charges cards.
+    legacy = bank.tokenize_card(CardDetails(VISA, 12, 2031, "123"))
+    result = gateway.charge(legacy.token, TEN, "payline-LEGACY1")
+    assert (result.status, result.decline_code) == ("declined", "invalid_token")
+    assert gateway.token_details(legacy.token) is None
+    assert intents(client) == []
+    day = timedelta(days=1)
+    assert list(bank.charges_between(clock.now() - day, clock.now() + day)) == []
 
 
 # --- finding and listing charges ---------------------------------------------------------------

@@ -27,14 +27,13 @@ def test_the_list_names_every_secret_once() -> None:
     assert SECRET_NAMES == ALL + STRIPE_ONLY
 
 
-def test_production_with_stripe_needs_its_keys_and_not_the_sandbox_connector() -> None:
+def test_production_with_stripe_needs_its_keys() -> None:
     env = {**production_env(), "PAYLINE_PROCESSOR": "stripe"}
     for name in STRIPE_ONLY:
         env.pop(name, None)
     assert production_problems(env) == [f"{name} (missing)" for name in STRIPE_ONLY]
     env.update({"STRIPE_SECRET_KEY": "sk_test_payline_local",
-                "STRIPE_WEBHOOK_SECRET": "whsec_payline_local_dev",
-                "PAYLINE_PAY_CONNECTOR_PASSWORD": ""})
+                "STRIPE_WEBHOOK_SECRET": "whsec_payline_local_dev"})
     assert production_problems(env) == [f"{name} (the development default)"
                                         for name in STRIPE_ONLY]
     env.update({"STRIPE_SECRET_KEY": "sk_live_" + "a" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_x"})
