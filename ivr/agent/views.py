@@ -502,3 +502,7 @@ def _transfer_call_sid(handoff: Handoff | None) -> str:
         return ""
     return handoff.session_key
 
+
+
+# The finance office's pages live in their own module, on this blueprint.
+from ivr.agent import finance as _finance  # noqa: E402, F401
