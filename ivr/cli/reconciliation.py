@@ -101,8 +101,9 @@ def reconcile(day_text: str | None) -> None:
         reconciler = DayReconciler(container.uow, sql_finance_ledger, container.gateway, clock)
         with ListingProgress() as progress:
             result = processor_call(lambda: reconciler.reconcile(day, progress=progress))
-        for line in reconciliation_lines(result, clock.tz):
-            click.echo(line)
+        lines = reconciliation_lines(result, clock.tz)
+        lines.insert(1, f"Processor: {container.settings.processor}")
+        click.echo("\n".join(lines))
     if not result.clean:
         raise click.exceptions.Exit(1)
 
