@@ -113,10 +113,9 @@ class DailyReportService:
 
         with self._uow() as uow:
             ledger = self._ledger_for(uow)
-            payments = [p for p in ledger.payments_active_between(start, end)
-                        if within(_status_changed_at(p))]
-            returned = [p for p in ledger.payments_active_between(start, end)
-                        if p.return_code and within(p.completed_at)]
+            active = ledger.payments_active_between(start, end)
+            payments = [p for p in active if within(_status_changed_at(p))]
+            returned = [p for p in active if p.return_code and within(p.completed_at)]
             refunds = [r for r in ledger.refunds_active_between(start, end)
                        if within(_refund_changed_at(r))]
             disputes = ledger.disputes_active_between(start, end)
