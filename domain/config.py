@@ -264,8 +264,8 @@ class StripeSettings:
     publishable_key: str = DEV_STRIPE_PUBLISHABLE_KEY  # STRIPE_PUBLISHABLE_KEY (the pay page)
     webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET  # STRIPE_WEBHOOK_SECRET (whsec_…)
     api_url: str = DEFAULT_STRIPE_API_URL  # PAYLINE_STRIPE_API_URL
-    # The name the city gave Twilio's Stripe Pay Connector in the Twilio console.
-    connector_name: str = "Stripe"  # PAYLINE_STRIPE_CONNECTOR
+    # (The name of Twilio's Stripe Pay Connector is a channel setting: TWILIO_PAY_CONNECTOR,
+    # ivr/settings.py ChannelSettings.connector_for.)
     timeout_seconds: int = 20  # PAYLINE_STRIPE_TIMEOUT_SECONDS, per API request
 
     def __post_init__(self) -> None:
@@ -290,7 +290,6 @@ class StripeSettings:
             webhook_secret=(env.get("STRIPE_WEBHOOK_SECRET", "").strip()
                             or DEV_STRIPE_WEBHOOK_SECRET),
             api_url=env.get("PAYLINE_STRIPE_API_URL", "").strip() or DEFAULT_STRIPE_API_URL,
-            connector_name=env.get("PAYLINE_STRIPE_CONNECTOR", "").strip() or "Stripe",
             timeout_seconds=_whole_number(env, "PAYLINE_STRIPE_TIMEOUT_SECONDS", 20, 1, 120),
         )
 

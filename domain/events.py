@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from domain.model import Account, Payment, PaymentStatus
+from domain.model import Account, Dispute, Payment, PaymentStatus, Refund
 
 
 class PaymentEventKind(StrEnum):
@@ -49,7 +49,27 @@ class ReceiptRequested:
     language: str
 
 
-DomainEvent = PaymentEvent | ReceiptRequested
+@dataclass(frozen=True)
+class RefundIssued:
+    """Money went back to the card a payment was made with (a supervisor's refund, or one
+    made at the processor and recorded from its webhook)."""
+
+    account: Account
+    payment: Payment
+    refund: Refund
+
+
+@dataclass(frozen=True)
+class DisputeChanged:
+    """The card holder's bank opened a dispute on a payment, or it was decided (the
+    dispute's status says which: open, won or lost)."""
+
+    account: Account
+    payment: Payment
+    dispute: Dispute
+
+
+DomainEvent = PaymentEvent | ReceiptRequested | RefundIssued | DisputeChanged
 
 
 class EventPublisher(Protocol):

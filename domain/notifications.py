@@ -41,6 +41,31 @@ _TEXTS = {
         "es": "{city}: el pago programado {conf} no se envió porque su saldo ya está pagado. "
               "No se cobró nada.",
     },
+    # --- money back: refunds and disputes (chargebacks) --------------------------------
+    "refund": {
+        "en": "{city}: a refund of {refund} for payment {conf} is on its way to your {method}; "
+              "it can take 5-10 business days.",
+        "es": "{city}: un reembolso de {refund} del pago {conf} va en camino a su {method}; "
+              "puede tardar de 5 a 10 días hábiles.",
+    },
+    "dispute.open": {
+        "en": "{city}: your bank has disputed payment {conf} of {amount}; the amount is owed "
+              "again until the dispute is resolved.",
+        "es": "{city}: su banco disputó el pago {conf} de {amount}; el monto se debe de nuevo "
+              "hasta que se resuelva la disputa.",
+    },
+    "dispute.won": {
+        "en": "{city}: the dispute of payment {conf} was resolved and the payment of {amount} "
+              "counts toward your account again.",
+        "es": "{city}: la disputa del pago {conf} se resolvió y el pago de {amount} vuelve a "
+              "contar en su cuenta.",
+    },
+    "dispute.lost": {
+        "en": "{city}: the dispute of payment {conf} is closed; your bank returned {amount} to "
+              "you, so that amount is still owed on your account.",
+        "es": "{city}: la disputa del pago {conf} está cerrada; su banco le devolvió {amount}, "
+              "así que ese monto sigue pendiente en su cuenta.",
+    },
     "reminder": {
         "en": "{city}: Reminder: payment {conf} of {amount}{fee_text} from {method} is "
               "scheduled for {date}. To cancel it, call 311 before it is processed.",

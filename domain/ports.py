@@ -19,12 +19,15 @@ from domain.model import (
     BankAccountType,
     Channel,
     Customer,
+    Dispute,
+    DisputeStatus,
     Handoff,
     IdempotencyRecord,
     MethodKind,
     OneTimeLink,
     Payment,
     PaymentStatus,
+    Refund,
     SignInStep,
     VerificationAttempt,
 )
@@ -171,6 +174,13 @@ class ProcessorCustomer:
 class SavedAtProcessor:
     method: TokenizedMethod  # what is safe to store about it
     processor_customer_id: str | None  # keep on the Customer (None: the processor has none)
+
+
+class ProcessorUnavailable(ConnectionError):
+    """The processor could not be reached, did not answer in time or was overloaded: the
+    outcome of the request is unknown. Deliberately not a DomainError: a payment being charged
+    stays pending (PaymentService.pay_now), and the runner's retry with the same idempotency
+    key finds whatever the processor did, so nothing is charged twice."""
 
 
 class PaymentGateway(abc.ABC):
@@ -468,6 +478,84 @@ class LinkStore(abc.ABC):
         """Atomically mark an unused link used; False if it was already used."""
 
 
+class RefundRepository(abc.ABC):
+    """Refunds of card payments (domain/services/refunds.py)."""
+
+    @abc.abstractmethod
+    def add(self, refund: Refund) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, refund_id: int, *, for_update: bool = False) -> Refund | None: ...
+
+    @abc.abstractmethod
+    def by_idempotency_key(self, key: str) -> Refund | None: ...
+
+    @abc.abstractmethod
+    def by_processor_references(self, references: Sequence[str]) -> list[Refund]: ...
+
+    @abc.abstractmethod
+    def for_payment(self, payment_id: int) -> list[Refund]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def for_payments(self, payment_ids: Sequence[int]) -> list[Refund]:
+        """The refunds of several payments (a history page), oldest first."""
+
+    @abc.abstractmethod
+    def pending(self, requested_before: datetime, limit: int = 100) -> list[Refund]:
+        """Refunds still waiting for the processor's answer, asked before the cutoff,
+        oldest first: the runner asks the processor again with the same key."""
+
+    @abc.abstractmethod
+    def requested_between(self, start: datetime, end: datetime) -> list[Refund]:
+        """Every refund requested in [start, end), oldest first (reconciliation, reports)."""
+
+
+class DisputeRepository(abc.ABC):
+    """Chargebacks the processor reported (domain/services/disputes.py)."""
+
+    @abc.abstractmethod
+    def add(self, dispute: Dispute) -> None: ...
+
+    @abc.abstractmethod
+    def by_processor_reference(self, reference: str, *,
+                               for_update: bool = False) -> Dispute | None: ...
+
+    @abc.abstractmethod
+    def for_payment(self, payment_id: int) -> list[Dispute]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def recent(self, limit: int = 100, *,
+               statuses: Sequence[DisputeStatus] | None = None) -> list[Dispute]:
+        """Newest opened first, optionally only those with these statuses."""
+
+    @abc.abstractmethod
+    def opened_between(self, start: datetime, end: datetime) -> list[Dispute]:
+        """Every dispute opened in [start, end), oldest first."""
+
+
+@dataclass(frozen=True)
+class ProcessorEvent:
+    """A webhook event from the processor, by its id (Stripe "evt_…") and type."""
+
+    id: str
+    type: str
+
+
+class ProcessorEventLog(abc.ABC):
+    """The processor's webhook events already handled: a replayed event changes nothing."""
+
+    @abc.abstractmethod
+    def seen(self, event_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def claim(self, event: ProcessorEvent, at: datetime) -> bool:
+        """Record the event in this unit of work, so it commits with the event's effect;
+        False (nothing recorded) if it was handled before. A twin handled concurrently makes
+        the commit raise ConcurrencyConflict (the event id is unique)."""
+
+
 class ConcurrencyConflict(Exception):
     """Raised by UnitOfWork.commit() when a concurrent transaction won a race (unique key,
     stale version, serialization failure). Services retry or replay; nothing was written."""
@@ -483,6 +571,9 @@ class UnitOfWork(abc.ABC):
     idempotency: IdempotencyRepository
     ach_files: AchFileRepository
     autopay: AutopayRepository
+    refunds: RefundRepository
+    disputes: DisputeRepository
+    processor_events: ProcessorEventLog
 
     def __enter__(self) -> Self:
         return self

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from domain.config import Settings
+from domain.config import PROCESSOR_STRIPE, Settings
 from domain.production import check_production_secrets
 from ivr.bootstrap import Container, build_container
 from ivr.logging_setup import configure_logging
@@ -31,9 +31,14 @@ BLUEPRINTS: tuple[str, ...] = (
     "ivr.sms.views:sms",
     "ivr.agent.views:agent",
 )
+# Mounted only with PAYLINE_PROCESSOR=stripe: the processor's signed webhooks.
+STRIPE_BLUEPRINTS: tuple[str, ...] = ("ivr.webhooks.views:stripe_webhooks",)
+
+
 def blueprints_for(settings: Settings) -> tuple[str, ...]:
     """The blueprints an app with these settings mounts."""
-    return BLUEPRINTS + sandbox_blueprints(settings)
+    stripe = STRIPE_BLUEPRINTS if settings.processor == PROCESSOR_STRIPE else ()
+    return BLUEPRINTS + stripe + sandbox_blueprints(settings)
 
 
 def create_app(settings: Settings | None = None, channel_settings: ChannelSettings | None = None,

@@ -27,10 +27,17 @@ from domain.adapters.routing_notifier import RoutingNotifier
 from domain.adapters.sms_consent import SqlSmsConsent
 from domain.adapters.sms_consent_guard import ConsentCheckingSmsNotifier
 from domain.adapters.sms_inbox import SqlSmsInbox
+from domain.adapters.stripe_gateway import StripeGateway
 from domain.adapters.twilio_calls import TwilioCallControl
 from domain.adapters.twilio_sms import TwilioSmsNotifier
 from domain.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from domain.config import CALL_CONTROL_TWILIO, SMS_TWILIO, NotificationSettings, Settings
+from domain.config import (
+    CALL_CONTROL_TWILIO,
+    PROCESSOR_STRIPE,
+    SMS_TWILIO,
+    NotificationSettings,
+    Settings,
+)
 from domain.ports import (
     AgentStore,
     BankAccountVault,
@@ -49,6 +56,7 @@ from domain.services.ach import AchService
 from domain.services.agent_auth import AgentAuthService
 from domain.services.autopay import AutopayService
 from domain.services.balance import BalanceService
+from domain.services.disputes import DisputeService
 from domain.services.handoffs import HandoffService
 from domain.services.identity import IdentityService
 from domain.services.links import LinkService
@@ -56,6 +64,7 @@ from domain.services.paperless import PaperlessService
 from domain.services.pay_links import PayLinkService
 from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
+from domain.services.refunds import RefundService
 from domain.services.reminders import ReminderService
 from domain.services.transfers import TransferService
 from ivr.conversations import SqlConversationStore
@@ -82,7 +91,11 @@ class Container:
     uow: Callable[[], UnitOfWork]  # a new unit of work per call
     clock: Clock
     gateway: PaymentGateway
-    vault: BankAccountVault  # the sandbox processor is both; in production, the ACH vault
+    # The ACH vault: where bank accounts are tokenized and revealed for the NACHA file. With
+    # PAYLINE_PROCESSOR=sandbox the sandbox processor is gateway and vault at once; with
+    # stripe the gateway charges cards at Stripe and hands bank accounts to this vault
+    # (today the sandbox processor too: Stripe never sees a bank account).
+    vault: BankAccountVault
     notifier: Notifier
     stores: Stores
     database: Engine | None = None  # None in a container of fakes
@@ -170,6 +183,15 @@ class Container:
                                days_before=self.settings.notifications.reminder_days_before,
                                city_name=self.settings.city_name)
 
+    def refund_service(self) -> RefundService:
+        """Supervisors' refunds of card payments (and refunds the processor reports)."""
+        return RefundService(self.uow, self.clock, self.gateway, self.payment_notices(),
+                             self.stores.agents)
+
+    def dispute_service(self) -> DisputeService:
+        """Chargebacks as the processor reports them."""
+        return DisputeService(self.uow, self.clock, self.payment_notices())
+
     def autopay_service(self) -> AutopayService:
         return AutopayService(self.uow, self.clock, self.notifier, self.payment_service(),
                               city_name=self.settings.city_name)
@@ -180,15 +202,18 @@ def build_container(settings: Settings | None = None, *, clock: Clock | None = N
     start_mappers()
     engine = create_engine_for(settings.database_url)
     session_factory = make_session_factory(engine)
-    processor = sandbox_processor(engine, settings)
     clock = clock or SystemClock(settings.timezone)
+    processor = sandbox_processor(engine, settings)
+    gateway: PaymentGateway = processor
+    if settings.processor == PROCESSOR_STRIPE:
+        gateway = StripeGateway(settings.stripe, bank=processor, clock=clock)
     sessions = SqlChannelSessionStore(engine)
     return Container(
         settings=settings,
         database=engine,
         uow=lambda: SqlAlchemyUnitOfWork(session_factory),
         clock=clock,
-        gateway=processor,
+        gateway=gateway,
         vault=processor,
         notifier=_build_notifier(settings.notifications, engine, clock),
         stores=Stores(handoffs=SqlHandoffLog(engine), links=SqlLinkStore(engine),

@@ -20,10 +20,15 @@ if TYPE_CHECKING:
 # The stand-ins' web pages, as "module:blueprint", mounted only while the settings select the
 # sandbox: the processor's pay connector and hosted tokenize form (PAYLINE_PROCESSOR=sandbox),
 # and the call redirects the phone simulator follows (PAYLINE_CALL_CONTROL=sandbox).
+PAY_CONNECTOR_BLUEPRINT = "sandbox.web.pay_connector:pay_connector"
 PROCESSOR_BLUEPRINTS: tuple[str, ...] = (
-    "sandbox.web.pay_connector:pay_connector",
+    PAY_CONNECTOR_BLUEPRINT,
     "sandbox.web.tokenize:sandbox_tokenize",
 )
+# With PAYLINE_PROCESSOR=stripe, bank accounts stay on the ACH path, whose vault is still the
+# sandbox processor (Stripe never sees a bank account): a bank <Pay> by phone tokenizes
+# through Payline's own pay connector, which then takes bank accounts only.
+STRIPE_MODE_BLUEPRINTS: tuple[str, ...] = (PAY_CONNECTOR_BLUEPRINT,)
 CALL_BLUEPRINTS: tuple[str, ...] = ("sandbox.web.call_redirects:sandbox_calls",)
 
 
@@ -31,6 +36,8 @@ def sandbox_blueprints(settings: Settings) -> tuple[str, ...]:
     names: tuple[str, ...] = ()
     if settings.processor == PROCESSOR_SANDBOX:
         names += PROCESSOR_BLUEPRINTS
+    else:
+        names += STRIPE_MODE_BLUEPRINTS
     if settings.call_control == CALL_CONTROL_SANDBOX:
         names += CALL_BLUEPRINTS
     return names

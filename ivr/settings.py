@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from domain.config import PROCESSOR_STRIPE
 from domain.production import (
     DEV_CONNECTOR_PASSWORD,
     DEV_RASA_TOKEN,
@@ -18,6 +19,11 @@ from domain.production import (
 DEV_AUTH_TOKEN = DEV_TWILIO_AUTH_TOKEN
 # Basic-auth credentials Twilio's Generic Pay Connector uses to call the sandbox processor.
 DEV_CONNECTOR_USER = "twilio"
+# The <Pay> connectors' default unique names in the Twilio console: Payline's own Generic Pay
+# Connector (the sandbox processor's, which is also the bank-account vault of the ACH path), and
+# Twilio's Stripe Pay Connector.
+SANDBOX_PAY_CONNECTOR = "payline_sandbox"
+STRIPE_PAY_CONNECTOR = "Stripe"
 __all__ = ["DEV_AUTH_TOKEN", "DEV_CONNECTOR_PASSWORD", "DEV_CONNECTOR_USER", "ChannelSettings"]
 
 
@@ -29,9 +35,11 @@ class ChannelSettings:
     rasa_url: str
     redis_url: str | None
     secret_key: str
-    # Voice <Pay>: the connector's unique name in the Twilio console, and the basic-auth
-    # credentials configured there (the sandbox connector endpoint checks them).
-    pay_connector: str = "payline_sandbox"
+    # Voice <Pay>: the connectors' unique names in the Twilio console (see connector_for),
+    # and the basic-auth credentials configured for Payline's own Generic Pay Connector (its
+    # endpoint checks them).
+    pay_connector: str = ""  # TWILIO_PAY_CONNECTOR, cards; empty: the processor's default
+    bank_pay_connector: str = ""  # TWILIO_BANK_PAY_CONNECTOR, bank accounts; empty: default
     connector_username: str = DEV_CONNECTOR_USER
     connector_password: str = DEV_CONNECTOR_PASSWORD
     nlu_timeout_seconds: float = 1.0  # speech at menus must never wait long on the NLU
@@ -60,7 +68,8 @@ class ChannelSettings:
             rasa_url=env.get("PAYLINE_RASA_URL", "http://localhost:5005").rstrip("/"),
             redis_url=env.get("PAYLINE_REDIS_URL") or None,
             secret_key=secret_value(env, "PAYLINE_SECRET_KEY"),
-            pay_connector=env.get("TWILIO_PAY_CONNECTOR", "payline_sandbox"),
+            pay_connector=env.get("TWILIO_PAY_CONNECTOR", "").strip(),
+            bank_pay_connector=env.get("TWILIO_BANK_PAY_CONNECTOR", "").strip(),
             connector_username=env.get("PAYLINE_PAY_CONNECTOR_USER", DEV_CONNECTOR_USER),
             connector_password=secret_value(env, "PAYLINE_PAY_CONNECTOR_PASSWORD"),
             nlu_timeout_seconds=float(env.get("PAYLINE_NLU_TIMEOUT", "1.0")),
@@ -72,6 +81,19 @@ class ChannelSettings:
             rasa_token=secret_value(env, "PAYLINE_RASA_TOKEN"),
             health_token=env.get("PAYLINE_HEALTH_TOKEN", "").strip(),
         )
+
+    def connector_for(self, payment_method: str, processor: str) -> str:
+        """The connector a <Pay> of this payment method ("credit-card" or "ach-debit") names.
+        Cards: TWILIO_PAY_CONNECTOR, by default Payline's sandbox connector, or Twilio's
+        Stripe Pay Connector with PAYLINE_PROCESSOR=stripe. Bank accounts stay on the ACH
+        path in either mode: TWILIO_BANK_PAY_CONNECTOR, by default the card connector in
+        sandbox mode (one connector does both) and Payline's own connector in Stripe mode
+        (the bank-account vault; Stripe never sees a bank account)."""
+        stripe = processor == PROCESSOR_STRIPE
+        card = self.pay_connector or (STRIPE_PAY_CONNECTOR if stripe else SANDBOX_PAY_CONNECTOR)
+        if payment_method != "ach-debit":
+            return card
+        return self.bank_pay_connector or (SANDBOX_PAY_CONNECTOR if stripe else card)
 
 
 MAX_TRUSTED_PROXIES = 5

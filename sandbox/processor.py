@@ -79,6 +79,7 @@ from domain.adapters.metadata import metadata
 from domain.bank import normalize_bank_account_number, normalize_routing_number
 from domain.cards import card_brand, card_digits, is_card_number, redact_card_numbers
 from domain.config import DEV_VAULT_KEY
+from domain.declines import DECLINE_REASONS
 from domain.errors import (
     DomainError,
     IdempotencyConflict,
@@ -119,14 +120,6 @@ TEST_BANK_ACCOUNTS: dict[str, str] = {
     "000123456789": APPROVE,
     "000111111116": "insufficient_funds",  # like ACH return R01
     "000222222226": "account_closed",  # like ACH return R02
-}
-
-DECLINE_REASONS: dict[str, str] = {
-    "card_declined": "The card was declined by the bank that issued it.",
-    "insufficient_funds": "The account does not have enough funds for this payment.",
-    "expired_card": "The card has expired.",
-    "account_closed": "The bank account is closed.",
-    "invalid_token": "The saved payment method is not recognized. Please enter it again.",
 }
 
 MAX_IDEMPOTENCY_KEY = 200

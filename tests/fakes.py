@@ -23,6 +23,8 @@ from domain.model import (
     AutopayEnrollment,
     Channel,
     Customer,
+    Dispute,
+    DisputeStatus,
     Handoff,
     HandoffStatus,
     IdempotencyRecord,
@@ -30,6 +32,8 @@ from domain.model import (
     OneTimeLink,
     Payment,
     PaymentStatus,
+    Refund,
+    RefundStatus,
     VerificationAttempt,
 )
 from domain.money import Money
@@ -43,6 +47,8 @@ from domain.ports import (
     CardDetails,
     ChargeResult,
     Clock,
+    ConcurrencyConflict,
+    DisputeRepository,
     HandoffLog,
     IdempotencyRepository,
     LinkStore,
@@ -53,7 +59,10 @@ from domain.ports import (
     ProcessorCharge,
     ProcessorCustomer,
     ProcessorDispute,
+    ProcessorEvent,
+    ProcessorEventLog,
     ProcessorRefund,
+    RefundRepository,
     RefundResult,
     SavedAtProcessor,
     SmsConsent,
@@ -89,6 +98,9 @@ class _Store:
         self.idempotency: list[IdempotencyRecord] = []
         self.ach_files: list[AchFile] = []
         self.autopay: list[AutopayEnrollment] = []
+        self.refunds: list[Refund] = []
+        self.disputes: list[Dispute] = []
+        self.processor_events: list[tuple[str, str, datetime]] = []  # (id, type, received)
         self.ids = itertools.count(1)
 
 
@@ -305,6 +317,84 @@ class FakeAutopay(AutopayRepository):
         return [e for e in self.s.autopay if e.payment_method_id == payment_method_id and e.active]
 
 
+class FakeRefunds(RefundRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, refund: Refund) -> None:
+        if any(r.idempotency_key == refund.idempotency_key for r in self.s.refunds):
+            raise ConcurrencyConflict("refunds.idempotency_key is unique")
+        self.s.refunds.append(refund)
+
+    def get(self, refund_id: int, *, for_update: bool = False) -> Refund | None:
+        return next((r for r in self.s.refunds if r.id == refund_id), None)
+
+    def by_idempotency_key(self, key: str) -> Refund | None:
+        return next((r for r in self.s.refunds if r.idempotency_key == key), None)
+
+    def by_processor_references(self, references: Sequence[str]) -> list[Refund]:
+        wanted = set(references)
+        return [r for r in self.s.refunds if r.processor_reference in wanted]
+
+    def for_payment(self, payment_id: int) -> list[Refund]:
+        return self.for_payments([payment_id])
+
+    def for_payments(self, payment_ids: Sequence[int]) -> list[Refund]:
+        wanted = set(payment_ids)
+        return sorted((r for r in self.s.refunds if r.payment_id in wanted),
+                      key=lambda r: (r.requested_at, r.id or 0))
+
+    def pending(self, requested_before: datetime, limit: int = 100) -> list[Refund]:
+        return sorted((r for r in self.s.refunds if r.status == RefundStatus.PENDING
+                       and r.requested_at < requested_before),
+                      key=lambda r: (r.requested_at, r.id or 0))[:limit]
+
+    def requested_between(self, start: datetime, end: datetime) -> list[Refund]:
+        return sorted((r for r in self.s.refunds if start <= r.requested_at < end),
+                      key=lambda r: (r.requested_at, r.id or 0))
+
+
+class FakeDisputes(DisputeRepository):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def add(self, dispute: Dispute) -> None:
+        if self.by_processor_reference(dispute.processor_reference) is not None:
+            raise ConcurrencyConflict("disputes.processor_reference is unique")
+        self.s.disputes.append(dispute)
+
+    def by_processor_reference(self, reference: str, *,
+                               for_update: bool = False) -> Dispute | None:
+        return next((d for d in self.s.disputes if d.processor_reference == reference), None)
+
+    def for_payment(self, payment_id: int) -> list[Dispute]:
+        return sorted((d for d in self.s.disputes if d.payment_id == payment_id),
+                      key=lambda d: (d.opened_at, d.id or 0))
+
+    def recent(self, limit: int = 100, *,
+               statuses: Sequence[DisputeStatus] | None = None) -> list[Dispute]:
+        found = [d for d in self.s.disputes if statuses is None or d.status in statuses]
+        return sorted(found, key=lambda d: (d.opened_at, d.id or 0), reverse=True)[:limit]
+
+    def opened_between(self, start: datetime, end: datetime) -> list[Dispute]:
+        return sorted((d for d in self.s.disputes if start <= d.opened_at < end),
+                      key=lambda d: (d.opened_at, d.id or 0))
+
+
+class FakeProcessorEvents(ProcessorEventLog):
+    def __init__(self, store: _Store) -> None:
+        self.s = store
+
+    def seen(self, event_id: str) -> bool:
+        return any(e[0] == event_id for e in self.s.processor_events)
+
+    def claim(self, event: ProcessorEvent, at: datetime) -> bool:
+        if self.seen(event.id):
+            return False
+        self.s.processor_events.append((event.id, event.type, at))
+        return True
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Snapshot on enter, restore on rollback: uncommitted changes vanish like in a database."""
 
@@ -317,6 +407,9 @@ class FakeUnitOfWork(UnitOfWork):
         self.idempotency = FakeIdempotency(self.store)
         self.ach_files = FakeAchFiles(self.store)
         self.autopay = FakeAutopay(self.store)
+        self.refunds = FakeRefunds(self.store)
+        self.disputes = FakeDisputes(self.store)
+        self.processor_events = FakeProcessorEvents(self.store)
         self.commits = 0
         self._snapshot: dict | None = None
 
@@ -352,7 +445,8 @@ class FakeUnitOfWork(UnitOfWork):
                 item.id = item.id or next(self.store.ids)
                 item.account_id = account.id
         for obj in (*self.store.payments, *self.store.audit, *self.store.attempts,
-                    *self.store.idempotency, *self.store.ach_files, *self.store.autopay):
+                    *self.store.idempotency, *self.store.ach_files, *self.store.autopay,
+                    *self.store.refunds, *self.store.disputes):
             obj.id = obj.id or next(self.store.ids)
 
 

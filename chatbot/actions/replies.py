@@ -13,6 +13,7 @@ from conversation.checkout import (
     PaymentResult,
     ResultCode,
 )
+from conversation.payment_history import describe as describe_money_back
 from conversation.understanding.dates import describe_date
 from domain.model import Payment, PaymentStatus
 from domain.money import Money
@@ -40,6 +41,9 @@ def payment_line(payment: Payment, today: date) -> str:
     """'$50.00 on Friday, December 4 from checking account ending 6789, scheduled
     (confirmation K7M2Q9P4)'."""
     status = STATUS_WORDS.get(payment.status, str(payment.status))
+    back = describe_money_back(payment)  # "refunded $20.00", "refunded in full", "disputed"
+    if back:
+        status = f"{status}, {back}"
     return (f"{money(payment.amount)} on {day(payment.scheduled_for, today)} with "
             f"{payment.method_label}, {status} (confirmation {payment.confirmation_number})")
 

@@ -26,8 +26,11 @@ from domain.adapters.orm import (
     bills_table,
     customer_phones_table,
     customers_table,
+    disputes_table,
     idempotency_records_table,
     payments_table,
+    processor_events_table,
+    refunds_table,
     unknown_account_refs_table,
     verification_attempts_table,
 )
@@ -39,10 +42,14 @@ from domain.model import (
     AutopayEnrollment,
     Channel,
     Customer,
+    Dispute,
+    DisputeStatus,
     IdempotencyRecord,
     MethodKind,
     Payment,
     PaymentStatus,
+    Refund,
+    RefundStatus,
     VerificationAttempt,
 )
 
@@ -390,3 +397,109 @@ class SqlAlchemyIdempotencyRepository(ports.IdempotencyRepository):
 
     def add(self, record: IdempotencyRecord) -> None:
         self.session.add(record)
+
+
+class SqlAlchemyRefundRepository(ports.RefundRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, refund: Refund) -> None:
+        self.session.add(refund)
+
+    def get(self, refund_id: int, *, for_update: bool = False) -> Refund | None:
+        stmt = _lockable(select(Refund).where(refunds_table.c.id == refund_id), refunds_table,
+                         for_update)
+        return self.session.scalars(stmt).first()
+
+    def by_idempotency_key(self, key: str) -> Refund | None:
+        stmt = select(Refund).where(refunds_table.c.idempotency_key == key)
+        return self.session.scalars(stmt).first()
+
+    def by_processor_references(self, references: Sequence[str]) -> list[Refund]:
+        found: list[Refund] = []
+        unique = sorted(set(references))
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start:start + _IN_CHUNK]
+            found.extend(self.session.scalars(
+                select(Refund).where(refunds_table.c.processor_reference.in_(chunk))))
+        return found
+
+    def for_payment(self, payment_id: int) -> list[Refund]:
+        return self.for_payments([payment_id])
+
+    def for_payments(self, payment_ids: Sequence[int]) -> list[Refund]:
+        found: list[Refund] = []
+        unique = sorted(set(payment_ids))
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start:start + _IN_CHUNK]
+            found.extend(self.session.scalars(
+                select(Refund).where(refunds_table.c.payment_id.in_(chunk))))
+        return sorted(found, key=lambda r: (r.requested_at, r.id or 0))
+
+    def pending(self, requested_before: datetime, limit: int = 100) -> list[Refund]:
+        stmt = (select(Refund)
+                .where(refunds_table.c.status == RefundStatus.PENDING,
+                       refunds_table.c.requested_at < requested_before)
+                .order_by(refunds_table.c.requested_at, refunds_table.c.id)
+                .limit(limit))
+        return list(self.session.scalars(stmt))
+
+    def requested_between(self, start: datetime, end: datetime) -> list[Refund]:
+        stmt = (select(Refund)
+                .where(refunds_table.c.requested_at >= start,
+                       refunds_table.c.requested_at < end)
+                .order_by(refunds_table.c.requested_at, refunds_table.c.id))
+        return list(self.session.scalars(stmt))
+
+
+class SqlAlchemyDisputeRepository(ports.DisputeRepository):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, dispute: Dispute) -> None:
+        self.session.add(dispute)
+
+    def by_processor_reference(self, reference: str, *,
+                               for_update: bool = False) -> Dispute | None:
+        stmt = _lockable(select(Dispute).where(disputes_table.c.processor_reference == reference),
+                         disputes_table, for_update)
+        return self.session.scalars(stmt).first()
+
+    def for_payment(self, payment_id: int) -> list[Dispute]:
+        stmt = (select(Dispute).where(disputes_table.c.payment_id == payment_id)
+                .order_by(disputes_table.c.opened_at, disputes_table.c.id))
+        return list(self.session.scalars(stmt))
+
+    def recent(self, limit: int = 100, *,
+               statuses: Sequence[DisputeStatus] | None = None) -> list[Dispute]:
+        stmt = select(Dispute)
+        if statuses is not None:
+            stmt = stmt.where(disputes_table.c.status.in_(list(statuses)))
+        stmt = (stmt.order_by(disputes_table.c.opened_at.desc(), disputes_table.c.id.desc())
+                .limit(max(1, min(limit, 1000))))
+        return list(self.session.scalars(stmt))
+
+    def opened_between(self, start: datetime, end: datetime) -> list[Dispute]:
+        stmt = (select(Dispute)
+                .where(disputes_table.c.opened_at >= start, disputes_table.c.opened_at < end)
+                .order_by(disputes_table.c.opened_at, disputes_table.c.id))
+        return list(self.session.scalars(stmt))
+
+
+class SqlAlchemyProcessorEventLog(ports.ProcessorEventLog):
+    """Rows of processor_events, written through the unit of work's Session (so they commit
+    or roll back with the event's effect); the unique event id stops a concurrent twin."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def seen(self, event_id: str) -> bool:
+        stmt = select(exists().where(processor_events_table.c.event_id == event_id))
+        return bool(self.session.scalar(stmt))
+
+    def claim(self, event: ports.ProcessorEvent, at: datetime) -> bool:
+        if self.seen(event.id):
+            return False
+        self.session.execute(processor_events_table.insert().values(
+            event_id=event.id[:100], event_type=event.type[:100], received_at=at))
+        return True

@@ -29,12 +29,16 @@ from domain.adapters.repositories import (
     SqlAlchemyAchFileRepository,
     SqlAlchemyAuditRepository,
     SqlAlchemyAutopayRepository,
+    SqlAlchemyDisputeRepository,
     SqlAlchemyIdempotencyRepository,
     SqlAlchemyPaymentRepository,
+    SqlAlchemyProcessorEventLog,
+    SqlAlchemyRefundRepository,
     SqlAlchemyVerificationAttemptRepository,
 )
 
-_REPOSITORIES = ("accounts", "payments", "audit", "attempts", "idempotency")
+_REPOSITORIES = ("accounts", "payments", "audit", "attempts", "idempotency", "refunds",
+                 "disputes", "processor_events")
 
 # PostgreSQL: serialization_failure, deadlock_detected, lock_not_available (lock_timeout).
 _PG_RETRYABLE = {"40001", "40P01", "55P03"}
@@ -94,6 +98,9 @@ class SqlAlchemyUnitOfWork(ports.UnitOfWork):
         self.idempotency = SqlAlchemyIdempotencyRepository(session)
         self.ach_files = SqlAlchemyAchFileRepository(session)
         self.autopay = SqlAlchemyAutopayRepository(session)
+        self.refunds = SqlAlchemyRefundRepository(session)
+        self.disputes = SqlAlchemyDisputeRepository(session)
+        self.processor_events = SqlAlchemyProcessorEventLog(session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

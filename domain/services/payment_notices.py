@@ -1,14 +1,22 @@
 """The receipts and notices residents get when their payments change: the handler of
 domain.events, sending through the Notifier port (SMS and email on file; the outbox by
-default). A notice that cannot be sent never undoes or fails the payment it is about."""
+default). A notice that cannot be sent never undoes or fails the payment it is about.
+Refunds and disputes are told the same way (to the phone and email on file)."""
 
 from __future__ import annotations
 
 import logging
 
 from domain.errors import RecipientOptedOut
-from domain.events import DomainEvent, PaymentEvent, ReceiptRequested
-from domain.notifications import language_of, payment_text
+from domain.events import (
+    DisputeChanged,
+    DomainEvent,
+    PaymentEvent,
+    ReceiptRequested,
+    RefundIssued,
+)
+from domain.model import Account, Payment
+from domain.notifications import language_of, payment_text, render
 from domain.ports import Notification, Notifier
 
 log = logging.getLogger(__name__)
@@ -21,6 +29,12 @@ class PaymentNotices:
     def publish(self, event: DomainEvent) -> None:
         if isinstance(event, ReceiptRequested):
             self._receipt(event)
+        elif isinstance(event, RefundIssued):
+            self._money_back(event.account, event.payment, "refund",
+                             refund=event.refund.amount.format())
+        elif isinstance(event, DisputeChanged):
+            self._money_back(event.account, event.payment, f"dispute.{event.dispute.status}",
+                             amount=event.dispute.amount.format())
         else:
             self._notice(event)
 
@@ -34,9 +48,19 @@ class PaymentNotices:
 
     def _notice(self, event: PaymentEvent) -> None:
         account, payment = event.account, event.payment
-        customer = account.customer
-        body = payment_text(event.kind, payment, language_of(customer), self._city,
+        body = payment_text(event.kind, payment, language_of(account.customer), self._city,
                             reason=payment.rejection_reason or "")
+        self._tell_holder(account, payment, body, str(event.kind))
+
+    def _money_back(self, account: Account, payment: Payment, kind: str,
+                    **values: str) -> None:
+        body = render(kind, language_of(account.customer), city=self._city,
+                      conf=payment.confirmation_number, method=payment.method_label,
+                      **{"amount": payment.total.format(), **values})
+        self._tell_holder(account, payment, body, kind)
+
+    def _tell_holder(self, account: Account, payment: Payment, body: str, kind: str) -> None:
+        customer = account.customer
         recipients: list[tuple[str, str]] = []
         if customer.phones:
             recipients.append(("sms", customer.phones[0].number))
@@ -44,12 +68,12 @@ class PaymentNotices:
             recipients.append(("email", customer.email))
         for channel, to in recipients:
             try:
-                self._notifier.send(Notification(channel=channel, to=to, body=body,
-                                                 subject=self._subject(event),
-                                                 account_id=account.id,
-                                                 kind=f"payment.{event.kind}"))
+                self._notifier.send(Notification(
+                    channel=channel, to=to, body=body, account_id=account.id,
+                    subject=f"{self._city} payment {payment.confirmation_number}",
+                    kind=f"payment.{kind}"))
             except RecipientOptedOut:  # honoured, not a failure
-                log.info("no %s text for payment %s: the number opted out", event.kind,
+                log.info("no %s text for payment %s: the number opted out", kind,
                          payment.confirmation_number)
             except Exception:  # a notice failing must never undo or fail a payment
                 log.exception("could not queue %s notice for payment %s", channel,

@@ -72,6 +72,8 @@ from domain.ports import (
     Clock,
     ConcurrencyConflict,
     PaymentGateway,
+    ProcessorCustomer,
+    SavedAtProcessor,
     TokenizedMethod,
     UnitOfWork,
 )
@@ -460,9 +462,13 @@ class PaymentService:
     # --- saved methods ----------------------------------------------------------------
     def save_method(self, account_id: int, tokenized: TokenizedMethod, nickname: str,
                     actor: Actor) -> PaymentMethod:
+        """Keep a method for later payments. A card is first kept at the processor (Stripe:
+        attached to the customer's Stripe Customer), outside any transaction; a card it
+        refuses raises InvalidPaymentMethod and nothing is saved."""
+        kept = self._keep_at_processor(account_id, tokenized, actor)
         with self._uow() as uow:
             account = self._account(uow, account_id, for_update=True)
-            method = self._add_method(account, tokenized, nickname)
+            method = self._add_method(account, tokenized, nickname, kept)
             uow.flush()
             uow.audit.add(AuditEvent(at=self._clock.now(), action="method.saved",
                                      actor=str(actor), channel=actor.channel,
@@ -489,15 +495,22 @@ class PaymentService:
         if not request.amount.is_positive():
             raise InvalidAmount("The payment amount must be more than zero.")
         fingerprint = _fingerprint(operation, request)
+        kept = None
+        if request.method.save_as is not None and request.method.tokenized is not None:
+            with self._uow() as uow:
+                repeated = uow.idempotency.get(key) is not None
+            if not repeated:  # a repeated request replays; its card was kept the first time
+                kept = self._keep_at_processor(request.account_id, request.method.tokenized,
+                                               request.actor)
         for _ in range(_RETRIES):
             try:
-                return self._reserve_once(request, key, operation, fingerprint, status)
+                return self._reserve_once(request, key, operation, fingerprint, status, kept)
             except ConcurrencyConflict:
                 continue  # a concurrent request won the race: re-read and replay or re-check
         raise TryAgain()
 
     def _reserve_once(self, request: PaymentRequest, key: str, operation: str, fingerprint: str,
-                      status: PaymentStatus
+                      status: PaymentStatus, kept: SavedAtProcessor | None = None
                       ) -> tuple[Payment, bool, tuple[ScheduleWarning, ...], Account]:
         now = self._clock.now()
         with self._uow() as uow:
@@ -528,7 +541,7 @@ class PaymentService:
                 payment_date = request.scheduled_for
             if request.method.tokenized is not None and request.method.save_as is not None:
                 saved = self._add_method(account, request.method.tokenized,
-                                         request.method.save_as)
+                                         request.method.save_as, kept)
                 uow.flush()
                 method_id = saved.id
             payment = Payment(
@@ -597,8 +610,37 @@ class PaymentService:
                 return candidate
         raise TryAgain()  # pragma: no cover - 10 collisions in 5e10 is not going to happen
 
+    def _keep_at_processor(self, account_id: int, tokenized: TokenizedMethod,
+                           actor: Actor) -> SavedAtProcessor | None:
+        """A card to be saved is kept at the processor first (a network call, so outside
+        any transaction; the result is stored with the method). Bank accounts stay in the
+        ACH vault: nothing to do. None when there is nothing to keep."""
+        if tokenized.kind != MethodKind.CARD or not tokenized.token:
+            return None
+        with self._uow() as uow:
+            account = self._account(uow, account_id)
+            self._refuse_locked(account, actor)  # nothing reaches the processor for it
+            customer = account.customer
+            holder = ProcessorCustomer(customer_number=customer.customer_number,
+                                       name=customer.name, email=customer.email,
+                                       processor_id=customer.processor_customer_id)
+        return self._gateway.save_for_customer(tokenized.token, holder)
+
     @staticmethod
-    def _add_method(account: Account, tokenized: TokenizedMethod, nickname: str) -> PaymentMethod:
+    def _add_method(account: Account, tokenized: TokenizedMethod, nickname: str,
+                    kept: SavedAtProcessor | None = None) -> PaymentMethod:
+        if kept is not None:
+            # The processor's word on what it keeps wins; the caller's fills what it omits.
+            tokenized = _merged(tokenized, kept.method)
+            customer = account.customer
+            if kept.processor_customer_id and not customer.processor_customer_id:
+                customer.processor_customer_id = kept.processor_customer_id
+            elif (kept.processor_customer_id
+                  and kept.processor_customer_id != customer.processor_customer_id):
+                # Two channels made a processor customer at once: the card is kept on the
+                # other one, which still charges it (a card is charged as its own customer's).
+                log.warning("card saved on another processor customer of customer %s",
+                            customer.customer_number)
         method = PaymentMethod(kind=tokenized.kind, token=tokenized.token,
                                last4=tokenized.last4, nickname=(nickname or "").strip()[:40],
                                brand=tokenized.brand, exp_month=tokenized.exp_month,
@@ -675,6 +717,14 @@ def audit_payment(uow: UnitOfWork, at: datetime, actor: Actor, action: str, paym
     uow.audit.add(AuditEvent(at=at, action=action, actor=str(actor), channel=actor.channel,
                              account_id=payment.account_id,
                              subject=payment.confirmation_number, detail=detail))
+
+
+def _merged(asked: TokenizedMethod, kept: TokenizedMethod) -> TokenizedMethod:
+    return TokenizedMethod(
+        kind=kept.kind or asked.kind, token=kept.token or asked.token,
+        last4=kept.last4 or asked.last4, brand=kept.brand or asked.brand,
+        exp_month=kept.exp_month or asked.exp_month, exp_year=kept.exp_year or asked.exp_year,
+        bank_account_type=kept.bank_account_type or asked.bank_account_type)
 
 
 def _fingerprint(operation: str, request: PaymentRequest) -> str:

@@ -9,7 +9,9 @@ One run (`payline process-due`, or the scheduler process every few minutes):
    result never came (the call dropped, the webhook was lost) once `pay_result_timeout` has
    passed, by asking the processor for the charge with the payment's reference: approved if
    it charged, released (rejected, no "declined" notice) if it did not;
-3. approves bank payments whose ACH file has had time to clear with no return.
+3. approves bank payments whose ACH file has had time to clear with no return;
+4. asks the processor again, with the same key, about refunds it never answered (when the
+   runner is given the refund service).
 
 Exactly once with several runners at once: each payment is moved under its account's row lock,
 taken with SKIP LOCKED so runners share the work instead of queueing; the status check under
@@ -32,6 +34,7 @@ from domain.model import Actor, MethodKind, Payment, PaymentStatus
 from domain.ports import Clock, UnitOfWork
 from domain.services.ach import AchService
 from domain.services.payments import PaymentService
+from domain.services.refunds import RefundService
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +53,20 @@ class RunSummary:
     recovered: int = 0  # card payments a crash, an outage or a lost <Pay> result left pending
     released: int = 0  # phone card payments the processor never charged: reservation freed
     cleared: int = 0  # bank payments whose ACH file cleared without a return
+    refunds_succeeded: int = 0  # refunds the processor had not answered, now through
+    refunds_failed: int = 0
+    refunds_pending: int = 0  # still unanswered: the next run asks again
     errors: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        refunds = self.refunds_succeeded + self.refunds_failed + self.refunds_pending
         return [f"submitted {self.submitted}, approved {self.approved}, "
                 f"rejected {self.rejected}, skipped (already paid) {self.skipped_paid}, "
                 f"awaiting ACH {self.awaiting_ach}, busy {self.busy}",
                 f"recovered {self.recovered}, released (no charge) {self.released}, "
-                f"ACH cleared {self.cleared}, errors {len(self.errors)}"]
+                f"ACH cleared {self.cleared}, errors {len(self.errors)}"] + (
+            [f"refunds retried: succeeded {self.refunds_succeeded}, failed "
+             f"{self.refunds_failed}, still pending {self.refunds_pending}"] if refunds else [])
 
 
 class ScheduledPaymentRunner:
@@ -65,8 +74,10 @@ class ScheduledPaymentRunner:
                  ach: AchService, *, batch_size: int = 500,
                  stale_after: timedelta = timedelta(minutes=2), busy_retries: int = 20,
                  busy_pause: float = 0.05,
-                 pay_result_timeout: timedelta = timedelta(minutes=10)) -> None:
+                 pay_result_timeout: timedelta = timedelta(minutes=10),
+                 refunds: RefundService | None = None) -> None:
         self._uow = uow
+        self._refunds = refunds
         self._busy_retries = busy_retries
         self._busy_pause = busy_pause
         self._random = random.Random()  # noqa: S311 - only spreads work, nothing secret
@@ -89,6 +100,7 @@ class ScheduledPaymentRunner:
         self.resolve_unanswered(summary)
         self.process_due(summary, progress)
         self.clear_ach(summary)
+        self.retry_refunds(summary)
         return summary
 
     # --- 1. scheduled payments whose date has come --------------------------------------------
@@ -206,6 +218,21 @@ class ScheduledPaymentRunner:
                     summary.recovered += 1
                 elif resolved.status == PaymentStatus.REJECTED:
                     summary.released += 1
+
+    # --- 4. refunds the processor never answered ---------------------------------------------
+    def retry_refunds(self, summary: RunSummary) -> None:
+        if self._refunds is None:
+            return
+        try:
+            retried = self._refunds.retry_pending(older_than=self._stale_after,
+                                                  limit=self._batch_size)
+        except Exception as exc:  # the database or the processor: the next run tries again
+            log.exception("retrying pending refunds failed")
+            summary.errors.append(f"refund retry failed ({exc})")
+            return
+        summary.refunds_succeeded += retried.succeeded
+        summary.refunds_failed += retried.failed
+        summary.refunds_pending += retried.still_pending
 
     # --- 3. bank payments whose ACH file cleared -------------------------------------------------
     def clear_ach(self, summary: RunSummary) -> None:

@@ -395,8 +395,12 @@ def account(account_id: int) -> Any:
     handoff_id = row_id(request.args.get("handoff"))
     from_handoff = _container().handoff_service().get(handoff_id) if handoff_id else None
     handoffs = _container().handoff_service().for_account(account_id)
+    session = current_session()
+    refundable = (_container().refund_service().refundable(account_id)
+                  if session is not None and session.agent.is_supervisor else {})
     return render_template(
         "agent/account.html", account=overview, handoffs=handoffs, from_handoff=from_handoff,
+        refundable=refundable,
         call_sid=_transfer_call_sid(from_handoff), methods=VERIFICATION_METHODS,
         languages=LANGUAGES, describe=_describe)
 
@@ -503,6 +507,7 @@ def _transfer_call_sid(handoff: Handoff | None) -> str:
     return handoff.session_key
 
 
-
-# The finance office's pages live in their own module, on this blueprint.
+# The finance office's pages, and the refund and dispute pages, add their routes to this
+# blueprint from modules of their own.
 from ivr.agent import finance as _finance  # noqa: E402, F401
+from ivr.agent import refunds as _refunds  # noqa: E402,F401

@@ -33,7 +33,8 @@ def runner_for(container: Container, stale_after_seconds: int) -> ScheduledPayme
     return ScheduledPaymentRunner(
         container.uow, container.clock, container.payment_service(), container.ach_service(),
         stale_after=timedelta(seconds=stale_after_seconds),
-        pay_result_timeout=container.settings.payments.pay_result_timeout)
+        pay_result_timeout=container.settings.payments.pay_result_timeout,
+        refunds=container.refund_service())
 
 
 def charge_watch_for(container: Container) -> UnmatchedChargeWatch:

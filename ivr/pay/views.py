@@ -16,8 +16,19 @@
    once: PayLinkService.complete uses the link's idempotency key, and a repeated submit is
    answered with the confirmation of the payment that was made.
 
+In Stripe mode (PAYLINE_PROCESSOR=stripe) the card step is Stripe's own fields instead of a form
+posted to the processor: GET /pay/<token>?method=card creates a SetupIntent for the link
+(domain/adapters/stripe_setup.py), and Stripe.js with the page's own pay-card.js (the script
+inventory in ivr/pay/scripts.py, docs/payment-page-scripts.md) confirms it in the browser, the
+bank's 3-D Secure check included, then posts the PaymentMethod id as `payment_token` to step 2
+with a `state` that also names that SetupIntent. Step 2 asks Stripe which PaymentMethod the
+SetupIntent set up and accepts only that one; review and confirm are the same as for any card.
+Bank accounts keep the processor's hosted form (the ACH vault) in Stripe mode too.
+
 Showing pages does not use the link up; only a payment does. The token is in the URL, so
-responses are `no-store` and send no Referer; no page runs a script. Every failure is a polite
+responses are `no-store` and send no Referer. Only the Stripe-mode card step runs scripts, and
+only the inventory's: its Content-Security-Policy is built from the inventory; every other pay
+page's policy allows no script at all. Every failure is a polite
 page with the right status (410 for an expired/used/unknown link, 403 locked, 402 declined,
 400 bad form, 409 the payment no longer fits, 503 an outage); neither the token nor any digit
 of a card or bank number is ever logged.
@@ -35,10 +46,13 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from domain.adapters.stripe_setup import StripeSetupIntents, setup_intent_id
+from domain.config import PROCESSOR_STRIPE
+from domain.declines import AUTHENTICATION_REQUIRED, decline_reason
 from domain.errors import (
     AccountLocked,
     AmountOutOfRange,
@@ -62,6 +76,7 @@ from domain.services.pay_links import (
 )
 from domain.services.payments import PaymentOutcome
 from ivr.bootstrap import Container
+from ivr.pay.scripts import card_page_policy, script_tags
 from ivr.settings import ChannelSettings
 from ivr.web.pages import csrf_matches, csrf_token, page_context, security_headers
 
@@ -77,6 +92,12 @@ MAX_BODY = 16 * 1024
 MAX_FIELD = 200
 METHODS = ("card", "bank")
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_CARD_NOT_SET_UP = ("We could not confirm that card with the payment processor. Please enter "
+                    "it again.")
+# An off-session charge the bank still wants to authenticate (SCA): its reason as stored.
+AUTHENTICATION_REASONS = (AUTHENTICATION_REQUIRED, decline_reason(AUTHENTICATION_REQUIRED))
+AUTHENTICATION_WORDING = ("Your bank needs to confirm this payment. Please try again or use "
+                          "another card.")
 
 View = Callable[..., Any]
 
@@ -134,6 +155,8 @@ def _limit_body() -> None:
 def show(token: str) -> Any:
     view = _service().show(token)
     chosen = request.args.get("method", "")[:10]
+    if chosen == "card" and _stripe_mode():
+        return _stripe_card(token, view)
     if chosen in METHODS:
         return _details(token, view, chosen)
     # The choice form sends step=method: submitted without a (valid) choice, ask again.
@@ -145,14 +168,21 @@ def show(token: str) -> Any:
 @pay_page.post("/pay/<token>/method")
 @_polite
 def method_chosen(token: str) -> Any:
-    """Where the processor sends the resident back with a token for the method entered."""
-    if not _state_ok(token, _field("state")):
+    """Where the processor sends the resident back with a token for the method entered (in
+    Stripe mode, the card page itself, with the PaymentMethod its SetupIntent set up)."""
+    state = _state_data(token, _field("state"))
+    if state is None:
         return _form_expired()
     payment_token = _field("payment_token")
     if not _TOKEN_SHAPE.match(payment_token):
         raise InvalidPaymentMethod("We did not receive your card or bank account from the "
                                    "payment processor. Please enter it again.")
+    if _stripe_mode():
+        _check_stripe_method(state, payment_token)
     review = _service().review(token, payment_token)
+    if _stripe_mode() and "si" not in state and review.is_card:
+        # A card in Stripe mode comes only from the card page's SetupIntent.
+        raise InvalidPaymentMethod(_CARD_NOT_SET_UP)
     return _review(token, review)
 
 
@@ -185,8 +215,11 @@ def confirm(token: str) -> Any:
 
 @pay_page.after_request
 def _protect(response: Response) -> Response:
-    if request.endpoint != "pay_page.static":  # the stylesheet may be cached
+    if request.endpoint != "pay_page.static":  # the stylesheet and script may be cached
         response.headers.update(security_headers(_form_action()))
+        policy = g.get("pay_page_policy")
+        if policy:  # the Stripe card step: the script inventory's policy
+            response.headers["Content-Security-Policy"] = policy
     return response
 
 
@@ -199,6 +232,33 @@ def _details(token: str, view: PayLinkView, method: str) -> str:
         method=method, processor_action=_processor_url() + "/tokenize",
         return_url=f"{_channels().public_url}/pay/{token}/method", state=_state(token),
         values={}, errors={}, processor=False)
+
+
+def _stripe_card(token: str, view: PayLinkView) -> str:
+    """The card step in Stripe mode: Stripe's card fields and a fresh SetupIntent for this
+    link (a reload makes another; an unconfirmed one is harmless and never charged)."""
+    stripe_settings = _container().settings.stripe
+    client_secret = _setup_intents().create_setup_intent(
+        {"payline_source": "pay_link", "payline_link": hash_token(token)[:16]})
+    setup_intent = setup_intent_id(client_secret)
+    assert setup_intent is not None  # create_setup_intent checked it
+    g.pay_page_policy = card_page_policy(stripe_settings, request.host_url)
+    return render_template(
+        "pay_card_stripe.html", **_page_context(), view=_view_context(view), token=token,
+        publishable_key=stripe_settings.publishable_key, client_secret=client_secret,
+        state=_state(token, setup_intent=setup_intent), scripts=script_tags(stripe_settings))
+
+
+def _check_stripe_method(state: dict[str, Any], payment_token: str) -> None:
+    """A card posted back from the Stripe card page must be the one its SetupIntent set up:
+    a PaymentMethod made anywhere else (or a SetupIntent not yet confirmed) is refused."""
+    setup_intent = state.get("si")
+    if setup_intent is None:
+        return
+    set_up = (_setup_intents().payment_method_of(setup_intent)
+              if isinstance(setup_intent, str) else None)
+    if set_up is None or not hmac.compare_digest(set_up.encode(), payment_token.encode()):
+        raise InvalidPaymentMethod(_CARD_NOT_SET_UP)
 
 
 def _review(token: str, review: PayLinkReview, *, nickname: str = "", save: bool = False,
@@ -223,12 +283,20 @@ def _outcome_page(outcome: PaymentOutcome) -> tuple[str, int]:
         warnings=outcome.warnings)
     if payment.status == PaymentStatus.REJECTED:
         return render_template("pay_declined.html", **context,
-                               reason=payment.rejection_reason or ""), 402
+                               reason=decline_wording(payment.rejection_reason)), 402
     if payment.status not in (PaymentStatus.APPROVED, PaymentStatus.PENDING,
                               PaymentStatus.SCHEDULED):
         return _problem("This payment is not active", "This payment was cancelled. No money "
                         "was taken by it.", 409, new_link=True)
     return render_template("pay_done.html", **context), 200
+
+
+def decline_wording(reason: str | None) -> str:
+    """What the decline page says about why: the processor's reason, except that a card the
+    bank wants to authenticate (SCA) asks the resident to try again or use another card."""
+    if reason and reason.strip() in AUTHENTICATION_REASONS:
+        return AUTHENTICATION_WORDING
+    return reason or ""
 
 
 def _problem(title: str, message: str, status: int, *, new_link: bool = False,
@@ -257,6 +325,19 @@ def _channels() -> ChannelSettings:
 
 def _service() -> PayLinkService:
     return _container().pay_link_service()
+
+
+def _stripe_mode() -> bool:
+    return _container().settings.processor == PROCESSOR_STRIPE
+
+
+def _setup_intents() -> StripeSetupIntents:
+    """Built once per app from the container's Stripe settings."""
+    extensions = current_app.extensions
+    if "payline.stripe_setup" not in extensions:
+        extensions["payline.stripe_setup"] = StripeSetupIntents.from_settings(
+            _container().settings.stripe)
+    return extensions["payline.stripe_setup"]  # type: ignore[no-any-return]
 
 
 def _processor_url() -> str:
@@ -317,22 +398,29 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt=STATE_SALT)
 
 
-def _state(token: str) -> str:
+def _state(token: str, *, setup_intent: str | None = None) -> str:
     """What the processor posts back: proves the post-back answers a form this app made for
-    this link within the hour. Carries a hash prefix of the token, never the token."""
-    return _serializer().dumps({"link": hash_token(token)[:32], "n": secrets.token_hex(4)})
+    this link within the hour. Carries a hash prefix of the token, never the token; on the
+    Stripe card page also the SetupIntent the card must come from."""
+    data = {"link": hash_token(token)[:32], "n": secrets.token_hex(4)}
+    if setup_intent:
+        data["si"] = setup_intent
+    return _serializer().dumps(data)
 
 
-def _state_ok(token: str, state: str) -> bool:
+def _state_data(token: str, state: str) -> dict[str, Any] | None:
+    """The signed state of a post-back for this link, or None when it is not one."""
     if not state:
-        return False
+        return None
     try:
         data = _serializer().loads(state, max_age=STATE_MAX_AGE)
     except BadSignature:  # also SignatureExpired
-        return False
+        return None
     link = data.get("link") if isinstance(data, dict) else None
-    return isinstance(link, str) and hmac.compare_digest(link.encode(),
-                                                         hash_token(token)[:32].encode())
+    if isinstance(link, str) and hmac.compare_digest(link.encode(),
+                                                     hash_token(token)[:32].encode()):
+        return data  # type: ignore[no-any-return]
+    return None
 
 
 def _page_context() -> dict[str, str]:

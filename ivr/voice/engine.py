@@ -350,9 +350,11 @@ class VoiceEngine:
                 said.extend(outcome.say)
                 state.step = outcome.spec.result_step
                 turn.call.retries = 0
+                connector = self._channels.connector_for(outcome.spec.method,
+                                                         self._container.settings.processor)
                 return str(twiml.pay(said, outcome.spec,
                                      step_url(outcome.spec.result_step, state.turn),
-                                     state.language, self._channels.pay_connector))
+                                     state.language, connector))
             if isinstance(outcome, Transfer):
                 said.extend(outcome.say)
                 return self._transfer(turn, said, outcome.reason)

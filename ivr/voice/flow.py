@@ -67,6 +67,12 @@ class Retry:
     no_input: bool = False
 
 
+# <Pay> tokenType values (Twilio): a token the connector can charge again, or (Twilio's
+# Stripe Pay Connector only) a Stripe PaymentMethod id that Payline charges itself.
+REUSABLE_TOKEN = "reusable"  # noqa: S105 (a token kind, not a secret)
+PAYMENT_METHOD_TOKEN = "payment-method"  # noqa: S105
+
+
 @dataclass(frozen=True)
 class PaySpec:
     method: str  # "credit-card" | "ach-debit"
@@ -74,6 +80,7 @@ class PaySpec:
     description: str
     result_step: str
     reference: str = ""  # Payline's reference for the charge, passed to the pay connector
+    token_type: str = REUSABLE_TOKEN  # what a tokenizing <Pay> ("0") asks the connector for
 
 
 @dataclass(frozen=True)

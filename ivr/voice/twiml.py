@@ -62,7 +62,9 @@ def pay(before: Sequence[Line], spec: PaySpec, action: str, language: str,
     connector; the app only ever sees the result, a token and a masked number. A charge
     carries Payline's reference as <Parameter name="payline_reference">, which Twilio hands
     to the connector ("parameters" of the Generic Pay Connector request), so the processor's
-    charge can be found again if the <Pay> result never arrives."""
+    charge can be found again if the <Pay> result never arrives. A tokenizing <Pay> (charge
+    amount "0") asks for `spec.token_type`: a reusable token, or with Twilio's Stripe Pay
+    Connector a Stripe PaymentMethod that Payline then charges itself."""
     response = VoiceResponse()
     _speak(response, before, language)
     attributes: dict[str, object] = {
@@ -83,7 +85,7 @@ def pay(before: Sequence[Line], spec: PaySpec, action: str, language: str,
     else:
         attributes.update(security_code=True, postal_code=True)
     if spec.charge_amount == "0":
-        attributes["token_type"] = "reusable"  # noqa: S105 (a token kind, not a secret)
+        attributes["token_type"] = spec.token_type
     verb = response.pay(**attributes)
     if spec.reference:
         verb.parameter(name=PAYLINE_REFERENCE, value=spec.reference)

@@ -26,6 +26,7 @@ from sandbox.simulators.phone import (
     PhoneCall,
     Transcript,
     Transport,
+    environment_stripe,
     parse_script,
 )
 
@@ -117,21 +118,34 @@ def unreachable_error(base_url: str) -> CliError:
 @click.option("--connector-url",
               help="Where secure payments send card/bank digits (Twilio's pay connector); "
                    "default: the app's /sandbox/pay-connector.")
+@click.option("--stripe-api-url",
+              help="Where a card <Pay> in Stripe mode makes its PaymentMethod (Twilio's Stripe "
+                   "Pay Connector); default: the app's Stripe API (PAYLINE_STRIPE_API_URL), "
+                   "or the local trial's localstripe on 127.0.0.1:8420.")
 @friendly_errors
 def call(url: str, in_process: bool, caller: str, called: str, lang: str, script: str | None,
-         connector_url: str | None, agent_wait: float | None) -> None:
+         connector_url: str | None, agent_wait: float | None,
+         stripe_api_url: str | None) -> None:
     """Phone Payline as Twilio would: hear its prompts, press keys, say words, pay.
 
     Without --script you are the caller: each prompt is printed and you answer at `keypad>`.
-    Card and bank digits go only to the pay connector, never to the app, and are never shown.
+    Card and bank digits go only to the pay connector, never to the app, and are never shown
+    (in Stripe mode a card goes to Stripe, as with Twilio's Stripe Pay Connector).
     """
     caller = phone_option(caller, "--from")
     called = phone_option(called, "--to")
     transport, public_url = simulator_transport(url, in_process, _build_app)
     if agent_wait is None:
         agent_wait = 0.0 if script is not None else INTERACTIVE_AGENT_WAIT
+    stripe = None
+    if stripe_api_url:
+        try:
+            stripe = environment_stripe({**os.environ, "PAYLINE_STRIPE_API_URL": stripe_api_url})
+        except ValueError as exc:
+            raise CliError(f"--stripe-api-url: {exc}") from None
     phone = PhoneCall(transport, caller=caller, called=called, connector_url=connector_url,
-                      public_url=public_url, echo=click.echo, agent_wait=agent_wait)
+                      public_url=public_url, echo=click.echo, agent_wait=agent_wait,
+                      stripe_settings=stripe)
     try:
         if script is not None:
             transcript = phone.run(parse_script(script, lang))

@@ -7,8 +7,10 @@ form-encoded webhooks to the voice entry URL, executes the TwiML it gets back (<
 <Redirect>, <Dial>, <Pay>, <Hangup>, ...), follows action URLs, and finally sends the status
 callback. <Pay> is played like Twilio's PCI mode: the card or bank digits go to the pay
 connector (Generic Pay Connector JSON, basic auth) and never to the app, which only receives
-Twilio's masked result parameters. Nothing printed or recorded here holds a full card number,
-a security code or a full bank account number.
+Twilio's masked result parameters. A <Pay> asking for tokenType="payment-method" is played as
+Twilio's Stripe Pay Connector: the keyed card becomes a Stripe PaymentMethod at the configured
+Stripe API (localstripe offline), and the app gets its id as PaymentToken. Nothing printed or
+recorded here holds a full card number, a security code or a full bank account number.
 
 A <Dial> to 311 can end the way a 311 agent's transfer into self-service ends it: with
 `agent_wait` seconds, the simulated caller stays "with the agent" and the call waits for a
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import secrets
 import time
@@ -44,9 +47,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import stripe
+from stripe.params import PaymentMethodCreateParams, PaymentMethodCreateParamsCard
 
+from domain.adapters.stripe_client import stripe_client
 from domain.bank import is_valid_routing_number, normalize_bank_account_number
 from domain.cards import card_brand, luhn_valid, redact_card_numbers
+from domain.config import StripeSettings
 from domain.errors import InvalidPaymentMethod
 from ivr.settings import ChannelSettings
 from ivr.web.twilio_signature import sign
@@ -88,6 +95,9 @@ PAY_CONNECTOR_ERROR = "payment-connector-error"
 PAY_TOO_MANY_FAILED = "too-many-failed-attempts"
 PAY_STAR = "caller-interrupted-with-star"
 PAY_HUNG_UP = "caller-hung-up"
+# The <Pay> tokenType of Twilio's Stripe Pay Connector that makes a Stripe PaymentMethod.
+STRIPE_PAYMENT_METHOD = "payment-method"
+LOCAL_TRIAL_STRIPE_PORT = "8420"  # the Makefile's localstripe for a local Stripe-mode trial
 
 CARD_FIELDS = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 BANK_FIELDS = ("bank-routing-number", "bank-account-number")
@@ -396,7 +406,8 @@ class PhoneCall:
                  max_requests: int = MAX_REQUESTS, today: date | None = None,
                  agent_wait: float = 0.0, redirect_source: RedirectSource | None = None,
                  on_agent: Callable[[str], None] | None = None,
-                 poll_interval: float = POLL_INTERVAL_SECONDS) -> None:
+                 poll_interval: float = POLL_INTERVAL_SECONDS,
+                 stripe_settings: StripeSettings | None = None) -> None:
         # Defaults come from the app's own channel settings when it is in-process, so a test
         # app with its own token is called correctly; otherwise from the environment.
         settings = transport.channels or ChannelSettings.from_env()
@@ -421,6 +432,8 @@ class PhoneCall:
         self.redirect_source: RedirectSource = redirect_source or self.sandbox_redirect
         self.on_agent = on_agent  # called with the CallSid when an agent answers (per <Dial>)
         self.poll_interval = poll_interval
+        # The Stripe API Twilio's Stripe Pay Connector uses (None: the app's own, see _stripe).
+        self.stripe_settings = stripe_settings
         self._echo = echo
         self._echo_inputs = True
         self._source: InputSource = lambda prompt, secret: None
@@ -784,8 +797,12 @@ class PhoneCall:
             result = stop.result
         if result is None:
             self._pay_processing(verb)
-            result, extra = self._connector(verb, values, is_bank=is_bank, is_charge=is_charge,
-                                            amount=amount)
+            if (not is_bank and not is_charge
+                    and (verb.get("tokenType") or "").lower() == STRIPE_PAYMENT_METHOD):
+                result, extra = self._stripe_connector(verb, values)
+            else:
+                result, extra = self._connector(verb, values, is_bank=is_bank,
+                                                is_charge=is_charge, amount=amount)
         params = _pay_params(verb, values, result, extra, is_bank=is_bank, is_charge=is_charge,
                              amount=amount)
         self._emit("pay", result, f"[<Pay> result: {result}]", params)
@@ -914,6 +931,67 @@ class PhoneCall:
                    {**attrs, id_key: ident})
         return PAY_SUCCESS, {param: ident}
 
+    def _stripe(self) -> StripeSettings:
+        """The Stripe API the connector talks to: as given, else the in-process app's, else
+        the environment's (environment_stripe)."""
+        if self.stripe_settings is not None:
+            return self.stripe_settings
+        app = getattr(self.transport, "app", None)
+        container = app.extensions.get("payline") if app is not None else None
+        settings = getattr(getattr(container, "settings", None), "stripe", None)
+        if isinstance(settings, StripeSettings):
+            return settings
+        return environment_stripe(os.environ)
+
+    def _stripe_connector(self, verb: ET.Element,
+                          values: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """Twilio's Stripe Pay Connector with tokenType="payment-method": a Stripe
+        PaymentMethod made from the keyed card (Twilio's side of the call sees the digits),
+        its id posted as PaymentToken; nothing is charged. A card Stripe refuses is a
+        payment-connector-error with its code as PaymentError; Stripe unreachable or failing
+        is one without (as Twilio reports a connector it could not use)."""
+        settings = self._stripe()
+        attrs = {"method": "tokenize", "url": settings.api_url,
+                 "connector": verb.get("paymentConnector", ""),
+                 "token_type": STRIPE_PAYMENT_METHOD}
+        expiry = values["expiration-date"]
+        card: PaymentMethodCreateParamsCard = {
+            "number": values["payment-card-number"], "exp_month": int(expiry[:2]),
+            "exp_year": 2000 + int(expiry[2:])}
+        if values.get("security-code"):
+            card["cvc"] = values["security-code"]
+        params: PaymentMethodCreateParams = {"type": "card", "card": card}
+        if values.get("postal-code"):
+            params["billing_details"] = {"address": {"postal_code": values["postal-code"]}}
+        try:
+            method = stripe_client(settings).v1.payment_methods.create(params=params)
+        except stripe.CardError as exc:
+            code = str(getattr(exc.error, "decline_code", None) or exc.code or "card_declined")
+            return self._stripe_refused(attrs, code, exc)
+        except stripe.InvalidRequestError as exc:  # e.g. a number Stripe does not take
+            return self._stripe_refused(attrs, str(exc.code or "invalid_request_error"), exc)
+        except stripe.APIConnectionError:
+            return self._connector_failed(attrs, "Stripe could not be reached.",
+                                          "Stripe unreachable")
+        except stripe.StripeError as exc:
+            return self._connector_failed(
+                attrs, f"Stripe answered HTTP {exc.http_status or '?'}.",
+                f"Stripe HTTP {exc.http_status or '?'}")
+        ident = str(method.id)
+        self._emit("connector", f"tokenize approved: {ident}",
+                   f"[Stripe pay connector: PaymentMethod {ident}]",
+                   {**attrs, "token_id": ident})
+        return PAY_SUCCESS, {"PaymentToken": ident}
+
+    def _stripe_refused(self, attrs: Mapping[str, str], code: str,
+                        exc: stripe.StripeError) -> tuple[str, dict[str, str]]:
+        code = code[:40]
+        self._emit("connector", f"tokenize declined: {code}",
+                   f"[Stripe pay connector: card refused ({code})]",
+                   {**attrs, "error_code": code})
+        message = redact_card_numbers(str(exc.user_message or "The card was refused."))[0]
+        return PAY_CONNECTOR_ERROR, {"PaymentError": code, "ConnectorError": message[:200]}
+
     def _connector_failed(self, attrs: Mapping[str, str], message: str,
                           short: str) -> tuple[str, dict[str, str]]:
         self._emit("connector", short, f"[payment connector: {short}]",
@@ -922,6 +1000,18 @@ class PhoneCall:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def environment_stripe(env: Mapping[str, str]) -> StripeSettings:
+    """The Stripe API of the app at --url, read from the environment as the app reads it;
+    without Stripe keys or an API URL, the local trial's localstripe (`make run` with
+    PAYLINE_PROCESSOR=stripe starts it on PAYLINE_LOCALSTRIPE_PORT, 8420 by default)."""
+    values = dict(env)
+    if not values.get("PAYLINE_STRIPE_API_URL", "").strip() \
+            and not values.get("STRIPE_SECRET_KEY", "").strip():
+        port = values.get("PAYLINE_LOCALSTRIPE_PORT", "").strip() or LOCAL_TRIAL_STRIPE_PORT
+        values["PAYLINE_STRIPE_API_URL"] = f"http://127.0.0.1:{port}"
+    return StripeSettings.from_env(values)
 
 
 def parse_twiml(text: str) -> ET.Element | None:

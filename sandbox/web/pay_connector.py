@@ -5,7 +5,9 @@ keyed in to the pay connector URL configured in the Twilio console, with HTTP ba
 This is not a Twilio webhook (no X-Twilio-Signature), so the basic-auth credentials of
 ChannelSettings are the gate; there is no CSRF either, as no browser ever posts here. The
 request/response JSON is the sandbox processor's (`SandboxProcessor.connector_request`); in
-production a real processor is the connector and this endpoint answers 404.
+production a real processor is the connector and this endpoint answers 404. In Stripe mode
+(PAYLINE_PROCESSOR=stripe) cards go to Twilio's Stripe Pay Connector, and this endpoint only
+tokenizes bank accounts into the ACH vault (the container's `vault`); a card is refused.
 
 The body carries a full card number, security code or bank account number: it is never
 logged, not even inside an error (only the exception's type is).
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -30,8 +34,11 @@ REALM = 'Basic realm="Payline pay connector", charset="UTF-8"'
 
 @pay_connector.post("/sandbox/pay-connector")
 def connector_request() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
-    handler = getattr(current_app.extensions["payline"].gateway, "connector_request", None)
+    container = current_app.extensions["payline"]
+    handler = getattr(container.gateway, "connector_request", None)
     if not callable(handler):
+        handler = _bank_only(getattr(container.vault, "connector_request", None))
+    if handler is None:
         return _error("not_found", "No sandbox pay connector here.", 404)
     if not _authorized(current_app.extensions["payline.channels"]):
         return (*_error("unauthorized", "Pay connector credentials are required.", 401),
@@ -51,6 +58,24 @@ def connector_request() -> tuple[Response, int] | tuple[Response, int, dict[str,
         return _error("processing_error", "The payment could not be processed. "
                       "Please try again.", 500)
     return jsonify(result), 200
+
+
+def _bank_only(handler: object) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """The bank vault's connector, tokenizing bank accounts only (Stripe mode)."""
+    if not callable(handler):
+        return None
+
+    def tokenize_bank(body: dict[str, Any]) -> dict[str, Any]:
+        method = str(body.get("method", "")).strip().lower()
+        bank = str(body.get("payment_method", "")).strip().lower() == "ach-debit"
+        if method != "tokenize" or not bank:
+            return {"token_id": None, "charge_id": None, "error_code": "card_not_accepted",
+                    "error_message": "Cards are taken by the card processor's own connector.",
+                    "parameters": {}}
+        result: dict[str, Any] = handler(body)
+        return result
+
+    return tokenize_bank
 
 
 def _authorized(channels: ChannelSettings) -> bool:

@@ -158,10 +158,26 @@ def test_a_retried_charge_returns_the_same_charge_and_charges_once(client, app):
     assert count(app, sandbox_tokens) == 1  # the retry was not even tokenized again
 
 
-def test_without_a_sandbox_gateway_the_endpoint_is_absent(client, app):
+def test_without_a_sandbox_gateway_or_vault_the_endpoint_is_absent(client, app):
     app.extensions["payline"].gateway = FakeGateway()  # a real processor has no endpoint
+    app.extensions["payline"].vault = FakeGateway()  # nor a real bank vault
     response = client.post(URL, json=card_charge(), auth=AUTH)
     assert response.status_code == 404
+
+
+def test_beside_a_real_card_processor_it_tokenizes_bank_accounts_only(client, app):
+    """Stripe mode: cards go to Twilio's Stripe connector; the ACH vault keeps banks."""
+    app.extensions["payline"].gateway = FakeGateway()
+    refused = client.post(URL, json=card_charge(), auth=AUTH).get_json()
+    assert refused["error_code"] == "card_not_accepted" and not refused["charge_id"]
+    tokenize = {**card_charge(), "method": "tokenize"}
+    assert client.post(URL, json=tokenize, auth=AUTH).get_json()["token_id"] is None
+    assert count(app, sandbox_charges) == 0 and count(app, sandbox_tokens) == 0
+    bank = client.post(URL, auth=AUTH, json={
+        "method": "tokenize", "payment_method": "ach-debit",
+        "bank_routing_number": "011000015", "bank_account_number": "000123456789"}).get_json()
+    assert bank["token_id"] and bank["error_code"] is None
+    assert bank["parameters"]["last4"] == "6789"
 
 
 class _Exploding:

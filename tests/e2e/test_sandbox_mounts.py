@@ -1,5 +1,6 @@
 """The sandbox's stand-ins are mounted only while the settings select the sandbox: the pay
-connector and the hosted tokenize form with PAYLINE_PROCESSOR=sandbox, the call redirects
+connector and the hosted tokenize form with PAYLINE_PROCESSOR=sandbox (the pay connector, for
+bank accounts only, with PAYLINE_PROCESSOR=stripe too), the call redirects
 with PAYLINE_CALL_CONTROL=sandbox. With PAYLINE_CALL_CONTROL=twilio, /sandbox/calls/* is not
 there at all (404 even for a correctly signed request)."""
 
@@ -12,7 +13,7 @@ from flask import Flask
 
 from domain.adapters.database import upgrade
 from domain.config import Settings
-from ivr import BLUEPRINTS, blueprints_for, create_app
+from ivr import BLUEPRINTS, STRIPE_BLUEPRINTS, blueprints_for, create_app
 from ivr.sandbox_wiring import CALL_BLUEPRINTS as SANDBOX_CALL_BLUEPRINTS
 from ivr.sandbox_wiring import PROCESSOR_BLUEPRINTS as SANDBOX_PROCESSOR_BLUEPRINTS
 from ivr.settings import DEV_CONNECTOR_PASSWORD, DEV_CONNECTOR_USER, ChannelSettings
@@ -69,8 +70,29 @@ def test_the_blueprints_follow_the_settings() -> None:
     assert blueprints_for(twilio) == BLUEPRINTS + SANDBOX_PROCESSOR_BLUEPRINTS
     for name in SANDBOX_PROCESSOR_BLUEPRINTS + SANDBOX_CALL_BLUEPRINTS:
         assert name not in BLUEPRINTS
+    # Stripe's webhooks exist only where Stripe is the processor.
+    assert not set(STRIPE_BLUEPRINTS) & set(blueprints_for(sandbox))
+    stripe = Settings.from_env({"PAYLINE_PROCESSOR": "stripe"})
+    assert set(STRIPE_BLUEPRINTS) <= set(blueprints_for(stripe))
 
 
 def test_an_unknown_processor_stops_the_app_before_anything_is_mounted(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="PAYLINE_PROCESSOR must be one of sandbox"):
-        app_with(tmp_path, PAYLINE_PROCESSOR="stripe")
+        app_with(tmp_path, PAYLINE_PROCESSOR="paypal")
+
+
+def test_in_stripe_mode_the_pay_connector_stays_for_bank_accounts_only(tmp_path: Path) -> None:
+    """Cards go to Twilio's Stripe Pay Connector; a bank <Pay> by phone still tokenizes
+    through Payline's own connector into the ACH vault."""
+    app = app_with(tmp_path, PAYLINE_PROCESSOR="stripe")
+    assert "pay_connector" in app.blueprints
+    client = app.test_client()
+    auth = (DEV_CONNECTOR_USER, DEV_CONNECTOR_PASSWORD)
+    card = client.post("/sandbox/pay-connector", auth=auth, json={
+        "method": "tokenize", "cardnumber": "4242424242424242", "expiry_month": "12",
+        "expiry_year": "2030", "cvv": "123"}).get_json()
+    assert card["error_code"] == "card_not_accepted" and not card["token_id"]
+    bank = client.post("/sandbox/pay-connector", auth=auth, json={
+        "method": "tokenize", "payment_method": "ach-debit",
+        "bank_routing_number": "011000015", "bank_account_number": "000123456789"}).get_json()
+    assert bank["token_id"] and bank["error_code"] is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +13,8 @@ from flask import Flask
 
 from domain.adapters.clock import FixedClock
 from domain.adapters.database import upgrade
-from domain.config import Settings
+from domain.config import PROCESSOR_STRIPE, Settings, StripeSettings
+from domain.ports import PaymentGateway
 from ivr import create_app
 from ivr.bootstrap import Container, build_container
 from ivr.settings import ChannelSettings
@@ -74,15 +75,23 @@ class VoiceCity:
 
 def voice_city(tmp_path: Path, database_url: str | None = None,
                settings_env: Mapping[str, str] | None = None,
+               stripe: StripeSettings | None = None,
                **channel_env: str) -> Iterator[VoiceCity]:
     """`settings_env` adds domain settings (e.g. PAYLINE_CALL_CONTROL); `channel_env` channel
-    ones (e.g. TWILIO_AUTH_TOKEN for webhook signatures)."""
+    ones (e.g. TWILIO_AUTH_TOKEN for webhook signatures). `stripe` (e.g. localstripe's
+    settings) runs the city in Stripe mode (PAYLINE_PROCESSOR=stripe)."""
     url = database_url or f"sqlite:///{tmp_path / 'payline.db'}"
     upgrade(url)
     settings = Settings.from_env({"PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(tmp_path),
                                   **(settings_env or {})})
+    if stripe is not None:
+        settings = replace(settings, processor=PROCESSOR_STRIPE, stripe=stripe)
     container = build_container(settings, clock=FixedClock(NOW))
-    seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), container.gateway)
+    # The demo's saved methods are sandbox instruments (in Stripe mode: in the bank vault,
+    # which is the sandbox processor); no call here pays with them.
+    seeder = container.gateway if stripe is None else container.vault
+    assert isinstance(seeder, PaymentGateway)
+    seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), seeder)
     # The NLU points at a closed port: speech at menus must work on the keyword fallback.
     channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": "http://127.0.0.1:9",
                                          **channel_env})

@@ -74,6 +74,11 @@ PROMPTS: dict[str, str] = {
     "balance_credit": "Your account has a credit of {amount}.",
     "balance_pending": "A payment of {amount} submitted on {date} is being processed.",
     "balance_scheduled": "A payment of {amount} is scheduled for {date}.",
+    "history_refunded": "Of your payment of {amount} on {date}, {refund} was refunded.",
+    "history_refunded_in_full": "Your payment of {amount} on {date} was refunded in full.",
+    "history_disputed": (
+        "Your payment of {amount} on {date} is disputed by your bank, so that amount is owed "
+        "again until the dispute is resolved."),
     # --- amounts -------------------------------------------------------------------------
     "nothing_due": "There is no balance due on this account right now.",
     "already_covered": (
@@ -111,6 +116,26 @@ PROMPTS: dict[str, str] = {
     "pay_processor_down": (
         "Sorry, we couldn't reach the payment processor, so nothing was charged. "
         "Please try again later."),
+    "pay_insufficient_funds": (
+        "Sorry, the card was declined: the account does not have enough funds for this "
+        "payment. Nothing was charged."),
+    "pay_card_expired": "Sorry, that card has expired. Nothing was charged.",
+    "pay_card_pending": (
+        "Sorry, we couldn't reach the card processor just now, so your card has not been "
+        "charged yet. We will try again shortly; you don't need to call back."),
+    "pay_authentication_required": (
+        "Your card's bank wants to confirm this payment with you, which can't be done by "
+        "phone. Nothing was charged."),
+    "pay_authentication_menu": (
+        "To get a text message with a secure link to pay on your phone, where your bank can "
+        "confirm it, press 1. To try another card, press 2. For the main menu, press 3."),
+    "pay_link_sent": (
+        "We sent a secure payment link to the number you're calling from. It works once, "
+        "for {minutes} minutes."),
+    # A text message, not speech: the pay link the caller asked for.
+    "pay_link_text": (
+        "{city}: pay securely here: {url} (the link works once, for {minutes} minutes). "
+        "Never text card numbers."),
     "pay_retry_menu": (
         "To try another card, press 1. To pay from a bank account instead, press 2. "
         "For the main menu, press 3."),

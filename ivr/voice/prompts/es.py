@@ -77,6 +77,11 @@ PROMPTS: dict[str, str] = {
     "balance_credit": "Su cuenta tiene un crédito de {amount}.",
     "balance_pending": "Un pago de {amount} enviado el {date} se está procesando.",
     "balance_scheduled": "Hay un pago de {amount} programado para el {date}.",
+    "history_refunded": "Se reembolsaron {refund} de su pago de {amount} del {date}.",
+    "history_refunded_in_full": "Su pago de {amount} del {date} se reembolsó por completo.",
+    "history_disputed": (
+        "Su banco disputó su pago de {amount} del {date}, así que ese monto se debe de nuevo "
+        "hasta que se resuelva la disputa."),
     # --- montos ---------------------------------------------------------------------------
     "nothing_due": "No hay saldo pendiente en esta cuenta en este momento.",
     "already_covered": (
@@ -117,6 +122,28 @@ PROMPTS: dict[str, str] = {
     "pay_processor_down": (
         "Disculpe, no pudimos comunicarnos con el procesador de pagos, así que no se cobró "
         "nada. Intente más tarde, por favor."),
+    "pay_insufficient_funds": (
+        "Disculpe, la tarjeta fue rechazada: la cuenta no tiene fondos suficientes para este "
+        "pago. No se cobró nada."),
+    "pay_card_expired": "Disculpe, esa tarjeta está vencida. No se cobró nada.",
+    "pay_card_pending": (
+        "Disculpe, no pudimos comunicarnos con el procesador de tarjetas en este momento, así "
+        "que todavía no se cobró nada a su tarjeta. Lo intentaremos de nuevo en breve; no "
+        "necesita volver a llamar."),
+    "pay_authentication_required": (
+        "El banco de su tarjeta quiere confirmar este pago con usted, y eso no se puede hacer "
+        "por teléfono. No se cobró nada."),
+    "pay_authentication_menu": (
+        "Para recibir un mensaje de texto con un enlace seguro para pagar en su teléfono, "
+        "donde su banco puede confirmarlo, oprima 1. Para intentar con otra tarjeta, oprima 2. "
+        "Para el menú principal, oprima 3."),
+    "pay_link_sent": (
+        "Enviamos un enlace de pago seguro al número desde el que llama. Funciona una sola "
+        "vez, durante {minutes} minutos."),
+    # Un mensaje de texto, no voz: el enlace de pago que pidió quien llama.
+    "pay_link_text": (
+        "{city}: pague de forma segura aquí: {url} (el enlace funciona una sola vez, durante "
+        "{minutes} minutos). Nunca envíe números de tarjeta por mensaje."),
     "pay_retry_menu": (
         "Para intentar con otra tarjeta, oprima 1. Para pagar desde una cuenta bancaria, "
         "oprima 2. Para el menú principal, oprima 3."),

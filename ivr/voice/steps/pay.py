@@ -1,13 +1,20 @@
-"""Pay now: method, fee and total, then <Pay>. A card is charged by the processor during
-<Pay> (the payment is reserved first, its result recorded after); a bank account is
-tokenized by <Pay>, the debit authorization read back (TEL), then submitted for ACH."""
+"""Pay now: method, fee and total, then <Pay>. In sandbox mode a card is charged by the
+connector during <Pay> (the payment is reserved first, its result recorded after); in Stripe
+mode <Pay> only makes a Stripe PaymentMethod and Payline charges it after <Pay> returns, with
+its own PaymentIntent and idempotency key (PaymentService.pay_now), so no charge happens
+without the ledger knowing. A bank account is tokenized by <Pay> (Payline's own connector,
+the ACH vault, in either mode), the debit authorization read back (TEL), then submitted for
+ACH."""
 
 from __future__ import annotations
 
-from conversation.checkout import BANK_CLEARING
-from domain.model import MethodKind, PaymentStatus
-from domain.ports import ChargeResult
-from domain.services.payments import MethodChoice, PaymentRequest, charge_reference
+from conversation.checkout import BANK_CLEARING, PaymentResult, ResultCode
+from domain.declines import AUTHENTICATION_REQUIRED
+from domain.errors import AmountOutOfRange, InvalidPhoneNumber, NothingDue, RecipientOptedOut
+from domain.model import MethodKind, Payment, PaymentStatus
+from domain.phone import normalize_phone
+from domain.ports import ChargeResult, Notification, ProcessorUnavailable
+from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.voice.flow import (
     RESULT,
     Ask,
@@ -31,9 +38,12 @@ from ivr.voice.steps.payment_common import (
     HUNG_UP,
     PROCESSOR_DOWN,
     SUCCESS,
+    card_spec,
     checkout,
+    decline_code,
     masked_card_label,
     pay_result,
+    payline_charges_cards,
     refused,
     tokenized_from_pay,
 )
@@ -100,6 +110,9 @@ class PayConfirm(Step):
         if turn.call.method == "bank":
             return CollectPayment(PaySpec("ach-debit", "0", f"{city} payment", "pay_bank_result"),
                                   (Line.of("pay_bank_intro"),))
+        if payline_charges_cards(turn):  # charged after <Pay> (PayCardResult)
+            return CollectPayment(card_spec(turn, f"{city} payment", "pay_card_result"),
+                                  (Line.of("pay_card_intro"),))
         pay = checkout(turn)
         result = pay.reserve(PaymentRequest(
             account_id=turn.account_id, amount=turn.call.chosen_amount(),
@@ -110,15 +123,15 @@ class PayConfirm(Step):
         payment = result.payment
         turn.call.pay_payment_id = payment.id
         turn.call.receipt_conf = payment.confirmation_number
-        return CollectPayment(PaySpec("credit-card", payment.total.canonical(),
-                                      f"{city} payment {payment.confirmation_number}",
-                                      "pay_card_result", reference=charge_reference(payment)),
+        return CollectPayment(card_spec(turn, f"{city} payment {payment.confirmation_number}",
+                                        "pay_card_result", payment),
                               (Line.of("pay_card_intro"),))
 
 
 @register
 class PayCardResult(Step):
-    """Twilio posts the <Pay> result of a card charge here."""
+    """Twilio posts the <Pay> result of a card payment here: the connector's charge of the
+    reserved payment (sandbox), or the PaymentMethod Payline now charges (Stripe mode)."""
 
     name = "pay_card_result"
     kind = RESULT
@@ -130,6 +143,8 @@ class PayCardResult(Step):
         payments = turn.container.payment_service()
         payment_id, turn.call.pay_payment_id = turn.call.pay_payment_id, None
         if payment_id is None:
+            if payline_charges_cards(turn):
+                return charge_entered_card(turn)
             raise RuntimeError("a <Pay> result without a reserved payment")
         result = pay_result(turn.params)
         if result == SUCCESS:
@@ -149,7 +164,7 @@ class PayCardResult(Step):
                     decline_reason=_reason(turn.params.get("ConnectorError", ""))),
                 turn.actor, account_id=turn.account_id,
                 method_label=masked_card_label(turn.params))
-            return goto("pay_retry", Line.of("pay_declined"))
+            return goto("pay_retry", decline_line(turn.params.get("PaymentError") or ""))
         reasons = {CANCELLED: "cancelled by the caller", HUNG_UP: "the caller hung up",
                    PROCESSOR_DOWN: "the payment processor could not be reached"}
         payments.abandon(payment_id, reasons.get(result, "the card details were not accepted"),
@@ -161,6 +176,112 @@ class PayCardResult(Step):
         if result == PROCESSOR_DOWN:
             return goto("menu", Line.of("pay_processor_down"))
         return goto("pay_retry", Line.of("pay_unreadable"))
+
+
+def charge_entered_card(turn: Turn) -> Outcome:
+    """Stripe mode: <Pay> made a PaymentMethod of the card; the processor describes it
+    (token_details, never the request's word), then Payline pays now with it, through the
+    same path as every other channel (checkout -> PaymentService.pay_now)."""
+    result = pay_result(turn.params)
+    method = None
+    if result == SUCCESS:
+        try:
+            method = tokenized_from_pay(turn, MethodKind.CARD)
+        except ProcessorUnavailable:  # Stripe could not say what the token is: no charge
+            return goto("menu", Line.of("pay_processor_down"))
+    if method is None:
+        return tokenize_failed(result, "pay_retry")
+    pay = checkout(turn)
+    submitted = pay.submit(PaymentRequest(
+        account_id=turn.account_id, amount=turn.call.chosen_amount(),
+        method=MethodChoice.new(method), actor=turn.actor,
+        idempotency_key=turn.idempotency_key("pay"), accepted_fee=pay.fee(MethodKind.CARD)))
+    turn.call.tokenized = None  # charged or not, a card is entered again for another try
+    return card_paid(turn, submitted)
+
+
+def card_paid(turn: Turn, result: PaymentResult) -> Outcome:
+    """What the caller hears after Payline charged a card (a retried request is answered as
+    the first one was)."""
+    payment = result.payment
+    if payment is None:
+        return refused(result, "pay_amount")
+    turn.call.receipt_conf = payment.confirmation_number
+    code = result.first or result.code
+    if code == ResultCode.APPROVED:
+        return goto("receipt_offer", Line.of("pay_approved", amount=Amount(payment.amount)),
+                    confirmation_lines(payment.confirmation_number))
+    if code == ResultCode.DECLINED:
+        return declined(payment)
+    # Pending: the processor could not be reached (or has not decided). Nothing is charged
+    # yet; the runner charges it with the same idempotency key, so never twice.
+    return goto("menu", Line.of("pay_card_pending"),
+                confirmation_lines(payment.confirmation_number))
+
+
+# Decline codes the caller hears in their own words; any other is "the card was declined".
+DECLINE_PROMPTS = {"insufficient_funds": "pay_insufficient_funds",
+                   "expired_card": "pay_card_expired"}
+
+
+def decline_line(code: str) -> Line:
+    return Line.of(DECLINE_PROMPTS.get(code, "pay_declined"))
+
+
+def declined(payment: Payment) -> Outcome:
+    code = decline_code(payment)
+    if code == AUTHENTICATION_REQUIRED:  # SCA: the bank wants the card holder to confirm
+        return goto("pay_authenticate", Line.of("pay_authentication_required"))
+    return goto("pay_retry", decline_line(code))
+
+
+@register
+class PayAuthenticate(Step):
+    """The card's bank wants the card holder to confirm the payment (3-D Secure), which
+    cannot be done by phone: a text with a secure pay link (its page lets the bank ask),
+    another card, or the menu."""
+
+    name = "pay_authenticate"
+    back = "menu"
+
+    def ask(self, turn: Turn) -> Ask:
+        return ask(Line.of("pay_authentication_menu"))
+
+    def answer(self, turn: Turn, heard: Heard) -> Outcome:
+        if heard.digits == "1":
+            return text_pay_link(turn)
+        if heard.digits == "2":
+            turn.call.method = "card"
+            return goto("pay_confirm")
+        if heard.digits == "3":
+            return goto("menu")
+        return retry(Line.of("not_understood"))
+
+
+def text_pay_link(turn: Turn) -> Outcome:
+    """A one-time secure pay link for the chosen amount, texted to the calling number."""
+    caller = turn.state.caller
+    if not caller:
+        return goto("pay_retry", Line.of("text_unavailable"))
+    try:
+        to = normalize_phone(caller)
+        link = checkout(turn).pay_link(turn.account_id, turn.call.chosen_amount(), turn.actor,
+                                       turn.channels.public_url)
+    except InvalidPhoneNumber:
+        return goto("pay_retry", Line.of("text_unavailable"))
+    except NothingDue:
+        return goto("menu", Line.of("nothing_due"))
+    except AmountOutOfRange:
+        return goto("pay_amount", Line.of("already_covered"))
+    body = template(turn.language, "pay_link_text").format(city=turn.city, url=link.url,
+                                                            minutes=link.minutes)
+    try:
+        turn.container.notifier.send(Notification(channel="sms", to=to, body=body,
+                                                  account_id=turn.account_id,
+                                                  kind="pay_link"))
+    except RecipientOptedOut:
+        return goto("pay_retry", Line.of("text_opted_out"))
+    return goto("menu", Line.of("pay_link_sent", minutes=link.minutes))
 
 
 @register
@@ -200,8 +321,17 @@ class PayBankResult(TokenizeResult):
 
 def after_tokenize(turn: Turn, kind: MethodKind, next_step: str, retry_step: str) -> Outcome:
     result = pay_result(turn.params)
-    if result == SUCCESS and tokenized_from_pay(turn, kind) is not None:
-        return goto(next_step)
+    if result == SUCCESS:
+        try:
+            if tokenized_from_pay(turn, kind) is not None:
+                return goto(next_step)
+        except ProcessorUnavailable:  # the processor could not say what the token is
+            return goto("menu", Line.of("pay_processor_down"))
+    return tokenize_failed(result, retry_step)
+
+
+def tokenize_failed(result: str, retry_step: str) -> Outcome:
+    """A tokenizing <Pay> that produced no usable method: nothing was charged."""
     if result == HUNG_UP:
         return End()
     if result == CANCELLED:

@@ -7,11 +7,28 @@ import logging
 from collections.abc import Mapping
 
 from conversation.checkout import AmountProblem, Checkout, PaymentResult, ResultCode
+from domain.config import PROCESSOR_STRIPE
+from domain.declines import DECLINE_REASONS, payline_code
 from domain.errors import InvalidPhoneNumber, RecipientOptedOut
-from domain.model import MethodKind
+from domain.model import MethodKind, Payment
 from domain.money import Money
 from domain.ports import TokenizedMethod
-from ivr.voice.flow import ENTRY, Ask, Heard, Outcome, Step, Turn, ask, entry, goto, register, retry
+from domain.services.payments import charge_reference
+from ivr.voice.flow import (
+    ENTRY,
+    PAYMENT_METHOD_TOKEN,
+    Ask,
+    Heard,
+    Outcome,
+    PaySpec,
+    Step,
+    Turn,
+    ask,
+    entry,
+    goto,
+    register,
+    retry,
+)
 from ivr.voice.speech import Amount, Line
 
 log = logging.getLogger(__name__)
@@ -66,6 +83,39 @@ def tokenized_from_pay(turn: Turn, kind: MethodKind) -> TokenizedMethod | None:
         return None
     turn.call.tokenized = method
     return method
+
+
+def payline_charges_cards(turn: Turn) -> bool:
+    """Whether Payline charges a card entered by phone itself (Stripe mode: Twilio's Stripe
+    Pay Connector only turns the keyed digits into a PaymentMethod) rather than the connector
+    charging it during <Pay> (the sandbox's Generic Pay Connector)."""
+    return turn.container.settings.processor == PROCESSOR_STRIPE
+
+
+def card_spec(turn: Turn, description: str, result_step: str,
+              payment: Payment | None = None) -> PaySpec:
+    """The one decision of how <Pay> takes a card. Stripe mode: tokenize only, as a Stripe
+    PaymentMethod (chargeAmount 0, no charge parameters), for Payline to charge after <Pay>
+    with its own PaymentIntent and idempotency key, paying now or later alike. Sandbox: the
+    connector charges the reserved `payment` during <Pay>, or (no payment: a later date)
+    keeps a reusable token."""
+    if payline_charges_cards(turn):
+        return PaySpec("credit-card", "0", description, result_step,
+                       token_type=PAYMENT_METHOD_TOKEN)
+    if payment is None:
+        return PaySpec("credit-card", "0", description, result_step)
+    return PaySpec("credit-card", payment.total.canonical(), description, result_step,
+                   reference=charge_reference(payment))
+
+
+def decline_code(payment: Payment) -> str:
+    """The Payline decline code behind a rejected payment: the ledger keeps the processor's
+    sentence for it (one per code, domain/declines.py), or a bare code when there was none."""
+    reason = (payment.rejection_reason or "").strip()
+    return _CODE_OF_REASON.get(reason) or payline_code(reason)
+
+
+_CODE_OF_REASON = {sentence: code for code, sentence in DECLINE_REASONS.items()}
 
 
 def checkout(turn: Turn) -> Checkout:

@@ -1,5 +1,7 @@
 """Schedule a payment: amount, date (MMDD on the keypad), method tokenized by <Pay> with a
-zero charge, the authorization read back, then the scheduled payment and its number."""
+zero charge (in Stripe mode a Stripe PaymentMethod, charged by the runner on the day through
+the same PaymentService path as paying now), the authorization read back, then the scheduled
+payment and its number."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from ivr.voice.flow import (
 )
 from ivr.voice.speech import Amount, Characters, Day, Line
 from ivr.voice.steps.pay import TokenizeResult, bank_authorization, confirmation_lines
-from ivr.voice.steps.payment_common import checkout, refused
+from ivr.voice.steps.payment_common import card_spec, checkout, refused
 
 RECENTLY_PAST = timedelta(days=31)  # "1115" typed on Nov 22 means last week, not next year
 
@@ -101,8 +103,8 @@ class ScheduleMethod(Step):
         city = turn.city
         if heard.digits == "1":
             turn.call.method = "card"
-            return CollectPayment(PaySpec("credit-card", "0", f"{city} scheduled payment",
-                                          "schedule_card_result"),
+            return CollectPayment(card_spec(turn, f"{city} scheduled payment",
+                                            "schedule_card_result"),
                                   (Line.of("schedule_card_intro"),))
         if heard.digits == "2":
             turn.call.method = "bank"
