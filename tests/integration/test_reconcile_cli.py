@@ -22,6 +22,8 @@ from domain.model import (
     AccountKind,
     AchFile,
     Actor,
+    Agent,
+    AgentRole,
     Bill,
     Channel,
     Customer,
@@ -282,3 +284,38 @@ def test_the_daily_report_refuses_a_bad_date_and_format(env: dict[str, str]) -> 
     assert bad.exit_code == 1 and "--date must be a date" in bad.output
     fmt = payline(env, "report", "daily", "--format", "xlsx")
     assert fmt.exit_code != 0 and "Traceback" not in fmt.output
+
+
+def test_refunds_and_disputes_through_the_services_leave_a_clean_day(
+        env: dict[str, str], container: Container, account_id: int) -> None:
+    """What the refund and dispute services record is what the reconciliation expects."""
+    now = container.clock.now()
+    container.stores.agents.add(Agent(username="m.chen", display_name="Marcus Chen",
+                                      role=AgentRole.SUPERVISOR, password_hash="unused",
+                                      created_at=now, password_changed_at=now))
+    payment = pay(container, account_id, "80.00")
+    assert payment.processor_reference and payment.id
+    refunded = container.refund_service().refund(payment.id, Money.of("30.00"),
+                                                 "billed twice", Actor.agent("m.chen"), "r-1")
+    assert refunded.refund.status == RefundStatus.SUCCEEDED
+    sandbox = processor(container)
+    bank = sandbox.open_dispute(payment.processor_reference)
+    container.dispute_service().opened(bank.reference, payment.processor_reference,
+                                       bank.amount, bank.reason)
+    day = container.clock.today().isoformat()
+    clean = payline(env, "reconcile", "--date", day)
+    assert clean.exit_code == 0, clean.output
+    assert "Refunds tie out: difference $0.00" in clean.stdout
+
+    sandbox.close_dispute(bank.reference, won=False)  # the bank decided; Payline not told yet
+    behind = payline(env, "reconcile", "--date", day)
+    assert behind.exit_code == 1
+    assert "the processor has the dispute as lost, the ledger as open" in behind.stdout
+    container.dispute_service().closed(bank.reference, won=False)
+    assert payline(env, "reconcile", "--date", day).exit_code == 0
+
+    report = payline(env, "report", "daily", "--date", day, "--format", "csv")
+    rows = {r["section"]: r for r in csv.DictReader(io.StringIO(report.stdout))}
+    assert rows["refunds"]["amount"] == "30.00"
+    assert rows["disputes_opened"]["amount"] == rows["disputes_closed"]["amount"] == "81.25"
+    assert rows["net"]["amount"] == "-30.00"  # 81.25 in, 30.00 back, 81.25 lost

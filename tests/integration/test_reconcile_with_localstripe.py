@@ -1,6 +1,6 @@
 """`payline reconcile` in Stripe mode against localstripe: a day paid through Payline is clean,
 and a PaymentIntent made with the SDK directly, behind Payline's back, is reported by its id
-with exit status 1."""
+with exit status 1. A supervisor's refund through the refund service ties out too."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from domain.adapters.database import upgrade
 from domain.adapters.stripe_client import stripe_client
 from domain.config import Settings
-from domain.model import Actor, Channel, MethodKind, PaymentStatus
+from domain.model import Actor, Agent, AgentRole, Channel, MethodKind, PaymentStatus, RefundStatus
 from domain.money import Money
 from domain.ports import TokenizedMethod
 from domain.services.payments import MethodChoice, PaymentRequest
@@ -23,8 +23,6 @@ from ivr.cli.main import main
 from ivr.logging_setup import configure_logging
 from tests.integration.conftest import Builders
 from tests.stripe_support import LocalStripe
-
-pytest.importorskip("domain.adapters.stripe_gateway")
 
 CARD = "4242424242424242"
 FEE = Money.of("1.25")
@@ -80,12 +78,22 @@ def test_a_charge_made_with_the_sdk_behind_paylines_back_is_reported(
         account.id, Money.of("25.00"), MethodChoice.saved(method.id),  # type: ignore[arg-type]
         RESIDENT, "chat-1", accepted_fee=FEE)).payment
     assert paid.status == PaymentStatus.APPROVED
+    now = container.clock.now()
+    container.stores.agents.add(Agent(username="m.chen", display_name="Marcus Chen",
+                                      role=AgentRole.SUPERVISOR, password_hash="unused",
+                                      created_at=now, password_changed_at=now))
+    refunded = container.refund_service().refund(paid.id,  # type: ignore[arg-type]
+                                                 Money.of("5.00"), "goodwill",
+                                                 Actor.agent("m.chen"), "refund-1")
+    assert refunded.refund.status == RefundStatus.SUCCEEDED
 
     clean = payline(env, "reconcile", "--date", today.isoformat())
     assert clean.exit_code == 0, clean.output
     assert "Processor: stripe" in clean.stdout
     assert "Clean: every charge, refund and dispute of the day matches the ledger." in \
         clean.stdout
+    (refunds,) = [x for x in clean.stdout.splitlines() if "Refunds (succeeded)" in x]
+    assert refunds.count("$5.00") == 2 and refunds.endswith("$0.00")
 
     behind = client.v1.payment_intents.create(params={
         "amount": 14782, "currency": "usd", "payment_method": new_card(client),
