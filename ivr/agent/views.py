@@ -507,5 +507,7 @@ def _transfer_call_sid(handoff: Handoff | None) -> str:
     return handoff.session_key
 
 
-# The refund and dispute pages add their routes to this blueprint.
+# The finance office's pages, and the refund and dispute pages, add their routes to this
+# blueprint from modules of their own.
+from ivr.agent import finance as _finance  # noqa: E402, F401
 from ivr.agent import refunds as _refunds  # noqa: E402,F401

@@ -7,6 +7,8 @@
     payline outbox [--to RECIPIENT] [--limit N]
     payline demo-identities [--markdown]                     (sandbox/cli/demo.py)
     payline agents add | list | set-password | deactivate   (ivr/cli/agents.py)
+    payline reconcile [--date D] | unmatched-charges       (ivr/cli/reconciliation.py)
+    payline report daily [--date D] [--format text|csv]     (ivr/cli/report.py)
 
 Settings come from the environment (PAYLINE_DATABASE_URL, PAYLINE_TIMEZONE, ...). Expected
 failures (unknown account, bad input, unreachable or unmigrated database) print one line and
@@ -271,10 +273,12 @@ def _add_area_commands() -> None:
         notifications,
         processing,
         reconciliation,
+        report,
     )
     from ivr.sandbox_wiring import add_sandbox_commands
 
-    for module in (processing, reconciliation, ach, notifications, autopay, chatbot, agents):
+    for module in (processing, reconciliation, report, ach, notifications, autopay, chatbot,
+                   agents):
         for command in module.commands:
             main.add_command(command)
     add_sandbox_commands(main)

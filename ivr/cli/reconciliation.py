@@ -1,22 +1,41 @@
-"""`payline unmatched-charges`: the charges the processor holds that the ledger does not account
-for, for an operator or a monitoring job (cron): exit status 1 when there is any, 0 when none.
+"""Reconciling the processor with the ledger, for an operator or a monitoring job (cron); both
+exit with status 1 when anything does not match, 0 when all is well.
 
-Each one is also logged at ERROR (domain.services.reconciliation), the line to alert on; the
-scheduler raises the same line on its regular run. Only times, amounts and references are
-shown, never card digits.
+    payline unmatched-charges [--since WHEN | --hours N]
+        the charges the processor holds that the ledger does not account for;
+    payline reconcile [--date YYYY-MM-DD]
+        the finance office's day (default yesterday, in the city's time zone): every
+        processor charge, refund and dispute of the day against the ledger, with the totals
+        of both sides and every mismatch.
+
+Each mismatch is also logged at ERROR (domain.services.reconciliation), the line to alert on;
+the scheduler raises the unmatched-charge line on its regular run. Only times, amounts and
+references are shown, never card digits.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TypeVar
 
 import click
 
-from domain.services.reconciliation import ChargeReconciliation
+from domain.adapters.finance_ledger import sql_finance_ledger
+from domain.money import Money
+from domain.ports import Clock
+from domain.services.reconciliation import (
+    ChargeReconciliation,
+    DayReconciler,
+    DayReconciliation,
+    TieOut,
+)
 from ivr.cli.support import CliError, friendly_errors, open_container
 from ivr.logging_setup import configure_logging
 
 DEFAULT_HOURS = 24
+T = TypeVar("T")
 
 
 @click.command("unmatched-charges")
@@ -68,4 +87,126 @@ def _shown(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-commands: list[click.Command] = [unmatched_charges]
+@click.command("reconcile")
+@click.option("--date", "day_text", default=None, metavar="YYYY-MM-DD",
+              help="The city's day to reconcile (default: yesterday in the city's time zone).")
+@friendly_errors
+def reconcile(day_text: str | None) -> None:
+    """Reconcile a day's processor charges, refunds and disputes with the ledger (exit
+    status 1 if anything does not match)."""
+    configure_logging()
+    with open_container() as container:
+        clock = container.clock
+        day = parse_day(day_text, clock)
+        reconciler = DayReconciler(container.uow, sql_finance_ledger, container.gateway, clock)
+        with ListingProgress() as progress:
+            result = processor_call(lambda: reconciler.reconcile(day, progress=progress))
+        lines = reconciliation_lines(result, clock.tz)
+        lines.insert(1, f"Processor: {container.settings.processor}")
+        click.echo("\n".join(lines))
+    if not result.clean:
+        raise click.exceptions.Exit(1)
+
+
+def parse_day(text: str | None, clock: Clock, option: str = "--date") -> date:
+    """A YYYY-MM-DD day not in the future; None means yesterday in the city's time zone."""
+    today = clock.today()
+    if text is None:
+        return today - timedelta(days=1)
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"{option} must be a date such as {today.isoformat()} "
+                       f"(YYYY-MM-DD), not {text!r}.") from None
+    if day > today:
+        raise CliError(f"{option} {day.isoformat()} is in the future (today is "
+                       f"{today.isoformat()} in the city's time zone).")
+    return day
+
+
+def processor_call(work: Callable[[], T]) -> T:
+    """Run what lists at the processor; an unreachable processor is one line, not a
+    traceback (nothing was changed, so trying again later is safe)."""
+    try:
+        return work()
+    except (ConnectionError, TimeoutError, OSError) as exc:
+        raise CliError(f"The payment processor could not be reached ({type(exc).__name__}); "
+                       "nothing was reconciled. Try again later.") from None
+
+
+class ListingProgress:
+    """How far the processor's listings have got, on stderr: one line per listing (updated in
+    place on a terminal every `every` items), so a long day shows it is moving."""
+
+    def __init__(self, every: int = 100) -> None:
+        self._every = every
+        self._label: str | None = None
+        self._count = 0
+        self._tty = sys.stderr.isatty()
+
+    def __enter__(self) -> ListingProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._finish()
+
+    def __call__(self, label: str, count: int) -> None:
+        if label != self._label:
+            self._finish()
+            self._label = label
+        self._count = count
+        if self._tty and count and count % self._every == 0:
+            click.echo(f"\r  {label}: {count:,}", err=True, nl=False)
+
+    def _finish(self) -> None:
+        if self._label is not None:
+            start = "\r" if self._tty else ""
+            click.echo(f"{start}  {self._label}: {self._count:,}", err=True)
+        self._label = None
+
+
+def reconciliation_lines(result: DayReconciliation, tz: tzinfo) -> list[str]:
+    """The reconciliation as plain lines: a summary of both sides, then every line found."""
+    start, end = result.start.astimezone(tz), result.end.astimezone(tz)
+    processor_disputes, ledger_disputes = result.disputes
+    lines = [f"Reconciliation of {result.day.isoformat()} ({tz}, {_shown(start)} to "
+             f"{_shown(end)})",
+             "",
+             f"  {'':<22}{'processor':>20}{'ledger':>20}{'difference':>14}",
+             _tie_row("Charges (approved)", result.charges),
+             _tie_row("Refunds (succeeded)", result.refunds),
+             f"  {'Disputes opened':<22}"
+             f"{_count_amount(processor_disputes.count, processor_disputes.amount)}"
+             f"{_count_amount(ledger_disputes.count, ledger_disputes.amount)}",
+             ""]
+    for name, tie in (("Charges", result.charges), ("Refunds", result.refunds)):
+        verdict = "tie out" if tie.ties_out else "DO NOT tie out"
+        lines.append(f"{name} {verdict}: difference {tie.difference.format()} = mismatches "
+                     f"{tie.by_mismatches.format()} + timing {tie.by_timing.format()}"
+                     + ("" if tie.ties_out else f" + unexplained {tie.unexplained.format()}")
+                     + ".")
+    if result.timing:
+        lines += ["", f"{len(result.timing)} timing difference(s) (both sides have them, on "
+                      "different days; not mismatches):"]
+        lines += [f"  {item.describe(tz)}" for item in result.timing]
+    lines.append("")
+    if result.clean:
+        lines.append("Clean: every charge, refund and dispute of the day matches the ledger.")
+    else:
+        lines.append(f"{len(result.mismatches)} mismatch(es):")
+        lines += [f"  {item.describe(tz)}" for item in result.mismatches]
+    return lines
+
+
+def _tie_row(label: str, tie: TieOut) -> str:
+    return (f"  {label:<22}{_count_amount(tie.processor.count, tie.processor.amount)}"
+            f"{_count_amount(tie.ledger.count, tie.ledger.amount)}"
+            f"{tie.difference.format():>14}")
+
+
+def _count_amount(count: int, amount: Money) -> str:
+    text = f"{count:,}  {amount}"
+    return f"{text:>20}"
+
+
+commands: list[click.Command] = [unmatched_charges, reconcile]
