@@ -81,7 +81,8 @@ chromium:
 
 # --- the two commands --------------------------------------------------------------------
 # PAYLINE_PROCESSOR=stripe without STRIPE_SECRET_KEY is a local trial: localstripe (a fake Stripe
-# API on 127.0.0.1:8420, PAYLINE_LOCALSTRIPE_PORT) starts too, and Payline talks to it instead of Stripe.
+# API on 127.0.0.1:8420, PAYLINE_LOCALSTRIPE_PORT) starts too, and Payline talks to it instead
+# of Stripe; the demo residents' saved cards are made there first (payline stripe-demo-cards).
 LOCALSTRIPE_URL = http://127.0.0.1:$${PAYLINE_LOCALSTRIPE_PORT:-8420}
 PROCESSES := web scheduler rasa actions
 
@@ -92,6 +93,7 @@ run: bootstrap db $(MODEL)
 	  export PAYLINE_STRIPE_API_URL="$${PAYLINE_STRIPE_API_URL:-$(LOCALSTRIPE_URL)}"; \
 	  procs="$$procs localstripe"; \
 	  echo "==> Stripe mode, local trial: localstripe at $$PAYLINE_STRIPE_API_URL"; \
+	  $(PAYLINE) stripe-demo-cards || exit 1; \
 	fi; \
 	exec $(VENV)/bin/honcho start -f Procfile $$procs
 

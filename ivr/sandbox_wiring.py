@@ -52,10 +52,10 @@ def sandbox_call_control(engine: Engine, clock: Clock) -> CallControl:
 
 def add_sandbox_commands(main: click.Group) -> None:
     """`payline seed`, `demo-identities`, `call`, `text`, the benchmarks,
-    `ach simulate-returns` and `stripe-dispute`."""
-    from sandbox.cli import bank, benchmark, call, demo, disputes, text
+    `ach simulate-returns`, `stripe-dispute` and `stripe-demo-cards`."""
+    from sandbox.cli import bank, benchmark, call, demo, stripe_trial, text
 
-    for module in (demo, benchmark, call, text, disputes):
+    for module in (demo, benchmark, call, text, stripe_trial):
         for command in module.commands:
             main.add_command(command)
     ach = main.commands["ach"]

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import click
 
-from domain.config import Settings
+from domain.config import PROCESSOR_SANDBOX, Settings
 from domain.model import AccountKind
+from domain.ports import PaymentGateway
 from ivr.bootstrap import Container
 from ivr.cli.support import CliError, friendly_errors, open_container
 
 # --- demo data ----------------------------------------------------------------------------
+
+
+def _demo_tokenizer(container: Container) -> PaymentGateway:
+    """Who turns the demo's test instruments into tokens: the sandbox processor, which is the
+    bank vault in Stripe mode too (Stripe takes no card numbers from Payline; `payline
+    stripe-demo-cards` then makes the saved cards at a local trial's fake Stripe)."""
+    if container.settings.processor == PROCESSOR_SANDBOX:
+        return container.gateway
+    vault = container.vault
+    if not isinstance(vault, PaymentGateway):
+        raise CliError("The demo city needs the sandbox processor as the bank vault.")
+    return vault
 
 
 @click.command()
@@ -47,7 +60,7 @@ def seed(size: int, seed: int, if_empty: bool, chunk_size: int) -> None:
         try:
             with click.progressbar(length=city.total_accounts, label="Seeding Riverton",
                                    show_pos=True, show_eta=True) as bar:
-                result = seed_demo_city(container.engine, city, container.gateway,
+                result = seed_demo_city(container.engine, city, _demo_tokenizer(container),
                                         if_empty=if_empty, chunk_size=chunk_size,
                                         progress=bar.update)
         except DatabaseNotEmpty:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import stripe
 
-from sandbox.cli.disputes import OPENED, dispute_event, dispute_id, signature_header
+from sandbox.cli.stripe_trial import OPENED, dispute_event, dispute_id, signature_header
 
 SECRET = "whsec_simulator"
 
