@@ -47,3 +47,5 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
     # /health reads the schema revision on every probe; Alembic would log each read.
     logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    # The Stripe SDK logs every request and response at INFO; Payline logs what matters.
+    logging.getLogger("stripe").setLevel(logging.WARNING)
