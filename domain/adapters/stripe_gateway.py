@@ -205,14 +205,9 @@ class StripeGateway(PaymentGateway):
         return str(created.id)
 
     def _belongs_to(self, stripe_customer_id: str, customer: ProcessorCustomer) -> bool:
-        try:
-            found = self._call("look up a customer",
-                               lambda: self._v1.customers.retrieve(stripe_customer_id))
-        except (stripe.InvalidRequestError, stripe.APIError) as exc:
-            if exc.http_status == 404:
-                return False
-            raise
-        return bool(_get(_get(found, "metadata"), CUSTOMER_NUMBER_KEY)
+        found = self._find("look up a customer",
+                           lambda: self._v1.customers.retrieve(stripe_customer_id))
+        return found is not None and bool(_get(_get(found, "metadata"), CUSTOMER_NUMBER_KEY)
                     == customer.customer_number)
 
     # --- charging -------------------------------------------------------------------------
@@ -422,29 +417,27 @@ class StripeGateway(PaymentGateway):
             log.warning("Stripe failed (%s): HTTP %s", what, exc.http_status)
             raise ProcessorUnavailable(f"Stripe failed to {what}.") from exc
 
+    def _find(self, what: str, request: Callable[[], T]) -> T | None:
+        """One retrieval: None when Stripe does not know the object (404)."""
+        try:
+            return self._call(what, request)
+        except (stripe.InvalidRequestError, stripe.APIError) as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
     def _payment_method(self, token: str) -> Any | None:
         """The card PaymentMethod with this id, or None if Stripe does not know it."""
         if not is_payment_method(token):
             return None
-        try:
-            found = self._call("look up a card",
-                               lambda: self._v1.payment_methods.retrieve(token))
-        except (stripe.InvalidRequestError, stripe.APIError) as exc:
-            if exc.http_status == 404:
-                return None
-            raise
-        if _get(found, "type") != "card" or not _get(found, "card"):
+        found = self._find("look up a card", lambda: self._v1.payment_methods.retrieve(token))
+        if found is None or _get(found, "type") != "card" or not _get(found, "card"):
             return None
         return found
 
     def _retrieve_intent(self, intent_id: str) -> Any | None:
-        try:
-            return self._call("look up a payment",
-                              lambda: self._v1.payment_intents.retrieve(intent_id))
-        except (stripe.InvalidRequestError, stripe.APIError) as exc:
-            if exc.http_status == 404:
-                return None
-            raise
+        return self._find("look up a payment",
+                          lambda: self._v1.payment_intents.retrieve(intent_id))
 
     def _intent_of(self, obj: Any) -> str:
         """The PaymentIntent a refund or dispute is on (ProcessorCharge.reference), read
@@ -455,13 +448,8 @@ class StripeGateway(PaymentGateway):
         charge = _id_of(_get(obj, "charge"))
         if not charge:
             return ""
-        try:
-            found = self._call("look up a charge", lambda: self._v1.charges.retrieve(charge))
-        except (stripe.InvalidRequestError, stripe.APIError) as exc:
-            if exc.http_status == 404:
-                return charge
-            raise
-        return _id_of(_get(found, "payment_intent")) or charge
+        found = self._find("look up a charge", lambda: self._v1.charges.retrieve(charge))
+        return (_id_of(_get(found, "payment_intent")) if found is not None else "") or charge
 
     def _all(self, lister: Callable[..., Any], **params: Any) -> list[Any]:
         return self._call("list", lambda: list(
