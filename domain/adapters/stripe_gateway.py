@@ -70,6 +70,7 @@ from domain.ports import (
     SavedAtProcessor,
     TokenizedMethod,
 )
+from domain.services.payments import confirmation_of
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ T = TypeVar("T")
 
 REFERENCE_KEY = "payline_reference"  # metadata key of Payline's reference on intents, refunds
 CUSTOMER_NUMBER_KEY = "payline_customer_number"  # metadata key on a Stripe Customer
+CONFIRMATION_KEY = "payline_confirmation"  # metadata key: the payment's confirmation number
 MAX_KEY = 200
 _PAGE = 100  # Stripe's largest page
 _PAYMENT_METHOD_ID = re.compile(r"pm_[A-Za-z0-9_]{1,200}")
@@ -240,6 +242,9 @@ class StripeGateway(PaymentGateway):
             # No `description` parameter: localstripe refuses it on PaymentIntents.
             "metadata": {REFERENCE_KEY: key, "description": (description or "")[:200]},
         }
+        confirmation = confirmation_of(key)
+        if confirmation:  # the payment, as finance staff look it up in Stripe's dashboard
+            params["metadata"][CONFIRMATION_KEY] = confirmation
         customer_id = _id_of(_get(payment_method, "customer"))
         if customer_id:
             params["customer"] = customer_id  # a saved card is charged as its customer's

@@ -208,6 +208,14 @@ def test_a_fresh_card_is_charged_without_a_customer(gateway: StripeGateway,
     assert client.v1.payment_intents.retrieve(result.reference).customer is None
 
 
+def test_the_intent_names_the_payment_for_finance_staff(gateway: StripeGateway,
+                                                       client: stripe.StripeClient) -> None:
+    result = gateway.charge(card(client), TEN, "payline-K7MW-3QTX")
+    metadata = client.v1.payment_intents.retrieve(result.reference).metadata
+    assert (metadata["payline_reference"], metadata["payline_confirmation"]) == (
+        "payline-K7MW-3QTX", "K7MW-3QTX")
+
+
 def test_a_decline_is_an_outcome_and_replays_as_one(gateway: StripeGateway,
                                                     client: stripe.StripeClient) -> None:
     token = card(client, DECLINED_ON_CHARGE)
