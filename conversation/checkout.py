@@ -159,8 +159,9 @@ class Confirmation:
 
 class ResultCode(StrEnum):
     APPROVED = "approved"  # a card charged
-    SUBMITTED = "submitted"  # pending: a bank debit on its way (BANK_CLEARING), or a card
-    #                          charge the processor has not answered yet
+    SUBMITTED = "submitted"  # pending: a bank debit on its way (BANK_CLEARING)
+    PROCESSING = "processing"  # pending: a card charge the processor has not answered (it
+    #                            could not be reached); the runner finishes it, never twice
     RESERVED = "reserved"  # pending for a charge the processor makes itself (voice <Pay>)
     SCHEDULED = "scheduled"
     DECLINED = "declined"  # rejected by the processor: PaymentResult.reason
@@ -247,6 +248,8 @@ def result_of(outcome: PaymentOutcome, *, scheduled: bool = False,
         first = ResultCode.RESERVED
     elif payment.status == PaymentStatus.APPROVED:
         first = ResultCode.APPROVED
+    elif payment.method_kind == MethodKind.CARD:
+        first = ResultCode.PROCESSING
     else:
         first = ResultCode.SUBMITTED
     code = ResultCode.ALREADY_PAID if outcome.replayed and first != ResultCode.DECLINED \

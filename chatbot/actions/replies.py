@@ -88,6 +88,11 @@ def payment_result_text(result: PaymentResult, today: date) -> str:
         return (f"Payment approved: {money(result.amount)}{fee_note} with "
                 f"{result.method_label}. Your confirmation number is "
                 f"{result.confirmation_number}.")
+    if code == ResultCode.PROCESSING:
+        return (f"We couldn't get an answer from the card processor just now, so your "
+                f"{result.method_label} has not been charged yet. We'll finish the payment of "
+                f"{money(result.amount)}{fee_note} shortly and send you the result; please "
+                f"don't pay again. Your confirmation number is {result.confirmation_number}.")
     if code == ResultCode.SUBMITTED:
         return (f"Your payment of {money(result.amount)}{fee_note} with {result.method_label} "
                 f"is submitted and pending. Your confirmation number is "

@@ -262,6 +262,11 @@ class TextToPay:
         if result.code == ResultCode.APPROVED:
             return (f"Paid! {total} with {result.method_label}. Confirmation "
                     f"{result.confirmation_number}. Thank you.")
+        if result.code == ResultCode.PROCESSING:
+            return (f"We couldn't reach the card processor just now: {result.method_label} "
+                    f"is not charged yet. We'll finish the payment of {total} shortly and text "
+                    f"you the result; please don't pay again. Confirmation "
+                    f"{result.confirmation_number}.")
         clears = BANK_CLEARING
         return (f"Your payment of {total} from {result.method_label} was submitted. "
                 f"Confirmation {result.confirmation_number}. It can take {clears.min_days} to "

@@ -142,6 +142,21 @@ def test_pay_now_from_a_saved_bank_account_is_pending(city: City) -> None:
     assert "Bank payments take 1 to 2 business days to post." in result.text
 
 
+def test_a_card_the_processor_did_not_answer_for_is_not_charged_yet(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("processor unreachable")
+
+    monkeypatch.setattr(city.container.gateway, "charge", unreachable)
+    result = finish(city, DANA, "pay_bill", **paying(city, DANA, "4242"))
+
+    (payment,) = city.chat_payments(DANA)
+    assert payment["status"] == "pending"  # the runner finishes it, with the same key
+    assert "has not been charged yet" in result.text and "don't pay again" in result.text
+    assert payment["confirmation_number"] in result.text
+    assert "business days" not in result.text
+
+
 def test_bank_payment_message_has_no_fee_note(city: City) -> None:
     text = finish(city, SAMUEL, "pay_bill", **paying(city, SAMUEL, "6789")).text
     assert text.startswith("Your payment of $40.00 with checking account ending 6789 is "

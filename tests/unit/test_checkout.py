@@ -207,6 +207,14 @@ def test_submitted_bank_debit(checkout, account):
     assert result.total == Money.of("40.00")
 
 
+def test_a_card_the_processor_did_not_answer_for_is_processing_not_submitted(
+        checkout, account, gateway):
+    gateway.fail_next = True  # unreachable: the payment stays pending for the runner
+    result = checkout.submit(request(account, "50.00"))
+    assert result.code == result.first == ResultCode.PROCESSING
+    assert result.payment is not None and result.payment.status == PaymentStatus.PENDING
+
+
 def test_the_clearing_time_is_the_domains_receipt_wording():
     assert BANK_CLEARING == ClearingTime(1, 2)
 

@@ -96,6 +96,19 @@ def test_pay_offers_the_saved_card_and_one_yes_pays_once(world):
     assert world.gateway.calls == 1
 
 
+def test_a_card_charge_the_processor_did_not_answer_is_said_as_not_charged_yet(world):
+    world.accounts[0].payment_methods[2].enabled = False  # the card that declines
+    text(world, "PAY")
+    text(world, "0012345678 412")
+    world.gateway.fail_next = True  # the processor cannot be reached
+    reply = text(world, "YES", sid="SMyes1")[0]
+    assert "not charged yet" in reply and "don't pay again" in reply
+    assert "business days" not in reply  # that is a bank debit's wording
+    [payment] = world.uow.payments.for_account(world.accounts[0].id)
+    assert payment.status == PaymentStatus.PENDING and payment.confirmation_number in reply
+    assert len(reply) <= 320
+
+
 def test_a_yes_after_the_offer_expired_pays_nothing(world):
     text(world, "PAY")
     text(world, "0012345678 412")
