@@ -47,8 +47,9 @@ from domain.adapters.orm import (
 from domain.cards import card_brand
 from domain.hashing import hash_last4, new_salt
 from domain.model import BankAccountType, Channel, MethodKind, PaymentStatus
-from domain.money import Money
+from domain.money import CURRENCY, Money
 from domain.ports import BankDetails, CardDetails, PaymentGateway, TokenizedMethod
+from domain.services.payments import REFERENCE_PREFIX
 from sandbox.demo_agents import seed_demo_agents
 from sandbox.demo_city import DemoCity, SeedAccount, SeedCustomer, SeedMethod
 from sandbox.processor import (
@@ -57,6 +58,7 @@ from sandbox.processor import (
     TEST_CARDS,
     SandboxProcessor,
     new_token,
+    sandbox_charges,
     sandbox_tokens,
 )
 
@@ -442,6 +444,18 @@ def _write_chunk(conn: Connection, accounts: list[SeedAccount], customers: list[
                 "rejection_reason": p.rejection_reason,
                 "processor_reference": p.processor_reference, "version": 1})
     _insert(conn, payments_table, payment_rows)
+    # The sandbox processor's own record of the demo's card charges, so that reconciling a
+    # seeded day finds every approved card payment at the processor (as it would in a city).
+    _insert(conn, sandbox_charges, [
+        {"idempotency_key": f"{REFERENCE_PREFIX}{p.confirmation_number}",
+         "reference": p.processor_reference, "token": row["method_token"],
+         "amount_cents": (p.amount + p.fee).cents, "currency": CURRENCY, "status": "approved",
+         "decline_code": None, "description": "demo city payment",
+         "created_at": p.completed_at.astimezone(UTC),
+         "payline_reference": f"{REFERENCE_PREFIX}{p.confirmation_number}"}
+        for p, row in zip((p for a in accounts for p in a.payments), payment_rows, strict=True)
+        if p.status == PaymentStatus.APPROVED and p.method.kind == MethodKind.CARD
+        and p.processor_reference and p.completed_at is not None])
 
     _insert(conn, audit_events_table, [
         row for account, account_id in zip(accounts, account_ids, strict=True)

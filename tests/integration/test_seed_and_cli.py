@@ -4,8 +4,9 @@ accounts, read the outbox; and the seeded data as the services and the sandbox s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -357,3 +358,20 @@ def test_seed_and_show_on_postgres(postgres_url: str) -> None:
             assert payments and all(isinstance(p.created_at, datetime) for p in payments)
     finally:
         container.dispose()
+
+
+def test_a_seeded_city_reconciles_clean_day_by_day(seeded: Invoke, env: dict[str, str]) -> None:
+    # The sandbox processor holds the demo's card charges, so its past days reconcile clean.
+    today = datetime.now(ZoneInfo(env["PAYLINE_TIMEZONE"])).date()
+    container = build_container(Settings.from_env(env))
+    try:
+        with container.engine.connect() as conn:
+            charged = conn.execute(sa.text("SELECT count(*) FROM sandbox_charges")).scalar_one()
+    finally:
+        container.dispose()
+    assert charged > 0
+    for back in range(1, 8):
+        day = (today - timedelta(days=back)).isoformat()
+        result = seeded("reconcile", "--date", day)
+        assert result.exit_code == 0, result.output
+        assert "Clean" in result.output
