@@ -5,6 +5,7 @@ from __future__ import annotations
 from chatbot.actions.replies import day, money, payment_line
 from chatbot.actions.services import container
 from domain.model import PaymentStatus
+from domain.money import Money
 
 _MAX_BILLS = 5
 _MAX_HISTORY = 5
@@ -41,7 +42,19 @@ def balance_messages(account_id: int) -> list[str]:
         messages.append("Scheduled: " + "; ".join(
             f"{money(p.amount)} on {day(p.scheduled_for, today)} with {p.method_label} "
             f"(confirmation {p.confirmation_number})" for p in summary.scheduled_payments) + ".")
+    if summary.total_due.is_positive() and summary.committed.is_positive():
+        # What the resident really wants to know after paying: is anything still owed?
+        left = summary.remaining_after_payments
+        messages.append(f"With those payments, {money(left)} is left to pay." if
+                        left.is_positive() else
+                        "Those payments cover the balance: nothing more is left to pay.")
     return messages
+
+
+def left_to_pay(account_id: int) -> Money:
+    """What is still owed once the payments on their way count (nothing to offer to pay
+    when it is zero)."""
+    return container().balance_service().summary(account_id).remaining_after_payments
 
 
 def status_messages(account_id: int) -> list[str]:

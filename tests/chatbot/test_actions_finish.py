@@ -75,8 +75,20 @@ def test_done_balance_with_nothing_past_due(city: City) -> None:
 
 
 def test_done_balance_with_nothing_due(city: City) -> None:
-    first = finish(city, TOM, "check_balance").texts[0]
-    assert first == "As of Monday, November 23, nothing is due on the account ending 9907."
+    result = finish(city, TOM, "check_balance")
+    assert result.texts[0] == ("As of Monday, November 23, nothing is due on the account "
+                               "ending 9907.")
+    assert not any("pay now" in text for text in result.texts)  # nothing to offer to pay
+    assert result.buttons == []
+
+
+def test_done_balance_says_what_is_left_once_payments_count(city: City) -> None:
+    jordan = finish(city, JORDAN, "check_balance")  # $500.00 due, $250.00 on its way
+    assert "With those payments, $250.00 is left to pay." in jordan.texts
+    assert jordan.texts[-1] == "Would you like to pay now or schedule a payment?"
+    grace = finish(city, GRACE, "check_balance")  # $71.90 due, all of it scheduled
+    assert "Those payments cover the balance: nothing more is left to pay." in grace.texts
+    assert not any("pay now" in text for text in grace.texts) and grace.buttons == []
 
 
 def test_done_balance_mentions_pending_and_scheduled_payments(city: City) -> None:
