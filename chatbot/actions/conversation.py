@@ -19,6 +19,7 @@ from rasa_sdk import Tracker
 from chatbot.actions.services import container
 from conversation.state import ConversationKey, verified_account
 from conversation.understanding import consent, farewell
+from conversation.understanding.leaving import wants_to_leave
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
 from domain.services.identity import Requester
@@ -64,7 +65,9 @@ class Turn:
 
     @property
     def wants_to_stop(self) -> bool:
-        return self.words in STOP_WORDS
+        """The resident leaves the task: a bare "stop"/"cancel", or words that cannot be an
+        answer anywhere in the message ("actually never mind, i'll do it later")."""
+        return self.words in STOP_WORDS or wants_to_leave(self.text)
 
     def consent(self) -> consent.Consent:
         """A clear yes, a clear no, or neither (conversation/understanding/consent.py: one rule

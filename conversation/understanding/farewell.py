@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from conversation.understanding.plain_words import NON_WORD, fold, has_question_mark
+from conversation.understanding.plain_words import ADDRESSES, NON_WORD, fold, has_question_mark
 
 # Leave-taking words: a farewell wherever they are.
 _LEAVING = (
@@ -37,15 +37,13 @@ _DONE = (
 )
 _LEAVING_RE = re.compile(r"\b(" + "|".join(_LEAVING) + r")\b")
 _DONE_RE = re.compile(r"\b(" + "|".join(_DONE) + r")\b")
-# An email address or a link is not words ("bye@example.com").
-_ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 def says_goodbye(text: str) -> bool:
     """True when the message takes leave ("ok thanks bye", "that's all for today")."""
     if not isinstance(text, str):
         return False
-    text = _ADDRESSES.sub(" ", text)
+    text = ADDRESSES.sub(" ", text)
     words = _words(text)
     if _LEAVING_RE.search(words):
         return True

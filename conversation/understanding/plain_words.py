@@ -10,6 +10,8 @@ import unicodedata
 QUESTION_MARKS = frozenset("?¿？؟")
 APOSTROPHES = re.compile(r"['’‘`´]")
 NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# An email address or a link is not words ("bye@example.com", "never@mind.com").
+ADDRESSES = re.compile(r"\S+@\S+|https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 def fold(text: str) -> str:

@@ -12,6 +12,7 @@ from tests.chatbot.action_support import (
     FORM_TASKS,
     FORMS,
     GRACE,
+    LUCIA,
     SAMUEL,
     City,
     Conversation,
@@ -52,6 +53,28 @@ def test_stop_ends_the_form_as_stopped(city: City, form: str, text: str) -> None
     assert result.requested is None
     assert result.slots[asked] is None  # answered with nothing: the form still accepts it
     assert result.messages == []  # action_finish_task says it
+
+
+@pytest.mark.parametrize("form", sorted(MID_FORM))
+@pytest.mark.parametrize("text", ["actually never mind, i'll do it later",
+                                  "no thanks, maybe later", "I changed my mind",
+                                  "olvídalo", "mejor lo hago después", "ya no quiero"])
+def test_leaving_in_words_ends_the_form_with_nothing_changed(city: City, form: str,
+                                                             text: str) -> None:
+    # Whatever the NLU makes of it (here: an answer), the words leave the task.
+    conversation = mid_form(city, form)
+    asked = conversation.requested
+    result = conversation.say(text, intent="inform")
+    assert result.outcome == "stopped"
+    assert result.requested is None
+    assert result.slots[asked] is None
+
+
+def test_leaving_at_the_paperless_email_is_not_taken_as_an_email(city: City) -> None:
+    conversation = Conversation("paperless_form")
+    conversation.verify(LUCIA)  # no email on file: the email is asked
+    result = conversation.say("actually never mind, i'll do it later")
+    assert result.outcome == "stopped" and result.slots["paperless_email"] is None
 
 
 @pytest.mark.parametrize("slot", ["account_number", "verification_factor"])

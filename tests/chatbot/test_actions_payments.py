@@ -336,7 +336,7 @@ def test_yes_confirms(city: City, text: str, intent: str | None) -> None:
 
 
 @pytest.mark.parametrize(("text", "intent"), [("no", "deny"), ("nope", "inform"),
-                                              ("not now", None)])
+                                              ("no thanks", None)])
 def test_no_declines_without_stopping(city: City, text: str, intent: str | None) -> None:
     result = at(city, "pay_confirmed", amount="40.00",
                 payment_method=city.saved(DANA, "4242")).say(text, intent=intent)
@@ -344,7 +344,16 @@ def test_no_declines_without_stopping(city: City, text: str, intent: str | None)
     assert result.outcome == "done"  # action_finish_task says nothing was paid
 
 
-@pytest.mark.parametrize("text", ["purple", "", "maybe later?", "🤔"])
+@pytest.mark.parametrize("text", ["not now", "maybe later?", "never mind, i'll pay later"])
+def test_leaving_at_the_confirmation_pays_nothing(city: City, text: str) -> None:
+    result = at(city, "pay_confirmed", amount="40.00",
+                payment_method=city.saved(DANA, "4242")).say(text)
+    assert result.slots["pay_confirmed"] is None
+    assert result.outcome == "stopped" and result.requested is None
+    assert city.chat_payments(DANA) == []
+
+
+@pytest.mark.parametrize("text", ["purple", "", "later?", "🤔"])
 def test_anything_else_at_the_confirmation_asks_yes_or_no(city: City, text: str) -> None:
     result = at(city, "pay_confirmed", amount="40.00",
                 payment_method=city.saved(DANA, "4242")).say(text)
