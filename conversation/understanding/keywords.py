@@ -34,8 +34,11 @@ _ENGLISH: tuple[tuple[str, str], ...] = (
     ("request_agent", r"\b(agent|representative|rep|operator|real person|a person|human|"
                       r"somebody|someone|customer service|live person|311)\b"),
     # No more paper is paperless; "stop paperless" is the opposite.
-    ("enroll_paperless", r"\b(no more|stop|stop sending( me)?|dont send( me)?|without|instead "
-                         r"of) paper (bills?|statements?|mail|copies)\b"),
+    ("enroll_paperless", r"\b(no more|stop|quit|stop (getting|receiving|sending)( me)?|"
+                         r"dont (send|mail)( me)?|(dont|do not) want( to get)?|without|"
+                         r"instead of|no longer (get|getting|receive|want)|"
+                         r"(get|getting) rid of)( any| my| the| these)? paper "
+                         r"(bills?|statements?|mail|copies)\b"),
     ("unenroll_paperless", r"\b(un ?enroll\w*|de ?enroll\w*|unsubscribe|opt out)\b"),
     ("unenroll_paperless", r"\b(stop|cancel|end|turn off|quit|disable|leave|get off|remove)\b"
                            r".*\b(paperless|e ?bills?|electronic (bills?|billing))\b"),

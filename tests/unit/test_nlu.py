@@ -43,6 +43,11 @@ PHRASES = [
     ("en", "sign me up for paperless", "enroll_paperless"),
     ("en", "email bills", "enroll_paperless"),
     ("en", "no more paper bills please", "enroll_paperless"),
+    # Stopping paper is going paperless, whatever else the sentence says (issue 17).
+    ("en", "i'd like to stop getting paper bills", "enroll_paperless"),
+    ("en", "i dont want paper bills anymore", "enroll_paperless"),
+    ("en", "please stop sending me paper statements", "enroll_paperless"),
+    ("en", "i want to get paper bills", "unenroll_paperless"),
     ("en", "go paper less", "enroll_paperless"),
     ("en", "stop paperless", "unenroll_paperless"),
     ("en", "unenroll", "unenroll_paperless"),
