@@ -91,7 +91,9 @@ def voice_city(tmp_path: Path, database_url: str | None = None,
     # which is the sandbox processor); no call here pays with them.
     seeder = container.gateway if stripe is None else container.vault
     assert isinstance(seeder, PaymentGateway)
-    seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), seeder)
+    # No processor history: these tests count the charges their own calls and pages make.
+    seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), seeder,
+                   processor_history=False)
     # The NLU points at a closed port: speech at menus must work on the keyword fallback.
     channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": "http://127.0.0.1:9",
                                          **channel_env})
