@@ -144,7 +144,11 @@ class PaymentForm(TaskForm):
             self._take_date(turn.entity("payment_date") or turn.text, state, dispatcher)
         elif requested == "payment_method":
             choice = match_method(turn.text, saved_methods(state.account_id or 0))
-            if choice is not None:
+            if self._asks_the_cost(turn):
+                # "is there a fee by card?" while choosing is a question, not a choice: what
+                # each way costs, then the method is asked again.
+                dispatcher.utter_message(text=fee_answer(state))
+            elif choice is not None:
                 state.set("payment_method", choice)
             elif not (turn.entity("amount") or turn.entity("payment_date")):
                 # (A correction such as "make it the 20th instead" is taken by corrections.)
@@ -188,10 +192,15 @@ class PaymentForm(TaskForm):
 
     def not_yet_consent(self, turn: Turn, state: FormState,
                         dispatcher: CollectingDispatcher) -> None:
-        if turn.is_question and _FEE_WORDS.search(turn.words):
+        if self._asks_the_cost(turn):
             dispatcher.utter_message(text=fee_answer(state))
             return
         super().not_yet_consent(turn, state, dispatcher)
+
+    @staticmethod
+    def _asks_the_cost(turn: Turn) -> bool:
+        """A question about what the payment costs ("is there a fee?", "¿hay un cargo?")."""
+        return turn.is_question and bool(_FEE_WORDS.search(turn.words))
 
     def _corrected(self, turn: Turn, state: FormState) -> bool:
         """At the confirmation, "use my checking instead" changes the method."""

@@ -369,3 +369,26 @@ def test_pay_now_asks_amount_method_confirm_in_order(city: City) -> None:
     assert conversation.say("4242").requested == "pay_confirmed"
     assert conversation.say("yes", intent="affirm").outcome == "done"
     assert city.chat_payments(DANA) == []  # nothing is charged before action_finish_task
+
+
+@pytest.mark.parametrize("text", ["is there a fee?", "does it cost extra by card?",
+                                  "what's the fee if i use my card"])
+def test_a_question_while_choosing_the_method_is_answered(city: City, text: str) -> None:
+    # Whatever the NLU made of it: the costs of each way, then the method is asked again.
+    result = at(city, "payment_method", amount="40.00").say(text)
+    assert result.slots["payment_method"] is None and result.requested == "payment_method"
+    [answer] = result.texts
+    assert "$1.25 convenience fee" in answer and "$41.25" in answer and "no fee" in answer
+    assert "didn't catch" not in answer
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("full balance please", "146.57"), ("I just want to pay whats past due", "84.17")])
+def test_typed_amount_options_are_understood(city: City, text: str, amount: str) -> None:
+    assert at(city, "amount").say(text).slots["amount"] == amount
+
+
+def test_asking_for_a_link_while_choosing_the_method_takes_the_link(city: City) -> None:
+    result = at(city, "payment_method", amount="40.00").say(
+        "can you send me a secure link instead? i want to use a different card")
+    assert result.slots["payment_method"] == "link"
