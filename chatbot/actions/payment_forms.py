@@ -40,6 +40,11 @@ _LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure)\b")
 _CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover)\b")
 _BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck)\b")
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_NUMBERS = re.compile(r"[$#]?\d[\d,.\s-]*")
+# A method named with the request: "on my visa", "with my checking", "using a new card".
+_NAMED_METHOD = re.compile(r"\b(on|with|using|by|from) (my|the|a) (new |saved |other )?"
+                           r"(visa|mastercard|amex|discover|card|credit card|debit card|"
+                           r"checking|savings|bank account|bank)\b")
 # A question about what the payment costs ("is there a fee?", "¿hay un cargo?").
 _FEE_WORDS = re.compile(r"\b(fees?|charges?|charged|cost|costs|extra|surcharge|convenience|"
                         r"total|cargos?|comision|comisión|tarifa|costo|recargo)\b")
@@ -112,8 +117,19 @@ class PaymentForm(TaskForm):
         # Kept as typed until the account is known, then checked (after_verified).
         if turn.entity("amount"):
             state.set("amount", f"typed:{turn.entity('amount')}")
+        else:
+            # "..., the full amount on my visa": an option named in words (the numbers in
+            # the message are who the resident is, not an amount).
+            words = _NUMBERS.sub(" ", turn.text)
+            if full_balance_requested(words):
+                state.set("amount", "typed:the full balance")
+            elif past_due_requested(words):
+                state.set("amount", "typed:the past due amount")
         if self.scheduled and turn.entity("payment_date"):
             state.set("payment_date", f"typed:{turn.entity('payment_date')}")
+        named = _NAMED_METHOD.search(turn.words)
+        if named:
+            state.set("payment_method", f"typed:{named.group(0)}")
 
     def after_verified(self, turn: Turn, state: FormState,
                        dispatcher: CollectingDispatcher) -> None:
@@ -125,6 +141,13 @@ class PaymentForm(TaskForm):
                                           "or scheduled.")
             state.end("nothing_to_do")
             return
+        typed_method = state.get("payment_method")
+        if isinstance(typed_method, str) and typed_method.startswith("typed:"):
+            state.clear("payment_method")
+            choice = match_method(typed_method.removeprefix("typed:"),
+                                  saved_methods(account_id))
+            if choice is not None:
+                state.set("payment_method", choice)
         if not saved_methods(account_id):
             state.set("payment_method", LINK)
         typed_amount = state.get("amount")

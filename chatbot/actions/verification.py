@@ -13,6 +13,8 @@ from chatbot.actions.services import container
 from conversation.state import remember_verification
 from conversation.understanding.identity_text import (
     is_street_number,
+    labelled_account_number,
+    labelled_general_billing,
     mentions_customer_id,
     mentions_ssn,
     parse_identity,
@@ -50,15 +52,28 @@ def next_slot(state: FormState) -> str | None:
 
 
 def opening(turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> None:
-    """Numbers given with the request ("pay my bill, account 0012345678, street 1234")."""
-    if turn.entity("customer_id"):
+    """Numbers given with the request ("pay my bill, account 0012345678, street 1234",
+    "whats my balance? customer id 200146, bill number 610031"): the NLU's entities, and
+    where it found none, the same readers the answers use. Only what is missing is asked."""
+    customer_id, bill_number = turn.entity("customer_id"), turn.entity("bill_number")
+    if mentions_customer_id(turn.words):
+        typed_customer, typed_bill = labelled_general_billing(turn.text)
+        customer_id, bill_number = customer_id or typed_customer, bill_number or typed_bill
+    if customer_id or mentions_customer_id(turn.words):
+        # "it's not a utility bill, my customer id is 200145": the general-billing path.
         state.set("id_path", "customer")
-        _take_customer_id(turn.entity("customer_id") or "", state, quiet=True)
-        if turn.entity("bill_number"):
-            _take_bill_number(turn.entity("bill_number") or "", state, quiet=True)
+        if customer_id:
+            _take_customer_id(customer_id, state, quiet=True)
+        if bill_number:
+            _take_bill_number(bill_number, state, quiet=True)
     elif turn.entity("account_number"):
         _take_account_number(turn.entity("account_number") or "", state, quiet=True)
         _take_factor_entities(turn, state)
+    elif (said := labelled_account_number(turn.text)).account_number:
+        if _take_account_number(said.account_number, state, quiet=True):
+            _take_factor_entities(turn, state)
+            if not state.get("verification_factor") and said.factor is not None:
+                _set_factor(state, said.factor_kind, said.factor)
     _verify_when_complete(turn, state, dispatcher)
 
 

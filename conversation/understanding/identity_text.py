@@ -27,6 +27,13 @@ _BILL = re.compile(r"\b([a-z]*\d[a-z0-9-]*)\b", re.IGNORECASE)
 _SSN_WORDS = re.compile(r"\b(ssn|social|security|tax|tin|itin|ein|last\s*(4|four))\b",
                         re.IGNORECASE)
 _CUSTOMER_WORDS = re.compile(r"\b(customer|cust)\b", re.IGNORECASE)
+_LABEL_GAP = r"(?:\s*(?:id|number|num|no\.?|#|is|:|=)\s*)*"
+_LABELLED_CUSTOMER = re.compile(r"\b(?:customer|cust)\b" + _LABEL_GAP + r"(\d[\d-]*\d)",
+                                re.IGNORECASE)
+_LABELLED_BILL = re.compile(r"\b(?:bill|invoice|factura)\b" + _LABEL_GAP
+                            + r"([a-z]*\d[a-z0-9-]*)", re.IGNORECASE)
+_ACCOUNT_WORDS = re.compile(r"\b(acct|acc|account|acount|cuenta)\b|#", re.IGNORECASE)
+LONG_ACCOUNT_DIGITS = 8  # a number this long is an account number even without the word
 _STREET = re.compile(rf"^\d{{1,{MAX_STREET_DIGITS}}}[a-z]?$", re.IGNORECASE)
 
 
@@ -67,6 +74,31 @@ def read_bill_number(text: str) -> str | None:
     """The bill (invoice) number in an answer: the first word with a digit in it."""
     match = _BILL.search(text or "")
     return match.group(1) if match else None
+
+
+def labelled_general_billing(text: str) -> tuple[str | None, str | None]:
+    """(customer ID, bill number) named in a sentence: "customer id 200146, bill number
+    610031", "my customer number is 200145". Only numbers after their label count, so an
+    amount or a date in the same message is never read as either."""
+    customer = _LABELLED_CUSTOMER.search(text or "")
+    bill = _LABELLED_BILL.search(text or "")
+    return (customer.group(1).replace("-", "") if customer else None,
+            bill.group(1) if bill else None)
+
+
+def labelled_account_number(text: str) -> IdentityAnswer:
+    """The account number (and factor) in a request that names it ("pay my bill, acct #
+    0104200731, house number 1234"): read only when an account word is there or the number
+    is as long as an account number, so "pay 250000" is not an account."""
+    if contains_card_number(text or ""):
+        return IdentityAnswer(None)
+    said = parse_identity(text or "")
+    if said.account_number is None:
+        return said
+    if (_ACCOUNT_WORDS.search(text or "") is None
+            and len(said.account_number.replace("-", "")) < LONG_ACCOUNT_DIGITS):
+        return IdentityAnswer(None)
+    return said
 
 
 def mentions_customer_id(text: str) -> bool:
