@@ -27,7 +27,7 @@ _BILL = re.compile(r"\b([a-z]*\d[a-z0-9-]*)\b", re.IGNORECASE)
 _SSN_WORDS = re.compile(r"\b(ssn|social|security|tax|tin|itin|ein|last\s*(4|four))\b",
                         re.IGNORECASE)
 _CUSTOMER_WORDS = re.compile(r"\b(customer|cust)\b", re.IGNORECASE)
-_LABEL_GAP = r"(?:\s*(?:id|number|num|no\.?|#|is|:|=)\s*)*"
+_LABEL_GAP = r"(?:\s*(?:id|number|num|no\.?|#|is|:|=))*\s*"
 _LABELLED_CUSTOMER = re.compile(r"\b(?:customer|cust)\b" + _LABEL_GAP + r"(\d[\d-]*\d)",
                                 re.IGNORECASE)
 _LABELLED_BILL = re.compile(r"\b(?:bill|invoice|factura)\b" + _LABEL_GAP

@@ -7,6 +7,8 @@ import pytest
 from conversation.understanding.identity_text import (
     IdentityAnswer,
     is_street_number,
+    labelled_account_number,
+    labelled_general_billing,
     looks_like_identity,
     mentions_customer_id,
     parse_identity,
@@ -92,3 +94,27 @@ def test_bill_numbers_customer_words_and_street_numbers() -> None:
     assert not mentions_customer_id("my account number")
     assert is_street_number("1234") and is_street_number("12B")
     assert not is_street_number("0104200731") and not is_street_number("12ab")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("whats my balance? customer id 200146, bill number 610031", ("200146", "610031")),
+    ("my customer number is 200145", ("200145", None)),
+    ("Customer ID: 200-145 invoice # A610025", ("200145", "A610025")),
+    ("pay $40 for customer 200145 on the 15th", ("200145", None)),
+    ("what do customers pay", (None, None)),
+])
+def test_general_billing_numbers_are_read_only_after_their_labels(
+        text: str, expected: tuple[str | None, str | None]) -> None:
+    assert labelled_general_billing(text) == expected
+
+
+@pytest.mark.parametrize(("text", "account", "factor"), [
+    ("i wanna pay my bil, acct # 0104200731, house number 1234", "0104200731", "1234"),
+    ("pay my bill 0104200731", "0104200731", None),
+    ("pay 250000", None, None),
+    ("account 4242424242424242", None, None),
+])
+def test_an_account_in_a_request_needs_its_word_or_its_length(
+        text: str, account: str | None, factor: str | None) -> None:
+    said = labelled_account_number(text)
+    assert (said.account_number, said.factor) == (account, factor)
