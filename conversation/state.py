@@ -106,6 +106,9 @@ class ConversationState:
     created_at: datetime
     updated_at: datetime
     language: str = "en"
+    # The resident chose `language` in this conversation (by what they wrote, or "english
+    # please"): it outlives a goodbye and is not replaced by the account's language on file.
+    language_chosen: bool = False
     step: str = "text"
     turn: int = 0
     caller: str | None = None
@@ -165,6 +168,8 @@ class ConversationState:
         The names are the ones SMS threads used before the state was typed, so a thread
         in flight during an upgrade carries on."""
         data: dict[str, Any] = dict(self._unknown)
+        if self.language_chosen:
+            data["language_chosen"] = True
         if self.question is not None:
             data["task"] = self.question.task
             if self.question.account_number:
@@ -185,6 +190,7 @@ class ConversationState:
         """The inverse of `to_data`; a malformed part is dropped, not fatal (the resident is
         asked again rather than the thread failing on every text)."""
         rest = dict(data)
+        self.language_chosen = rest.pop("language_chosen", None) is True
         self.call = PhoneCall.pop_from(rest) if self.key.channel == Channel.VOICE else None
         task, account = rest.pop("task", None), rest.pop("account", None)
         self.question = (IdentityQuestion(task, account if isinstance(account, str) else None)

@@ -43,13 +43,15 @@ _YES_PHRASES = (
     "that is right", "thats right", "that is correct", "thats correct", "i confirm",
     "i agree", "i accept", "yes i do", "i do", "pay it", "lets do it", "go for it",
     "all right", "claro que si", "de acuerdo", "esta bien", "por supuesto", "lo confirmo",
-    "hagalo", "adelante",
+    "hagalo", "adelante", "si pagar",
 )
 _YES_WORDS = frozenset({
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yah", "ye", "yess", "yesss", "sure",
     "ok", "okay", "okey", "okie", "k", "kk", "correct", "right", "absolutely", "definitely",
     "confirm", "confirmed", "proceed", "affirmative", "agreed", "mhm", "si", "claro",
     "vale", "dale", "correcto", "confirmo", "afirmativo", "alright",
+    # "pay it" in Spanish (pay_it is a yes phrase): the imperative, never the past "pague".
+    "paguelo", "paguela", "pagalo", "pagala", "pagarlo", "pagarla",
 })
 _NO_PHRASES = (
     "not now", "no way", "not today", "not yet", "no thanks", "no thank you", "do not",

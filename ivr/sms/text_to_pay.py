@@ -34,11 +34,12 @@ from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.bootstrap import Container
 from ivr.sms import texts
 from ivr.sms.texts import Program
+from ivr.sms.wording import Words, language_of
 
 IDLE_LIMIT = timedelta(minutes=15)  # like the chat: a quiet thread forgets who you are
 OFFER_LIFETIME = timedelta(minutes=10)
 STALE_OFFER = timedelta(hours=24)  # after this a YES is no longer about the old offer
-GOODBYE = "Thanks for texting the city. Goodbye! Next time, text BAL or PAY to start again."
+GOODBYE = Words("en").say("goodbye")
 # The thread's keyword tasks, as every channel names them for a handoff.
 _TASKS = {"balance": Task.BALANCE, "pay": Task.PAY_NOW}
 # What a YES or NO to an offer must clearly be.
@@ -63,9 +64,14 @@ class TextToPay:
         return self.session.key.key
 
     @property
+    def words(self) -> Words:
+        """The thread's language, as it is now (verifying may change it)."""
+        return Words.of(self.session.language)
+
+    @property
     def awaiting_identity(self) -> bool:
         question = self.session.question
-        return question is not None and question.task in texts.ASK_IDENTITY
+        return question is not None and question.task in texts.IDENTITY_TASKS
 
     @property
     def has_offer(self) -> bool:
@@ -87,7 +93,25 @@ class TextToPay:
         again. Returns the goodbye to send when the bot (which says its own) cannot be
         reached."""
         self.session.forget()
-        return [GOODBYE]
+        return [self.words.say("goodbye")]
+
+    def language_changed(self) -> list[str]:
+        """ENGLISH / ESPAÑOL: said in the new language, with what the thread waits for."""
+        words = self.words
+        offer = self.session.offer
+        if offer is not None and not offer.paid and self.now - offer.made_at <= OFFER_LIFETIME:
+            follow = self._offer_question(offer)
+        elif self.awaiting_identity:
+            assert self.session.question is not None
+            follow = self._ask_identity(self.session.question.task)
+        else:
+            follow = words.say("menu_hint")
+        return [f"{words.say('language_set')} {follow}"]
+
+    def _ask_identity(self, task: str) -> str:
+        words = self.words
+        return words.say("ask_identity", ask=words.say(f"ask_identity.{task}"),
+                         how=words.say("identity_how"))
 
     def _requester(self) -> Requester:
         return Requester(channel=Channel.SMS, session_key=self.session.key.session_key,
@@ -105,7 +129,7 @@ class TextToPay:
         if self.session.verified:
             return self._carry_out(task, prefix)
         self.session.question = IdentityQuestion(task)
-        return [f"{prefix}{texts.ASK_IDENTITY[task]}, {texts.IDENTITY_HOW}"]
+        return [f"{prefix}{self._ask_identity(task)}"]
 
     def answer_identity(self, text: str) -> list[str] | None:
         """The resident's answer while we wait for their identity; None when the text is not
@@ -116,24 +140,28 @@ class TextToPay:
         question = self.session.question
         assert question is not None  # awaiting_identity
         answer = parse_identity(text, question.account_number)
+        words = self.words
         if answer.account_number is None:
-            return [f"Please {texts.IDENTITY_HOW}"]
+            return [words.say("identity_again", how=words.say("identity_how"))]
         self.session.tried_account = answer.account_number
         if answer.factor is None or answer.factor_kind is None:
             self.session.question = IdentityQuestion(question.task, answer.account_number)
-            return [texts.ASK_FACTOR]
+            return [words.say("ask_factor")]
         result = verify_account(self.container.identity_service(), self._requester(),
                                 answer.account_number, answer.factor_kind, answer.factor)
         if result.outcome in (Verification.LOCKED, Verification.TOO_MANY_ATTEMPTS):
             self._stop_asking()
-            return [self.program.locked(result.detail)]
+            return [self.program.locked(result.detail, words.language)]
         if result.outcome == Verification.FAILED:
             self.session.question = IdentityQuestion(question.task)
-            return [texts.VERIFY_FAILED]
+            return [words.say("verify_failed")]
         if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
-            return [f"{result.detail} Please {texts.IDENTITY_HOW}"]
+            return [words.say("identity_invalid", detail=words.domain(result.detail),
+                              how=words.say("identity_how"))]
         self._stop_asking()
         self.session.verify(result.account.account_id, self.now)
+        if not self.session.language_chosen:  # else the resident's own choice stands
+            self.session.language = language_of(result.account.language)
         return self._carry_out(question.task)
 
     def _stop_asking(self) -> None:
@@ -143,7 +171,7 @@ class TextToPay:
     def _carry_out(self, task: str, prefix: str = "") -> list[str]:
         summary = self.container.balance_service().summary(self._account_id())
         if task == "balance":
-            return [prefix + balance_text(summary)]
+            return [prefix + balance_text(summary, self.words)]
         return self._offer(summary, prefix)
 
     def _account_id(self) -> int:
@@ -159,27 +187,36 @@ class TextToPay:
         account_id = self._account_id()
         payments = self.container.payment_service()
         amount = payments.payable(account_id)  # the offer is for all that can be paid now
+        words = self.words
         if not amount.is_positive():
-            return [prefix + nothing_due_text(summary)]
-        owed = _owed(summary, amount)
+            return [prefix + nothing_due_text(summary, words)]
+        owed = _owed(summary, amount, words)
         method = _default_method(payments.saved_methods(account_id))
         if method is None:
             return [prefix + owed + " " + self._pay_link(amount)]
         try:
             quote = self._checkout().quote(account_id, amount, method)
         except DomainError as exc:
-            return [prefix + exc.detail]
+            return [prefix + words.domain(exc.detail)]
         assert method.id is not None  # _default_method takes saved methods only
         self.session.offer = offer = PaymentOffer(
             amount=amount, fee=quote.fee, method_id=method.id, method_label=quote.method_label,
             made_at=self.now, idempotency_key=f"sms-{self.message_sid}", account_id=account_id)
-        return [f"{prefix}{owed} {_offer_question(offer)}"]
+        return [f"{prefix}{owed} {self._offer_question(offer)}"]
+
+    def _offer_question(self, offer: PaymentOffer) -> str:
+        """"Reply YES to pay $X with VISA ending 4242 (fee $1.25, total $Y), or NO. ..."."""
+        words = self.words
+        amount, fee = offer.amount, offer.fee
+        costs = words.say("offer_costs", fee=fee.format(), total=(amount + fee).format()) \
+            if fee.is_positive() else words.say("offer_no_fee")
+        return words.say("offer_question", amount=amount.format(),
+                         method=words.method(offer.method_label), costs=costs)
 
     def _pay_link(self, amount: Money) -> str:
         link = self._checkout().pay_link(self._account_id(), amount, self._actor(),
                                          self.public_url)
-        return (f"Pay securely here: {link.url} (the link works once, for "
-                f"{link.minutes} minutes). Never text card numbers.")
+        return self.words.say("pay_link", url=link.url, minutes=link.minutes)
 
     # --- a person ---------------------------------------------------------------------------
     def hand_off(self) -> list[str]:
@@ -195,7 +232,7 @@ class TextToPay:
             language=self.session.language, caller=self.phone,
             account_id=self.session.account_id if verified else None,
             account_number=None if verified else self.session.tried_account)
-        return [self.program.agent(reference)]
+        return [self.program.agent(reference, self.session.language)]
 
     # --- the answer to an offer ----------------------------------------------------------
     def answer_offer(self, reply: str, text: str | None = None) -> list[str]:
@@ -204,20 +241,20 @@ class TextToPay:
         again (conversation.understanding.consent, as at every confirmation)."""
         offer = self.session.offer
         assert offer is not None  # has_offer
+        words = self.words
         if offer.paid:
-            return [f"That payment was already made (confirmation {offer.paid}). Nothing "
-                    "more was charged."]
+            return [words.say("already_paid", confirmation=offer.paid)]
         expired = (self.now - offer.made_at > OFFER_LIFETIME
                    or self.session.account_id != offer.account_id)
         if text is not None and reply in _CLEARLY and decide(text) != _CLEARLY[reply] \
                 and not expired:
-            return [f"Nothing has been paid. {_offer_question(offer)}"]
+            return [words.say("offer_reask", question=self._offer_question(offer))]
         if reply == "no":
             self.session.offer = None
-            return [texts.OFFER_DECLINED]
+            return [words.say("offer_declined")]
         if expired:
             self.session.offer = None
-            return self.start("pay", prefix="That offer expired, so nothing was paid. ")
+            return self.start("pay", prefix=words.say("offer_expired"))
         if reply == "link":
             self.session.offer = None
             return self._link_for(offer)
@@ -227,91 +264,82 @@ class TextToPay:
         """LINK: a pay link for the offer's amount, unless the balance changed since the
         offer (paid meanwhile on another channel): then nothing is made and the resident
         hears what can be paid now."""
+        words = self.words
         try:
             return [self._pay_link(offer.amount)]
         except (NothingDue, AmountOutOfRange):
-            return self.start("pay", prefix="Your balance changed since that offer, so no "
-                                            "link was made. ")
+            return self.start("pay", prefix=words.say("balance_changed_no_link"))
         except DomainError as exc:
-            return [f"{exc.detail} No link was made."]
+            return [words.say("no_link", detail=words.domain(exc.detail))]
 
     def _pay(self, offer: PaymentOffer) -> list[str]:
         result = self._checkout().submit(PaymentRequest(
             account_id=offer.account_id, amount=offer.amount,
             method=MethodChoice.saved(offer.method_id), actor=self._actor(),
             idempotency_key=offer.idempotency_key, accepted_fee=offer.fee))
+        words = self.words
         if result.code == ResultCode.NOTHING_DUE:
             self.session.offer = None
-            return ["Your balance is already paid or a payment is on its way, so nothing was "
-                    "charged. Text BAL to see it."]
+            return [words.say("paid_nothing_due")]
         if result.refused:
             self.session.offer = None
-            return [f"{result.detail} Nothing was charged. Text PAY to try again."]
+            return [words.say("refused", detail=words.domain(result.detail))]
         return [self._paid_text(result, offer)]
 
     def _paid_text(self, result: PaymentResult, offer: PaymentOffer) -> str:
+        words = self.words
         if result.code == ResultCode.DECLINED:
             self.session.offer = None
-            return (f"The payment was not approved: {result.reason}. No money was taken. Text "
-                    "PAY and reply LINK to use another card or bank account.")
+            return words.say("declined", reason=words.decline(result.reason))
         offer.paid = result.confirmation_number
-        total = result.total.format()
+        said = {"total": result.total.format(), "method": words.method(result.method_label),
+                "confirmation": result.confirmation_number}
         if result.code == ResultCode.ALREADY_PAID:
-            return (f"That payment was already made (confirmation "
-                    f"{result.confirmation_number}). Nothing more was charged.")
+            return words.say("already_paid", **said)
         if result.code == ResultCode.APPROVED:
-            return (f"Paid! {total} with {result.method_label}. Confirmation "
-                    f"{result.confirmation_number}. Thank you.")
+            return words.say("approved", **said)
         if result.code == ResultCode.PROCESSING:
-            return (f"We couldn't reach the card processor just now: {result.method_label} "
-                    f"is not charged yet. We'll finish the payment of {total} shortly and text "
-                    f"you the result; please don't pay again. Confirmation "
-                    f"{result.confirmation_number}.")
-        clears = BANK_CLEARING
-        return (f"Your payment of {total} from {result.method_label} was submitted. "
-                f"Confirmation {result.confirmation_number}. It can take {clears.min_days} to "
-                f"{clears.max_days} business days to clear.")
+            return words.say("processing", **said)
+        return words.say("submitted", min_days=BANK_CLEARING.min_days,
+                         max_days=BANK_CLEARING.max_days, **said)
 
 
-def _offer_question(offer: PaymentOffer) -> str:
-    """"Reply YES to pay $X with VISA ending 4242 (fee $1.25, total $Y), or NO. ..."."""
-    amount, fee = offer.amount, offer.fee
-    costs = f"fee {fee.format()}, total {(amount + fee).format()}" if fee.is_positive() \
-        else "no fee"
-    return (f"Reply YES to pay {amount.format()} with {offer.method_label} ({costs}), or NO. "
-            "Reply LINK to use another card or bank account.")
-
-
-def balance_text(summary: BalanceSummary) -> str:
-    account = f"Account ending {summary.account_number[-4:]}"
+def balance_text(summary: BalanceSummary, words: Words | None = None) -> str:
+    words = words or Words()
+    account = words.say("account", last4=summary.account_number[-4:])
+    as_of = words.date(summary.as_of)
     if not summary.total_due.is_positive():
-        text = f"{account}: nothing is due as of {summary.as_of:%m/%d}."
+        text = words.say("balance_nothing_due", account=account, as_of=as_of)
     else:
-        due = f", due {summary.next_due_date:%m/%d}" if summary.next_due_date else ""
-        past = (f" ({summary.past_due.format()} past due)"
-                if summary.past_due.is_positive() else "")
-        text = (f"{account}: you owe {summary.total_due.format()}{due}{past}, as of "
-                f"{summary.as_of:%m/%d}.")
+        due = words.say("balance_due", date=words.date(summary.next_due_date)) \
+            if summary.next_due_date else ""
+        past = words.say("balance_past_due", amount=summary.past_due.format()) \
+            if summary.past_due.is_positive() else ""
+        text = words.say("balance_owed", account=account, total=summary.total_due.format(),
+                         due=due, past_due=past, as_of=as_of)
     for line in summary.pending_payments:
-        text += f" A payment of {line.amount.format()} is being processed."
+        text += words.say("balance_pending", amount=line.amount.format())
     for line in summary.scheduled_payments:
-        text += f" {line.amount.format()} is scheduled for {line.scheduled_for:%m/%d}."
+        text += words.say("balance_scheduled", amount=line.amount.format(),
+                          date=words.date(line.scheduled_for))
     if summary.remaining_after_payments.is_positive():
-        text += " Text PAY to pay it."
+        text += words.say("balance_pay_hint")
     return text
 
 
-def nothing_due_text(summary: BalanceSummary) -> str:
+def nothing_due_text(summary: BalanceSummary, words: Words | None = None) -> str:
+    words = words or Words()
     if summary.total_due.is_positive():  # covered by payments already on their way
-        return balance_text(summary) + " There is nothing more to pay right now."
-    return balance_text(summary)
+        return balance_text(summary, words) + words.say("nothing_more")
+    return balance_text(summary, words)
 
 
-def _owed(summary: BalanceSummary, amount: Money) -> str:
-    due = f" due {summary.next_due_date:%m/%d}" if summary.next_due_date else ""
+def _owed(summary: BalanceSummary, amount: Money, words: Words) -> str:
+    due = words.say("owed_due", date=words.date(summary.next_due_date)) \
+        if summary.next_due_date else ""
     if amount == summary.total_due:
-        return f"Your balance is {amount.format()}{due}."
-    return f"You can pay {amount.format()} now{due}."
+        return words.say("owed_full", amount=amount.format(), due=due)
+    return words.say("owed_part", amount=amount.format(), due=due)
 
 
 def _default_method(methods: list[PaymentMethod]) -> PaymentMethod | None:

@@ -19,6 +19,7 @@ from ivr.bot.client import bot_client_for
 from ivr.settings import ChannelSettings
 from ivr.sms.conversation import Inbound, SmsConversation
 from ivr.sms.texts import Program
+from ivr.sms.wording import Words
 from ivr.web.twilio_signature import twilio_signed
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ MAX_BODY = 32 * 1024  # Twilio's webhooks are a few kilobytes at most (1,600-cha
 # One-time links are bearer secrets: the link store keeps only their hash, so the replay copy
 # of an answer must not keep them either. A retried webhook says to ask again instead.
 _ONE_TIME_LINK = re.compile(r"https?://\S+?/(?:pay|paperless)/[A-Za-z0-9_-]+")
-LINK_NOT_REPEATED = "[link not repeated: text PAY or LINK for a new one]"
+LINK_NOT_REPEATED = Words("en").say("link_not_repeated")
 UNREADABLE = "Sorry, we couldn't read that text. Please try again, or text HELP for help."
 
 sms = Blueprint("sms", __name__)
@@ -66,9 +67,10 @@ def incoming() -> Response:
     inbound = Inbound(message_sid=sid, phone=phone, body=form.get("Body", ""),
                       media_count=_count(form.get("NumMedia")),
                       opt_out_type=form.get("OptOutType", ""))
-    replies = _answer(current_app, container, program, inbound, now)
+    replies, language = _answer(current_app, container, program, inbound, now)
+    held_back = Words.of(language).say("link_not_repeated")
     try:
-        container.sms_inbox().answered(sid, [_ONE_TIME_LINK.sub(LINK_NOT_REPEATED, reply)
+        container.sms_inbox().answered(sid, [_ONE_TIME_LINK.sub(held_back, reply)
                                              for reply in replies], container.clock.now())
     except Exception:  # the answer still goes out; a retry would replay nothing
         log.exception("sms webhook could not store its answer")
@@ -76,15 +78,16 @@ def incoming() -> Response:
 
 
 def _answer(app: Flask, container: Container, program: Program, inbound: Inbound,
-            now: datetime) -> list[str]:
+            now: datetime) -> tuple[list[str], str]:
+    """The replies, and the thread's language they are in."""
     channels: ChannelSettings = app.extensions["payline.channels"]
     conversation = SmsConversation(container, bot_client_for(app), program,
                                    channels.public_url, channels.secret_key, now)
     try:
-        return conversation.reply(inbound)
+        return conversation.reply(inbound), conversation.language
     except Exception:  # the database is down, a bug: still a polite answer, nothing said
         log.exception("sms webhook failed for %s", mask_phone(inbound.phone))
-        return [program.failure()]
+        return [program.failure(conversation.language)], conversation.language
 
 
 def _count(value: str | None) -> int:

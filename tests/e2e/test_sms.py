@@ -267,9 +267,9 @@ def test_yes_with_nothing_pending_changes_nothing(city: SmsCity) -> None:
 
 
 def test_no_saved_method_gets_a_secure_pay_link(city: SmsCity) -> None:
-    answer = offer(city, LUCIA, "507", "+13125550102")
-    assert "Pay securely here: http://localhost:5000/pay/" in answer
-    assert "Never text card numbers" in answer
+    answer = offer(city, LUCIA, "507", "+13125550102")  # Spanish on file: answered in Spanish
+    assert "Pague de forma segura aquí: http://localhost:5000/pay/" in answer
+    assert "Nunca envíe números de tarjeta" in answer
     links = city.rows("SELECT * FROM one_time_links WHERE purpose = 'pay'")
     assert len(links) == 1 and links[0]._mapping["channel"] == "sms"
     assert city.payments(LUCIA) == []
@@ -505,9 +505,9 @@ def test_a_pay_link_is_not_kept_in_the_replay_copy(city: SmsCity) -> None:
     token = answer.split("/pay/")[1].split(" ")[0]
     stored = city.rows("SELECT replies FROM sms_messages WHERE message_sid = :s",
                        s=city.sids[-1])[0][0]
-    assert token not in stored and "link not repeated" in stored
+    assert token not in stored and "enlace no repetido" in stored  # Lucía's thread: Spanish
     retry = city.text("PAY", "+13125550102", sid=city.sids[-1]).text
-    assert token not in retry and "text PAY or LINK for a new one" in retry
+    assert token not in retry and "envíe PAGAR o ENLACE para uno nuevo" in retry
 
 
 def test_the_opt_out_source_is_the_keyword_not_the_text(city: SmsCity) -> None:

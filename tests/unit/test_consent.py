@@ -36,6 +36,7 @@ def test_a_fee_question_the_nlu_hears_as_deny_is_not_a_no() -> None:
     # Spanish
     "sí", "si", "Sí.", "sí, claro", "claro", "sí por favor", "de acuerdo", "está bien",
     "vale", "dale", "adelante", "correcto", "por supuesto", "sí, gracias", "claro que sí",
+    "si, pagar", "sí pagar", "Sí, páguelo", "páguelo por favor", "pagarlo",
 ])
 def test_yes_words_are_yes_whatever_the_nlu_heard(text: str) -> None:
     assert decide(text) == YES
@@ -182,3 +183,10 @@ def test_an_unsure_nlu_never_makes_a_yes_on_its_own(text: str, intent: str | Non
 def test_any_input_gets_an_answer(text: str, intent: str | None, confidence: float | None,
                                   button: bool) -> None:
     assert decide(text, intent, confidence, button=button) in (YES, NO, UNCLEAR)
+
+
+@pytest.mark.parametrize("text", ["sí pague", "no pague", "no, pagar", "no páguelo",
+                                  "sí pagar mañana", "si pagar?", "pagar después"])
+def test_spanish_pay_words_with_a_past_a_no_or_a_change_are_not_a_yes(text: str) -> None:
+    # "pagué" (I paid) folds to "pague": only the imperative "páguelo" is "pay it".
+    assert decide(text) == UNCLEAR

@@ -171,3 +171,18 @@ def test_remembering_survives_one_concurrent_save() -> None:
     remember_verification(store, THREAD, 3, NOW)
     state = store.load(THREAD)
     assert state is not None and state.account_id == 3 and state.last_task == "balance"
+
+
+def test_a_language_the_resident_chose_round_trips_and_outlives_forget() -> None:
+    state = full_state()
+    state.language, state.language_chosen = "es", True
+    data = state.to_data()
+    assert data["language_chosen"] is True
+    restored = ConversationState.new(THREAD, NOW)
+    restored.restore_data(data)
+    assert restored.language_chosen
+    state.forget()
+    assert state.language == "es" and state.to_data() == {"language_chosen": True}
+    unchosen = ConversationState.new(THREAD, NOW)
+    unchosen.restore_data({"language_chosen": "yes"})  # malformed: not a choice
+    assert not unchosen.language_chosen and unchosen.to_data() == {}
