@@ -41,6 +41,10 @@ _CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover)\b
 _BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck)\b")
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _NUMBERS = re.compile(r"[$#]?\d[\d,.\s-]*")
+# With the request, only an option named outright is an amount ("the full amount", "just the
+# past due"); at the amount question "my bill" is the balance, in a request it is the task.
+_AMOUNT_OPTION = re.compile(r"\b(full|whole|entire|total|all of it|everything|past[ -]?due|"
+                            r"overdue|late)\b")
 # A method named with the request: "on my visa", "with my checking", "using a new card".
 _NAMED_METHOD = re.compile(r"\b(on|with|using|by|from) (my|the|a) (new |saved |other )?"
                            r"(visa|mastercard|amex|discover|card|credit card|debit card|"
@@ -121,7 +125,9 @@ class PaymentForm(TaskForm):
             # "..., the full amount on my visa": an option named in words (the numbers in
             # the message are who the resident is, not an amount).
             words = _NUMBERS.sub(" ", turn.text)
-            if full_balance_requested(words):
+            if not _AMOUNT_OPTION.search(words.lower()):
+                pass  # "pay my bill" names the task, not an amount: the amount is asked
+            elif full_balance_requested(words):
                 state.set("amount", "typed:the full balance")
             elif past_due_requested(words):
                 state.set("amount", "typed:the past due amount")

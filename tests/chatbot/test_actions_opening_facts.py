@@ -55,3 +55,10 @@ def test_numbers_that_are_not_an_account_are_not_read_as_one(city: City, text: s
 def test_a_card_number_in_the_request_is_never_read_as_an_account(city: City) -> None:
     result = opening("pay_form", "pay my bill account 4242424242424242", "pay_bill")
     assert result.slots.get("account_number") is None
+
+
+@pytest.mark.parametrize("text", ["i wanna pay my bill", "pay my bill", "I want to pay"])
+def test_naming_the_task_is_not_naming_an_amount(city: City, text: str) -> None:
+    conversation = Conversation("pay_form")
+    conversation.say(text, intent="pay_bill")
+    assert conversation.verify(DANA).requested == "amount"
