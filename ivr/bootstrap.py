@@ -19,6 +19,7 @@ from domain.adapters.channel_sessions import SqlChannelSessionStore
 from domain.adapters.clock import SystemClock
 from domain.adapters.database import create_engine_for, make_session_factory
 from domain.adapters.email_notifier import SmtpEmailNotifier
+from domain.adapters.finance_ledger import sql_finance_ledger
 from domain.adapters.handoff_log import SqlHandoffLog
 from domain.adapters.link_store import SqlLinkStore
 from domain.adapters.orm import start_mappers
@@ -56,6 +57,7 @@ from domain.services.ach import AchService
 from domain.services.agent_auth import AgentAuthService
 from domain.services.autopay import AutopayService
 from domain.services.balance import BalanceService
+from domain.services.daily_report import DailyReportService
 from domain.services.disputes import DisputeService
 from domain.services.handoffs import HandoffService
 from domain.services.identity import IdentityService
@@ -64,6 +66,7 @@ from domain.services.paperless import PaperlessService
 from domain.services.pay_links import PayLinkService
 from domain.services.payment_notices import PaymentNotices
 from domain.services.payments import PaymentService
+from domain.services.reconciliation import DayReconciler
 from domain.services.refunds import RefundService
 from domain.services.reminders import ReminderService
 from domain.services.transfers import TransferService
@@ -173,6 +176,13 @@ class Container:
 
     def sms_inbox(self) -> SqlSmsInbox:
         return self.stores.sms_inbox
+
+    def day_reconciler(self) -> DayReconciler:
+        """The finance office's day: processor charges, refunds and disputes vs the ledger."""
+        return DayReconciler(self.uow, sql_finance_ledger, self.gateway, self.clock)
+
+    def daily_report_service(self) -> DailyReportService:
+        return DailyReportService(self.uow, sql_finance_ledger, self.clock)
 
     def ach_service(self) -> AchService:
         return AchService(self.uow, self.clock, self.payment_service(), vault=self.vault,

@@ -309,13 +309,7 @@ class SandboxProcessor(PaymentGateway, BankAccountVault):
         return _result(row["status"], row["reference"], row["decline_code"])
 
     def charges_between(self, start: datetime, end: datetime) -> Iterator[ProcessorCharge]:
-        stmt = (sa.select(sandbox_charges)
-                .where(sandbox_charges.c.created_at >= start.astimezone(UTC),
-                       sandbox_charges.c.created_at < end.astimezone(UTC))
-                .order_by(sandbox_charges.c.created_at, sandbox_charges.c.id))
-        with self._engine.connect() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        for row in rows:
+        for row in self._rows_between(sandbox_charges, start, end):
             yield ProcessorCharge(
                 reference=row["reference"], payline_reference=row["payline_reference"],
                 amount=Money.from_cents(row["amount_cents"], row["currency"]),

@@ -10,8 +10,6 @@ Stripe does, for the events localstripe cannot produce (disputes).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -22,6 +20,7 @@ from typing import Any, Self
 import requests
 
 from domain.config import DEV_STRIPE_WEBHOOK_SECRET, StripeSettings
+from sandbox.cli.stripe_trial import signature_header
 from tests.http_support import closed_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -87,13 +86,9 @@ def stripe_settings(api_url: str, **overrides: Any) -> StripeSettings:
 
 def sign_event(payload: bytes | str, secret: str = DEV_STRIPE_WEBHOOK_SECRET,
                timestamp: int | None = None) -> str:
-    """The Stripe-Signature header Stripe sends with `payload`: t=<unix time>,v1=<HMAC-SHA256
-    of "t.payload" with the endpoint's signing secret>."""
+    """The Stripe-Signature header Stripe sends with `payload` (the local trial's signer)."""
     body = payload.encode("utf-8") if isinstance(payload, str) else payload
-    stamp = int(time.time()) if timestamp is None else timestamp
-    signature = hmac.new(secret.encode("utf-8"), f"{stamp}.".encode() + body,
-                         hashlib.sha256).hexdigest()
-    return f"t={stamp},v1={signature}"
+    return signature_header(body, secret, timestamp)
 
 
 def event_body(event_id: str, event_type: str, obj: dict[str, Any],

@@ -18,10 +18,8 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request
 
-from domain.adapters.finance_ledger import sql_finance_ledger
 from domain.errors import DomainError
-from domain.services.daily_report import DailyReportService, csv_text
-from domain.services.reconciliation import DayReconciler
+from domain.services.daily_report import csv_text
 from ivr.agent.auth import requires_supervisor
 from ivr.agent.views import agent
 from ivr.bootstrap import Container
@@ -62,8 +60,7 @@ def finance() -> Any:
                             "result": None, "tz": container.clock.tz}
     if error:
         return render_template("agent/finance.html", **page), 400
-    reconciler = DayReconciler(container.uow, sql_finance_ledger, container.gateway,
-                               container.clock)
+    reconciler = container.day_reconciler()
     try:
         page["result"] = reconciler.reconcile(day)
     except (ConnectionError, TimeoutError, OSError, DomainError) as exc:
@@ -82,7 +79,7 @@ def daily_report_csv() -> Any:
     day, error = _chosen_day()
     if error:
         return render_template("agent/problem.html", message=error), 400
-    report = DailyReportService(container.uow, sql_finance_ledger, container.clock).report(day)
+    report = container.daily_report_service().report(day)
     return Response(csv_text(report), mimetype="text/csv", headers={
         "Content-Disposition":
             f'attachment; filename="payline-daily-report-{day.isoformat()}.csv"'})

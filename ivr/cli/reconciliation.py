@@ -22,12 +22,10 @@ from typing import TypeVar
 
 import click
 
-from domain.adapters.finance_ledger import sql_finance_ledger
 from domain.money import Money
 from domain.ports import Clock
 from domain.services.reconciliation import (
     ChargeReconciliation,
-    DayReconciler,
     DayReconciliation,
     TieOut,
 )
@@ -98,7 +96,7 @@ def reconcile(day_text: str | None) -> None:
     with open_container() as container:
         clock = container.clock
         day = parse_day(day_text, clock)
-        reconciler = DayReconciler(container.uow, sql_finance_ledger, container.gateway, clock)
+        reconciler = container.day_reconciler()
         with ListingProgress() as progress:
             result = processor_call(lambda: reconciler.reconcile(day, progress=progress))
         lines = reconciliation_lines(result, clock.tz)

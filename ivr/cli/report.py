@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import click
 
-from domain.adapters.finance_ledger import sql_finance_ledger
-from domain.services.daily_report import DailyReportService, csv_text, text_lines
+from domain.services.daily_report import csv_text, text_lines
 from ivr.cli.reconciliation import parse_day
 from ivr.cli.support import friendly_errors, open_container
 
@@ -30,8 +29,7 @@ def daily(day_text: str | None, output_format: str) -> None:
     """The day's payments, fees, refunds, disputes and ACH, with totals that tie out."""
     with open_container() as container:
         day = parse_day(day_text, container.clock)
-        result = DailyReportService(container.uow, sql_finance_ledger,
-                                    container.clock).report(day)
+        result = container.daily_report_service().report(day)
     if output_format == "csv":
         click.echo(csv_text(result), nl=False)
     else:
