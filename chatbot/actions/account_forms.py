@@ -13,7 +13,7 @@ from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
 from chatbot.actions.replies import day, money
 from chatbot.actions.services import container
-from chatbot.actions.summaries import balance_messages, left_to_pay, status_messages
+from chatbot.actions.summaries import balance_reply, status_messages
 from domain.errors import InvalidEmail
 from domain.model import Payment, PaymentStatus
 from domain.services.paperless import mask_email, normalize_email
@@ -35,9 +35,10 @@ class ValidateStatusForm(TaskForm):
 
 
 def finish_balance(turn: Turn, dispatcher: CollectingDispatcher) -> None:
-    for message in balance_messages(turn.account_id):  # type: ignore[arg-type]
+    messages, left = balance_reply(turn.account_id)  # type: ignore[arg-type]
+    for message in messages:
         dispatcher.utter_message(text=message)
-    if not left_to_pay(turn.account_id).is_positive():  # type: ignore[arg-type]
+    if not left.is_positive():
         return  # nothing due, or already on its way: no offer to pay
     dispatcher.utter_message(text="Would you like to pay now or schedule a payment?",
                              buttons=[{"title": "Pay now", "payload": "pay my bill"},

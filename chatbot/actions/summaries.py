@@ -12,6 +12,12 @@ _MAX_HISTORY = 5
 
 
 def balance_messages(account_id: int) -> list[str]:
+    return balance_reply(account_id)[0]
+
+
+def balance_reply(account_id: int) -> tuple[list[str], Money]:
+    """The balance read-out, and what is left to pay once the payments on their way count
+    (nothing to offer to pay when it is zero): one read of the account for both."""
     services = container()
     today = services.clock.today()
     summary = services.balance_service().summary(account_id)
@@ -48,13 +54,7 @@ def balance_messages(account_id: int) -> list[str]:
         messages.append(f"With those payments, {money(left)} is left to pay." if
                         left.is_positive() else
                         "Those payments cover the balance: nothing more is left to pay.")
-    return messages
-
-
-def left_to_pay(account_id: int) -> Money:
-    """What is still owed once the payments on their way count (nothing to offer to pay
-    when it is zero)."""
-    return container().balance_service().summary(account_id).remaining_after_payments
+    return messages, summary.remaining_after_payments
 
 
 def status_messages(account_id: int) -> list[str]:
