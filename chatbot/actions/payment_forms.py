@@ -119,18 +119,16 @@ class PaymentForm(TaskForm):
 
     def opening(self, turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> None:
         # Kept as typed until the account is known, then checked (after_verified).
+        # "..., the full amount on my visa": an option named outright (the numbers in the
+        # message are who the resident is; "pay my bill" names the task, not an amount).
+        words = _NUMBERS.sub(" ", turn.text)
+        named_option = _AMOUNT_OPTION.search(words.lower()) is not None
         if turn.entity("amount"):
             state.set("amount", f"typed:{turn.entity('amount')}")
-        else:
-            # "..., the full amount on my visa": an option named in words (the numbers in
-            # the message are who the resident is, not an amount).
-            words = _NUMBERS.sub(" ", turn.text)
-            if not _AMOUNT_OPTION.search(words.lower()):
-                pass  # "pay my bill" names the task, not an amount: the amount is asked
-            elif full_balance_requested(words):
-                state.set("amount", "typed:the full balance")
-            elif past_due_requested(words):
-                state.set("amount", "typed:the past due amount")
+        elif named_option and full_balance_requested(words):
+            state.set("amount", "typed:the full balance")
+        elif named_option and past_due_requested(words):
+            state.set("amount", "typed:the past due amount")
         if self.scheduled and turn.entity("payment_date"):
             state.set("payment_date", f"typed:{turn.entity('payment_date')}")
         named = _NAMED_METHOD.search(turn.words)
