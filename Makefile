@@ -40,28 +40,27 @@ $(RASA_STAMP): requirements/rasa.lock
 
 bootstrap: $(APP_STAMP) $(RASA_STAMP)
 
-# --- the chatbot's trained model -----------------------------------------------------------
-# Retrained only when the config, domain, rules or NLU data change (make compares file
-# times; after a fresh checkout Rasa's own cache under .rasa/ skips unchanged components).
-MODEL := var/models/payline.tar.gz
-RASA_INPUTS := chatbot/config.yml chatbot/domain.yml $(wildcard chatbot/data/*.yml) \
-	$(wildcard data/nlu/*.yml)
-# Two CPU cores: more TensorFlow threads than cores only adds contention.
-RASA_ENV := RASA_TELEMETRY_ENABLED=false TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=2 \
-	TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
-# Training is repeatable only with a fixed hash seed: the featurizers' vocabulary order
-# follows set iteration, which Python randomizes per process (docs/nlu-report.md).
-TRAIN_ENV := PYTHONHASHSEED=0
-
-$(MODEL): $(RASA_STAMP) $(RASA_INPUTS)
-	@mkdir -p var/models
-	@echo "==> training the chatbot model (about 5 minutes on 2 cores the first time)"
-	$(RASA_ENV) $(TRAIN_ENV) $(RASA_VENV)/bin/rasa train --config chatbot/config.yml \
-		--domain chatbot/domain.yml --data data/nlu chatbot/data \
-		--out var/models --fixed-model-name payline
+# --- the chatbot's two trained models: English and Spanish ---------------------------------
+# Rasa 3.6 takes one language per model, so each language has its own: the same domain,
+# rules and policies, its own NLU data (data/nlu/*.yml, data/nlu/es/*.yml), config and
+# responses (chatbot/responses/<language>.yml). Each is retrained only when its inputs change
+# (make compares file times; after a fresh checkout Rasa's own cache under .rasa/ skips
+# unchanged components).
+LANGUAGES := en
+MODELS := $(foreach l,$(LANGUAGES),var/models/payline-$(l).tar.gz)
+CONFIG_en := chatbot/config.yml
+CONFIG_es := chatbot/config.es.yml
+NLU_en := $(wildcard data/nlu/*.yml)
+NLU_es := $(wildcard data/nlu/es/*.yml)
+DIALOGUE := chatbot/domain.yml $(wildcard chatbot/data/*.yml)
+# The Rasa environment, TensorFlow's threads and the hash seed are set by the command.
+.SECONDEXPANSION:
+var/models/payline-%.tar.gz: $(APP_STAMP) $(RASA_STAMP) $$(CONFIG_$$*) $$(NLU_$$*) $(DIALOGUE) \
+		chatbot/responses/%.yml
+	$(PAYLINE) chatbot-train --language $*
 	@touch $@
 
-model: $(MODEL)
+model: $(MODELS)
 
 # --- database and demo data --------------------------------------------------------------
 db: $(APP_STAMP)
@@ -86,7 +85,7 @@ chromium:
 LOCALSTRIPE_URL = http://127.0.0.1:$${PAYLINE_LOCALSTRIPE_PORT:-8420}
 PROCESSES := web scheduler rasa actions
 
-run: bootstrap db $(MODEL)
+run: bootstrap db $(MODELS)
 	@echo "==> starting Payline (Ctrl-C stops every process)"
 	@procs="$(PROCESSES)"; \
 	if [ "$${PAYLINE_PROCESSOR:-sandbox}" = stripe ] && [ -z "$${STRIPE_SECRET_KEY:-}" ]; then \
@@ -97,7 +96,7 @@ run: bootstrap db $(MODEL)
 	fi; \
 	exec $(VENV)/bin/honcho start -f Procfile $$procs
 
-test: bootstrap $(MODEL) chromium
+test: bootstrap $(MODELS) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest

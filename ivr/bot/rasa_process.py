@@ -17,7 +17,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-MODEL = ROOT / "var" / "models" / "payline.tar.gz"
+# One trained model per language (Rasa 3.6 takes one language per model); `make model`
+# trains both.
+MODELS = {language: ROOT / "var" / "models" / f"payline-{language}.tar.gz"
+          for language in ("en", "es")}
+MODEL = MODELS["en"]
 CREDENTIALS = ROOT / "chatbot" / "credentials.yml"
 START_TIMEOUT_S = 240
 

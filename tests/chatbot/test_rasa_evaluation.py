@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from chatbot.actions.finish import SMALL_TALK_RESPONSES
+from ivr.bot import rasa_training
 from sandbox.chatbot_stack import rasa_env
 from tests import chatbot_stack
 
@@ -184,9 +185,10 @@ def test_faq_response_selection_on_the_held_out_set(rasa_results: RasaResults) -
 def test_training_data_validates_without_unexpected_warnings(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     _require_rasa(model=False)
-    log = tmp_path_factory.mktemp("rasa-validate") / "rasa-validate.log"
-    done = _rasa(["data", "validate", "--domain", "chatbot/domain.yml", "--data", "data/nlu",
-                  "chatbot/data", "--config", "chatbot/config.yml"], log, VALIDATE_TIMEOUT_S)
+    workdir = tmp_path_factory.mktemp("rasa-validate")
+    log = workdir / "rasa-validate.log"
+    domain = rasa_training.assemble_domain("en", workdir / "domain")
+    done = _rasa(rasa_training.validate_command("en", domain)[1:], log, VALIDATE_TIMEOUT_S)
     output = ANSI_COLOR.sub("", log.read_text(errors="replace"))
     assert done.returncode == 0, output
     # Rasa reports data problems as UserWarnings and as WARNING/ERROR log lines. (Python's
