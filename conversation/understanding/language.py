@@ -134,24 +134,29 @@ _SPANISH = _lexicon((
         "cobro hay entiendo espanol direccion calle gusta donde cuando porque tambien senor "
         "senora disculpe perdon necesitamos queria favor porfa porfavor pasado cuesta cargos "
         "ahorita oiga oye bueno buenas buenos mande dias olvidalo olvidelo olvida dejalo "
-        "dejelo despues luego"),
-    (2, "que como esta estan los las una del con para pero mis nada todo todos ahora aqui "
-        "ayer mes muy bien claro casa agua luz banco dia dias sus soy fue hace yo le les al "
-        "sin ingles donde seguro estado agente deuda mas persona lunes martes miercoles "
-        "jueves viernes sabado domingo otra otro solo ya"),
-    (1, "mi el la un es de en se lo y o si su"),
+        "dejelo despues luego correcto incorrecto representante operador operadora"),
+    (2, "que como esta estan los las una del con para pero mis todos ahora aqui ayer mes "
+        "muy bien claro casa agua luz banco dia dias sus soy fue hace le les ingles donde "
+        "seguro estado agente deuda mas persona lunes martes miercoles jueves viernes sabado "
+        "domingo otra otro"),
+    # Also English now and then: "see ya", "yo", "al", "sin", "nada", "solo", "todo".
+    (1, "mi el la un es de en se lo y o si su ya yo al sin nada solo todo"),
 ))
 _ENGLISH = _lexicon((
     (3, "what whats owe owed want wanna please thanks thank hello tomorrow morning afternoon "
         "evening would could should much which where why doesnt dont cant wont im ive youre "
-        "theres thats"),
+        "theres thats nope representative help"),
     (2, "my the how need pay paid bill bills you your are do does can this that with have "
         "has am was were will just like there fee card checking savings due late person "
         "never mind later good bye today next when payment payments account speak help "
         "schedule scheduled cancel monday tuesday wednesday thursday friday saturday sunday "
-        "get make paper number amount yeah hey"),
+        "get make paper number amount yeah hey electronic billing statement statements "
+        "enroll prefer more off out again see go give take turn sign remove mailed over "
+        "about not got gonna gotta something anything some any here now send know tell talk "
+        "someone human they we she our did didnt went through posted been okay correct "
+        "operator status unenroll"),
     (1, "i is to for of and it on in be if or at me balance bank english spanish agent hi "
-        "yes an by from"),
+        "yes an by from up stop start all us email paperless options"),
 ))
 _MIN_FUZZY = 5  # near misses count only for longer words
 
