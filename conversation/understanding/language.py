@@ -32,6 +32,7 @@ _IN = ("in", "en")
 _PLEASE = ("please", "pls", "plz", "por favor", "porfa", "porfavor")
 
 MIN_SCORE = 3  # the weight of one unmistakable word ("gracias", "owe")
+MAX_WORDS = 60
 
 
 def detect_language(text: str) -> str | None:
@@ -54,7 +55,7 @@ def language_scores(text: str) -> dict[str, float]:
         scores["es"] += 2  # ¿ and ¡ are written only in Spanish
     elif _SPANISH_LETTERS.search(text):
         scores["es"] += 1  # once: "José García" is a name, not a sentence
-    for word in _words(text):
+    for word in _words(text)[:MAX_WORDS]:  # the opening words tell; a long paste adds none
         for language, weight in _weights(word).items():
             scores[language] += weight
     return scores
@@ -180,8 +181,8 @@ def _weights(word: str) -> dict[str, float]:
 
 
 def _one_edit(word: str, known: str) -> bool:
-    """At most one letter inserted, dropped, changed or two swapped ("fatura", "nesesito" is
-    two: only "necesito"'s own typos within one count)."""
+    """At most one letter inserted, dropped or changed, or two neighbours swapped:
+    "fatura", "nesesito", "fcatura" are "factura" and "necesito"."""
     if word == known or abs(len(word) - len(known)) > 1:
         return word == known
     if len(word) == len(known):
