@@ -19,8 +19,9 @@ The words:
 - HELP, INFO / AYUDA; BAL, BALANCE / SALDO; PAY / PAGAR; YES, Y / SÍ, SI; NO, N; LINK /
   ENLACE; AGENT, PERSON, HUMAN, OPERATOR, REPRESENTATIVE / AGENTE, PERSONA, HUMANO, OPERADOR,
   REPRESENTANTE (a 311 agent; Payline answers it itself, bot up or down);
-- the language: ENGLISH, ENGLISH PLEASE, IN ENGLISH, INGLÉS, EN INGLÉS switch the thread to
-  English; ESPAÑOL (ESPANOL), EN ESPAÑOL, SPANISH, IN SPANISH switch it to Spanish.
+- the language: ENGLISH, INGLÉS switch the thread to English, ESPAÑOL (ESPANOL), SPANISH,
+  CASTELLANO to Spanish, alone or with IN / EN before and PLEASE / POR FAVOR after ("EN
+  ESPAÑOL POR FAVOR"); the names and their usual misspellings are language.LANGUAGE_NAMES.
 
 YES is both an opt-in word and the answer to a payment offer; which one it is depends on the
 thread (an opted-out number opts back in), so it has its own kind. A Spanish word also says
@@ -33,6 +34,8 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from conversation.understanding.language import LANGUAGES, switch_phrases
 
 
 class Keyword(enum.StrEnum):
@@ -78,12 +81,10 @@ _SPANISH: dict[str, Keyword] = {
     **{word: Keyword.AGENT for word in ("AGENTE", "PERSONA", "HUMANO", "OPERADOR",
                                         "REPRESENTANTE")},
 }
-# The words that switch the thread's language, by the language they switch to.
+# The words that switch the thread's language, by the language they switch to: a language's
+# name alone, with "in"/"en", "please"/"por favor" (language.py keeps the names).
 LANGUAGE_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset({"ENGLISH", "ENGLISH PLEASE", "IN ENGLISH", "INGLES", "EN INGLES",
-                     "INGLES POR FAVOR", "EN INGLES POR FAVOR"}),
-    "es": frozenset({"ESPANOL", "EN ESPANOL", "ESPANOL POR FAVOR", "EN ESPANOL POR FAVOR",
-                     "SPANISH", "IN SPANISH", "SPANISH PLEASE"}),
+    language: switch_phrases(language) for language in LANGUAGES
 }
 
 # Punctuation and symbols around the word ("STOP!", "'yes'", "Pay.") do not change it; inside

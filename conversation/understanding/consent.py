@@ -8,8 +8,9 @@ either. The channel answers or applies what was said and asks again. So:
 
 - a button the bot offered is taken at its word (its payload, or the intent it carries);
 - a question (a question mark, a question word, "is there ..." / "can I ...", Spanish "¿",
-  "hay", "cuánto") or a hedge or correction ("wait", "but", "actually", "instead", "pero",
-  "espera") is UNCLEAR, whatever else it says;
+  "hay", "cuánto", or a clause that opens "puedo ...", "me cobran ...") or a hedge or
+  correction ("wait", "but", "actually", "instead", "pero", "espera", "creo que sí") is
+  UNCLEAR, whatever else it says;
 - words that are only a yes ("yes", "ok go ahead", "sí, claro") or only a no ("no", "not
   now", "no gracias") decide by themselves;
 - otherwise the NLU decides only when it is sure (SURE) of affirm or deny, and the words do
@@ -43,7 +44,8 @@ _YES_PHRASES = (
     "that is right", "thats right", "that is correct", "thats correct", "i confirm",
     "i agree", "i accept", "yes i do", "i do", "pay it", "lets do it", "go for it",
     "all right", "claro que si", "de acuerdo", "esta bien", "por supuesto", "lo confirmo",
-    "hagalo", "adelante", "si pagar",
+    "hagalo", "adelante", "si pagar", "muy bien", "lo autorizo", "estoy de acuerdo",
+    "seguro que si", "asi es", "si quiero", "si confirmo", "si acepto",
 )
 _YES_WORDS = frozenset({
     "yes", "y", "yeah", "yea", "yep", "yup", "ya", "yah", "ye", "yess", "yesss", "sure",
@@ -52,19 +54,28 @@ _YES_WORDS = frozenset({
     "vale", "dale", "correcto", "confirmo", "afirmativo", "alright",
     # "pay it" in Spanish (pay_it is a yes phrase): the imperative, never the past "pague".
     "paguelo", "paguela", "pagalo", "pagala", "pagarlo", "pagarla",
+    # Spanish yes in other words: "ándale", "hazlo", "proceda", "autorizo", "cóbrelo".
+    "sip", "sii", "siii", "andale", "orale", "hazlo", "procede", "proceda", "prosiga",
+    "continue", "continua", "continuar", "autorizo", "acepto", "confirmado", "exacto",
+    "exactamente", "cobrelo", "cobralo", "cobrela", "cobrala",
 })
 _NO_PHRASES = (
     "not now", "no way", "not today", "not yet", "no thanks", "no thank you", "do not",
     "dont do it", "do not do it", "no no", "ahora no", "todavia no", "mejor no", "para nada",
     "no gracias", "no quiero", "i decline", "i do not", "i dont",
+    "ahorita no", "aun no", "no todavia", "no por ahora", "por ahora no", "no lo hagas",
+    "no lo haga", "de ninguna manera", "no es necesario", "no hace falta", "no no quiero",
+    "no lo quiero",
 )
 _NO_WORDS = frozenset({"no", "n", "nope", "nah", "nop", "noo", "nooo", "negative", "dont",
-                       "decline", "declined", "negativo"})
+                       "decline", "declined", "negativo", "nel"})
 # Politeness that does not change a yes or a no.
-_FILLER_PHRASES = ("thank you", "por favor", "muchas gracias")
+_FILLER_PHRASES = ("thank you", "por favor", "muchas gracias", "mil gracias", "muy amable")
 _FILLER_WORDS = frozenset({"please", "pls", "plz", "thanks", "thank", "thx", "ty", "sir",
                            "maam", "gracias", "senor", "senora", "senorita", "then", "and",
-                           "so", "well", "oh", "ah", "great", "perfect", "fine", "good", "bueno"})
+                           "so", "well", "oh", "ah", "great", "perfect", "fine", "good", "bueno",
+                           "porfa", "porfavor", "xfa", "perfecto", "excelente", "genial",
+                           "entonces", "pues", "joven"})
 
 # Anywhere in the text, these make it a question.
 _QUESTION_WORDS = frozenset({
@@ -86,16 +97,27 @@ _DO_SUBJECTS = frozenset({"i", "you", "u", "we", "they"})
 _CLAUSE_OPENERS = frozenset({"yes", "yeah", "ok", "okay", "no", "so", "and", "but", "wait",
                              "well", "um", "uh", "hmm", "oh", "actually", "also", "then",
                              "sure", "si", "pero", "y", "oye", "hey", "hold", "on", "first",
-                             "just", "quick", "question"})
+                             "just", "quick", "question", "oiga", "entonces", "bueno",
+                             "disculpe", "perdon", "me", "le", "se", "nos", "tambien"})
+# Spanish asks without inverting: a clause that opens with one of these verbs is a question
+# ("puedo pagar con mi banco", "me cobran por tarjeta", "cuesta algo").
+_SPANISH_ASKING = frozenset({"puedo", "puede", "puedes", "pueden", "podria", "podrias",
+                             "podemos", "cobran", "cobra", "cobras", "cuesta", "incluye"})
 # Hedges and corrections: not (yet) an answer.
 _HEDGE_PHRASES = ("hold on", "hang on", "not sure", "no se", "i dont know", "i guess",
                   "tal vez", "a lo mejor", "en vez", "en lugar", "un momento", "one sec",
-                  "one second", "one moment", "let me", "only if")
+                  "one second", "one moment", "let me", "only if", "mas bien",
+                  "en realidad", "solo si", "siempre y cuando", "no estoy seguro",
+                  "no estoy segura", "un segundo", "igual y")
 _HEDGE_WORDS = frozenset({
     "but", "wait", "actually", "instead", "change", "different", "maybe", "perhaps", "unsure",
     "hmm", "hmmm", "idk", "if", "unless", "except", "though", "however", "rather", "first",
     "question", "pero", "espera", "espere", "esperen", "mejor", "cambiar", "cambia",
     "cambie", "quizas", "quiza", "aunque", "otro", "otra", "momento",
+    # "creo que sí" and "supongo" are guesses; "déjame ver", "espérame", "una pregunta".
+    "creo", "supongo", "depende", "dejame", "dejeme", "permitame", "permiteme", "esperame",
+    "esperate", "espereme", "aguanta", "aguarde", "momentito", "pregunta", "duda", "primero",
+    "antes", "sino", "excepto", "salvo",
 })
 _NEGATIONS = frozenset({"no", "not", "dont", "never", "nunca", "nothing", "nada", "cant",
                         "wont", "doesnt", "isnt", "shouldnt", "stop", "cancel", "n"})
@@ -173,6 +195,8 @@ def _asks(clause: list[str]) -> bool:
     if index + 1 >= len(clause):
         return False
     auxiliary, subject = clause[index], clause[index + 1]
+    if auxiliary in _SPANISH_ASKING:
+        return True
     if auxiliary not in _AUXILIARIES:
         return False
     if auxiliary == "do":

@@ -21,8 +21,11 @@ _LEAVING = (
     r"ttyl", r"talk (to you )?(later|soon)", r"catch you later", r"later gator",
     r"have a (good|nice|great|wonderful|lovely|blessed) (day|night|one|evening|weekend|"
     r"morning|afternoon|rest of your day)",
-    r"adios", r"hasta (luego|pronto|manana|la vista)", r"nos vemos", r"chao", r"chau",
-    r"(que )?tenga(s)? (un )?buen (dia|fin de semana)",
+    r"adios", r"hasta (luego|pronto|manana|la vista|la proxima|entonces)", r"nos vemos",
+    r"chao", r"chau", r"cuidese", r"cuidate", r"que (le|te) vaya bien", r"me despido",
+    r"(que )?(tenga|tengas|pase|pases)( usted)? (un )?(muy )?(buen|lindo|excelente|bonito|"
+    r"feliz) (dia|fin de semana|tarde|noche|resto del dia)",
+    r"(buen|feliz) fin de semana",
 )
 # "Nothing more": a farewell as a statement, not in a question ("that's all I owe?").
 _DONE = (
@@ -33,7 +36,14 @@ _DONE = (
     r"nothing (else|more)( (for|today)| thanks| thank you|$)",
     r"(end|close|exit|quit|leave) (the |this )?(chat|conversation|session)",
     r"(sign|signing|log|logging) (off|out)", r"i (gotta|got to|have to|need to) (go|run)",
-    r"(eso|esto) es todo", r"es todo$", r"nada mas( gracias)?$", r"me (tengo que ir|voy)$",
+    r"(eso|esto) (es|seria|sera|fue) todo", r"(ya )?(es|seria|fue) todo( por (hoy|ahora))?"
+    r"( gracias| muchas gracias)?$",
+    r"nada mas( por (hoy|ahora))?( gracias| muchas gracias)?$",
+    r"(ya )?no necesito (nada mas|mas nada|nada)( mas)?( gracias| muchas gracias|"
+    r" por (hoy|ahora))?$",
+    r"ya (termine|acabe)( gracias| muchas gracias)?$", r"me (tengo que ir|voy)$",
+    r"(terminar|cerrar|salir de|salir del|finalizar) (el |la |este |esta )?(chat|conversacion|"
+    r"sesion)",
 )
 _LEAVING_RE = re.compile(r"\b(" + "|".join(_LEAVING) + r")\b")
 _DONE_RE = re.compile(r"\b(" + "|".join(_DONE) + r")\b")

@@ -4,6 +4,11 @@ SSN/Tax ID ("0104200731 1234", "acct 0104-2007-31, SSN 1234", or the two in sepa
 messages), or a customer ID and a bill number. Only parsing: the domain's IdentityService
 decides, and refuses malformed values itself.
 
+The labels are read in English and in Spanish, accents optional ("mi número de cuenta es
+0104200731", "número de casa 1234", "los últimos 4 del seguro social 6789", "id de cliente
+200145", "número de factura 610031"); "customer service" / "servicio al cliente" is no
+customer ID.
+
 Safe readings only: letters mixed into a number ("01042OO731") are not dropped to leave a
 shorter number, and nothing in a text holding a card number is read as an account number.
 """
@@ -11,6 +16,7 @@ shorter number, and nothing in a text holding a card number is read as an accoun
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from domain.model import FactorKind
@@ -24,15 +30,21 @@ _NUMBER = re.compile(r"(?<![\w-])(\d[\d-]*\d|\d)([a-z]?)(?![\w-])", re.IGNORECAS
 _GROUPED = re.compile(r"(?<![\w-])\d[\d-]*(?:\s+\d[\d-]*)+(?![\w-])")
 _MIXED = re.compile(r"\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b", re.IGNORECASE)
 _BILL = re.compile(r"\b([a-z]*\d[a-z0-9-]*)\b", re.IGNORECASE)
-_SSN_WORDS = re.compile(r"\b(ssn|social|security|tax|tin|itin|ein|last\s*(4|four))\b",
-                        re.IGNORECASE)
-_CUSTOMER_WORDS = re.compile(r"\b(customer|cust)\b", re.IGNORECASE)
-_LABEL_GAP = r"(?:\s*(?:id|number|num|no\.?|#|is|:|=))*\s*"
-_LABELLED_CUSTOMER = re.compile(r"\b(?:customer|cust)\b" + _LABEL_GAP + r"(\d[\d-]*\d)",
-                                re.IGNORECASE)
-_LABELLED_BILL = re.compile(r"\b(?:bill|invoice|factura)\b" + _LABEL_GAP
+# The label words see folded text ("número" is "numero", "últimos" is "ultimos").
+_SSN_WORDS = re.compile(r"\b(ssn|social|security|tax|tin|itin|ein|last\s*(4|four)|"
+                        r"ultimos\s*(4|cuatro)|fiscal)\b", re.IGNORECASE)
+_CUSTOMER_WORDS = re.compile(r"\b(customer|cust|cliente)\b", re.IGNORECASE)
+# "customer service", "servicio al cliente": a place to call, not an ID.
+_CUSTOMER_SERVICE = re.compile(
+    r"\b(customer|cust)\s+(service|support|care|services)\b|"
+    r"\b(servicio|atencion|soporte)\s+(al|a|del)\s+cliente\b", re.IGNORECASE)
+_LABEL_GAP = (r"(?:\s*(?:id|number|num|no\.?|nro\.?|n[°º]\.?|numero|#|is|es|de|del|mi|el|la|"
+              r":|=))*\s*")
+_LABELLED_CUSTOMER = re.compile(r"\b(?:customer|cust|cliente)\b" + _LABEL_GAP
+                                + r"(\d[\d-]*\d)", re.IGNORECASE)
+_LABELLED_BILL = re.compile(r"\b(?:bill|invoice|factura|recibo)\b" + _LABEL_GAP
                             + r"([a-z]*\d[a-z0-9-]*)", re.IGNORECASE)
-_ACCOUNT_WORDS = re.compile(r"\b(acct|acc|account|acount|cuenta)\b|#", re.IGNORECASE)
+_ACCOUNT_WORDS = re.compile(r"\b(acct|acc|account|acount|cuenta|cta)\b|#", re.IGNORECASE)
 LONG_ACCOUNT_DIGITS = 8  # a number this long is an account number even without the word
 _STREET = re.compile(rf"^\d{{1,{MAX_STREET_DIGITS}}}[a-z]?$", re.IGNORECASE)
 
@@ -80,8 +92,9 @@ def labelled_general_billing(text: str) -> tuple[str | None, str | None]:
     """(customer ID, bill number) named in a sentence: "customer id 200146, bill number
     610031", "my customer number is 200145". Only numbers after their label count, so an
     amount or a date in the same message is never read as either."""
-    customer = _LABELLED_CUSTOMER.search(text or "")
-    bill = _LABELLED_BILL.search(text or "")
+    folded = _CUSTOMER_SERVICE.sub(" ", _fold(text))
+    customer = _LABELLED_CUSTOMER.search(folded)
+    bill = _LABELLED_BILL.search(folded)
     return (customer.group(1).replace("-", "") if customer else None,
             bill.group(1) if bill else None)
 
@@ -95,19 +108,21 @@ def labelled_account_number(text: str) -> IdentityAnswer:
     said = parse_identity(text or "")
     if said.account_number is None:
         return said
-    if (_ACCOUNT_WORDS.search(text or "") is None
+    if (_ACCOUNT_WORDS.search(_fold(text)) is None
             and len(said.account_number.replace("-", "")) < LONG_ACCOUNT_DIGITS):
         return IdentityAnswer(None)
     return said
 
 
 def mentions_customer_id(text: str) -> bool:
-    """"customer ID 200145": the general-billing way of identifying."""
-    return _CUSTOMER_WORDS.search(text or "") is not None
+    """"customer ID 200145", "id de cliente 200145": the general-billing way of identifying
+    ("customer service" and "servicio al cliente" are not)."""
+    return _CUSTOMER_WORDS.search(_CUSTOMER_SERVICE.sub(" ", _fold(text))) is not None
 
 
 def mentions_ssn(text: str) -> bool:
-    return _SSN_WORDS.search(text or "") is not None
+    """"SSN", "last four of my social", "los últimos 4 del seguro social"."""
+    return _SSN_WORDS.search(_fold(text)) is not None
 
 
 def is_street_number(value: str) -> bool:
@@ -117,6 +132,13 @@ def is_street_number(value: str) -> bool:
 
 
 # --- the parts -------------------------------------------------------------------------
+def _fold(text: str | None) -> str:
+    """Accents dropped ("número" -> "numero"); one character for one, so positions hold."""
+    decomposed = unicodedata.normalize("NFD", text or "")
+    return unicodedata.normalize(
+        "NFC", "".join(char for char in decomposed if unicodedata.category(char) != "Mn"))
+
+
 @dataclass(frozen=True)
 class _Number:
     digits: str  # dashes removed
@@ -157,7 +179,7 @@ def _account_number(text: str, numbers: list[_Number],
 def _factor(text: str, numbers: list[_Number]) -> tuple[FactorKind, str] | None:
     """The SSN/Tax ID last 4 when the words say so (the last 4-digit number), else the
     first number that can be a street number. None when no well-formed one is there."""
-    if _SSN_WORDS.search(text or ""):
+    if mentions_ssn(text):
         fours = [n.digits for n in numbers if len(n.digits) == 4 and not n.suffix]
         return (FactorKind.SSN_LAST4, fours[-1]) if fours else None
     street = next((n.digits + n.suffix for n in numbers

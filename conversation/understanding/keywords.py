@@ -110,6 +110,11 @@ _SPANISH: tuple[tuple[str, str], ...] = (
     ("payment_status", r"\bestado (de |del )?(mi |el )?pagos?\b"),
     ("payment_status", r"\b(se )?(proceso|recibio|aplico|paso|aprobo|llego)\b.*\bpagos?\b"),
     ("payment_status", r"\bpagos?\b.*\b(procesado|recibido|aplicado|aprobado|llego)\b"),
+    # "mi pago ya se procesó", "¿recibieron mi pago?": asking about a payment, not paying.
+    ("payment_status", r"\bpagos?\b.*\b(se|ya) (proceso|recibio|aplico|paso|aprobo|reflejo|"
+                       r"registro)\b"),
+    ("payment_status", r"\b(recibieron|aplicaron|registraron|procesaron|reflejaron)\b.*"
+                       r"\bpagos?\b"),
     ("payment_status", r"\b(verificar|revisar|consultar|confirmar) (el |mi )?(ultimo )?pagos?\b"
                        r"|\bnumero de confirmacion\b"),
     ("schedule_payment", r"\b(programa\w*|agenda\w*)\b"),
@@ -119,17 +124,19 @@ _SPANISH: tuple[tuple[str, str], ...] = (
     ("check_balance", r"\bcuanto\b"),
     ("payment_status", r"\bya (pague|hice (el |mi )?pago)\b"),
     ("deny", r"\bno (quiero|voy a) pagar\b"),
-    ("pay_bill", r"\bpag(ar|o|ue|a|amos|uemos|os|arla|arlo)\b"),
-    ("check_balance", r"\b(saldo|debo|deuda|adeudo|vence|vencido|balance)\b"),
+    ("pay_bill", r"\bpag(ar|o|ue|a|amos|uemos|os|arla|arlo)\b|\babon(ar|o)\b"),
+    ("check_balance", r"\b(saldo|debo|deuda|adeudo|vence|vencido|vencimiento|balance)\b"
+                      r"|\bestado de cuenta\b"),
     ("check_balance", r"\b(consultar|revisar|ver|saber|escuchar)\b.*\b(factura|cuenta|recibo)\b"),
     ("check_balance", r"^(mi )?(factura|cuenta|recibo)$"),
-    ("help", r"\b(ayuda|ayudame|opciones|menu|no entiendo|informacion)\b"),
+    ("help", r"\b(ayuda|ayudame|opciones|menu|no entiendo|informacion|que puedo hacer|"
+             r"me (puede|pueden|puedes) ayudar)\b"),
     ("goodbye", r"\b(adios|hasta luego|hasta pronto|chao|chau|eso es todo|es todo|nada mas|"
                 r"terminar|colgar|ya termine)\b"),
     ("deny", r"\b(no es correcto|incorrecto|no es cierto|equivocado|eso no)\b"),
     ("affirm", r"^(si|claro|correcto|de acuerdo|por supuesto|esta bien|vale|afirmativo|"
-               r"confirmo|exacto|exactamente|asi es|okey|ok|dale|sale)\b"),
-    ("deny", r"^(no|negativo|para nada|nunca)\b"),
+               r"confirmo|exacto|exactamente|asi es|okey|ok|dale|sale|andale|orale|sip)\b"),
+    ("deny", r"^(no|negativo|para nada|nunca|nel|nop)\b"),
 )
 
 _RULES: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {

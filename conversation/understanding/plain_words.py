@@ -1,6 +1,7 @@
 """Residents' words as the conversation rules read them: lower case, compatibility forms
 folded (fullwidth letters), accents and apostrophes dropped ("¿Qué?" -> "¿que?", "don't" ->
-"dont"). Shared by the consent rule (consent.py) and farewells (farewell.py)."""
+"dont"). Shared by the consent rule (consent.py), farewells (farewell.py), leaving a task
+(leaving.py) and choosing a method (choices.py)."""
 
 from __future__ import annotations
 
