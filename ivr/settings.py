@@ -32,7 +32,7 @@ class ChannelSettings:
     twilio_account_sid: str
     twilio_auth_token: str
     public_url: str
-    rasa_url: str
+    rasa_url: str  # the English model's Rasa instance
     redis_url: str | None
     secret_key: str
     # Voice <Pay>: the connectors' unique names in the Twilio console (see connector_for),
@@ -57,6 +57,9 @@ class ChannelSettings:
     # PAYLINE_HEALTH_TOKEN: a bearer token that shows /health's details to an operator who is
     # not on this host; empty: only loopback requests see them.
     health_token: str = field(default="", repr=False)
+    # PAYLINE_RASA_ES_URL: the Spanish model's Rasa instance (Rasa 3.6 serves one language
+    # per model; `make run` starts it on 5006).
+    rasa_es_url: str = "http://localhost:5006"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ChannelSettings:
@@ -80,7 +83,13 @@ class ChannelSettings:
             trusted_proxies=trusted_proxy_hops(env),
             rasa_token=secret_value(env, "PAYLINE_RASA_TOKEN"),
             health_token=env.get("PAYLINE_HEALTH_TOKEN", "").strip(),
+            rasa_es_url=env.get("PAYLINE_RASA_ES_URL", "http://localhost:5006").rstrip("/"),
         )
+
+    @property
+    def rasa_urls(self) -> dict[str, str]:
+        """Each language's Rasa instance: conversations go to the model of their language."""
+        return {"en": self.rasa_url, "es": self.rasa_es_url}
 
     def connector_for(self, payment_method: str, processor: str) -> str:
         """The connector a <Pay> of this payment method ("credit-card" or "ach-debit") names.

@@ -1,6 +1,6 @@
-"""The real chatbot as local processes: the trained model served by `rasa run` (.venv-rasa) with
-Payline's action server (`python -m chatbot.action_server`, .venv) over a seeded demo city in
-SQLite.
+"""The real chatbot as local processes: each language's trained model served by its own `rasa
+run` (.venv-rasa), both with Payline's action server (`python -m chatbot.action_server`, .venv)
+and one shared tracker store, over a seeded demo city in SQLite.
 
 Used by the end-to-end tests (tests/chatbot_stack.py re-exports it; one stack serves a whole
 test session) and by `payline benchmark-chat` (sandbox/benchmarks/chat.py). Starting Rasa and
@@ -35,6 +35,7 @@ from ivr.bot.rasa_endpoints import write as write_endpoints
 from ivr.bot.rasa_process import (  # noqa: F401  (re-exported for the stacks' users)
     CREDENTIALS,
     MODEL,
+    MODELS,
     RASA,
     RASA_ENV,
     ROOT,
@@ -53,25 +54,40 @@ from sandbox.demo_seed import seed_demo_city
 
 @dataclass
 class ChatbotStack:
-    rasa_url: str
+    rasa_urls: dict[str, str]  # each language's Rasa instance
     action_url: str
     container: Container
     workdir: Path
-    rasa_token: str = field(repr=False)  # Rasa's HTTP API token
+    rasa_token: str = field(repr=False)  # Rasa's HTTP API token (both instances)
     actions_secret: str = field(repr=False)  # what Rasa sends the action server
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[IO[bytes]] = field(default_factory=list)
 
-    def send(self, sender: str, text: str, **metadata: Any) -> list[dict[str, Any]]:
-        """One message through Rasa's REST channel; the bot's replies."""
-        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", timeout=60,
+    @property
+    def rasa_url(self) -> str:
+        """The English instance."""
+        return self.rasa_urls["en"]
+
+    def channel_env(self) -> dict[str, str]:
+        """The app's settings that reach this stack's Rasa instances."""
+        return {"PAYLINE_RASA_URL": self.rasa_urls["en"],
+                "PAYLINE_RASA_ES_URL": self.rasa_urls.get("es", self.rasa_urls["en"]),
+                "PAYLINE_RASA_TOKEN": self.rasa_token}
+
+    def send(self, sender: str, text: str, language: str = "en",
+             **metadata: Any) -> list[dict[str, Any]]:
+        """One message through the language's Rasa REST channel (the metadata names the
+        language, as the app's bot client does); the bot's replies."""
+        response = requests.post(f"{self.rasa_urls[language]}/webhooks/rest/webhook",
+                                 timeout=60,
                                  json={"sender": sender, "message": text,
-                                       "metadata": {"channel": "chat", **metadata}})
+                                       "metadata": {"channel": "chat", **metadata,
+                                                    "language": language}})
         response.raise_for_status()
         return list(response.json())
 
-    def conversation(self) -> Conversation:
-        return Conversation(self, f"test-{uuid.uuid4().hex[:16]}")
+    def conversation(self, language: str = "en") -> Conversation:
+        return Conversation(self, f"test-{uuid.uuid4().hex[:16]}", language=language)
 
     @property
     def tracker_store(self) -> Path:
@@ -99,11 +115,12 @@ class ChatbotStack:
 class Conversation:
     stack: ChatbotStack
     sender: str
+    language: str = "en"  # which model answers (switchable mid-conversation)
     transcript: list[tuple[str, str]] = field(default_factory=list)
 
     def say(self, text: str) -> str:
         """Sends a message; returns every reply joined (also kept in the transcript)."""
-        replies = self.stack.send(self.sender, text)
+        replies = self.stack.send(self.sender, text, self.language)
         joined = "\n".join(r.get("text", "") for r in replies if r.get("text"))
         self.transcript += [("resident", text), ("bot", joined)]
         return joined
@@ -112,14 +129,18 @@ class Conversation:
         return "\n".join(f"{who}: {what}" for who, what in self.transcript)
 
 
-def start(workdir: Path, timeout: float = START_TIMEOUT_S) -> ChatbotStack:
-    """A fresh demo city (SQLite) in `workdir`, the action server and Rasa with the trained
-    model on free loopback ports, with an SQLite tracker store of their own; returns once Rasa
-    has loaded the model and the action server answers /health. Logs: workdir/*.log."""
+def start(workdir: Path, timeout: float = START_TIMEOUT_S,
+          languages: tuple[str, ...] | None = None) -> ChatbotStack:
+    """A fresh demo city (SQLite) in `workdir`, the action server and one Rasa per language
+    (default: every language with a trained model) on free loopback ports, sharing an SQLite
+    tracker store of their own; returns once every Rasa has loaded its model and the action
+    server answers /health. Logs: workdir/*.log."""
+    languages = languages or tuple(lang for lang, model in MODELS.items() if model.exists())
     workdir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{workdir / 'payline.db'}"
     upgrade(url)
-    action_port, rasa_port = free_port(), free_port()
+    action_port = free_port()
+    rasa_ports = {language: free_port() for language in languages}
     rasa_token, actions_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     env = {**os.environ, "PAYLINE_DATABASE_URL": url, "PAYLINE_VAR_DIR": str(workdir),
            "PAYLINE_PUBLIC_URL": "http://localhost:5000",
@@ -134,24 +155,28 @@ def start(workdir: Path, timeout: float = START_TIMEOUT_S) -> ChatbotStack:
     # in workdir/rasa_tracker.db), written as `payline chatbot-endpoints` writes them.
     endpoints = workdir / "endpoints.yml"
     write_endpoints(rasa_endpoints(env, workdir), endpoints)
-    stack = ChatbotStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                         container, workdir, rasa_token=rasa_token,
-                         actions_secret=actions_secret)
+    stack = ChatbotStack({language: f"http://127.0.0.1:{port}"
+                          for language, port in rasa_ports.items()},
+                         f"http://127.0.0.1:{action_port}", container, workdir,
+                         rasa_token=rasa_token, actions_secret=actions_secret)
     log_actions = open(workdir / "actions.log", "wb")  # closed by stop()
     stack.logs.append(log_actions)
     stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
         [sys.executable, "-m", "chatbot.action_server", "--port", str(action_port)],
         cwd=ROOT, env=env, stdout=log_actions, stderr=subprocess.STDOUT))
-    log_rasa = open(workdir / "rasa.log", "wb")  # closed by stop()
-    stack.logs.append(log_rasa)
-    stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
-        rasa_run_command(MODEL, rasa_port, auth_token=rasa_token, endpoints=endpoints,
-                         credentials=CREDENTIALS),
-        cwd=ROOT, env=rasa_env(env), stdout=log_rasa, stderr=subprocess.STDOUT))
+    # One endpoints file for every instance: the same action server and tracker store, so a
+    # conversation that switches language keeps its state.
+    for language, port in rasa_ports.items():
+        log_rasa = open(workdir / f"rasa-{language}.log", "wb")  # closed by stop()
+        stack.logs.append(log_rasa)
+        stack.processes.append(subprocess.Popen(  # noqa: S603 (our own fixed command)
+            rasa_run_command(MODELS[language], port, auth_token=rasa_token,
+                             endpoints=endpoints, credentials=CREDENTIALS),
+            cwd=ROOT, env=rasa_env(env), stdout=log_rasa, stderr=subprocess.STDOUT))
 
     def ready() -> bool:
-        return rasa_ready(stack.rasa_url, rasa_token) and requests.get(
-            f"{stack.action_url}/health", timeout=5).ok
+        return all(rasa_ready(url, rasa_token) for url in stack.rasa_urls.values()) \
+            and requests.get(f"{stack.action_url}/health", timeout=5).ok
 
     try:
         wait_until(ready, stack.processes, "the chatbot", f"{workdir}/*.log", timeout)

@@ -70,7 +70,8 @@ def chromium_executable() -> str:
 
 def build_app(tmp_path: Path, *, rasa_url: str, container: Container | None = None,
               settings: Settings | None = None, **channel_env: str) -> tuple[Flask, Container]:
-    """The real app talking to `rasa_url`; a container over a fresh SQLite when none given."""
+    """The real app talking to `rasa_url` (both languages, unless PAYLINE_RASA_ES_URL says
+    otherwise); a container over a fresh SQLite when none given."""
     if container is None:
         if settings is None:
             url = f"sqlite:///{tmp_path / 'payline.db'}"
@@ -78,7 +79,8 @@ def build_app(tmp_path: Path, *, rasa_url: str, container: Container | None = No
                                           "PAYLINE_VAR_DIR": str(tmp_path)})
         upgrade(settings.database_url)
         container = build_container(settings)
-    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": rasa_url, **channel_env})
+    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": rasa_url,
+                                         "PAYLINE_RASA_ES_URL": rasa_url, **channel_env})
     return create_app(container=container, channel_settings=channels), container
 
 

@@ -82,6 +82,16 @@ def requested_language(text: str) -> str | None:
     return asked.pop() if len(asked) == 1 else None
 
 
+def asks_only_for_language(text: str) -> bool:
+    """The message asks for a language and nothing else ("english please", "¿hablas
+    español?", "en español por favor"): the channel says it switched and asks nothing of the
+    bot. "I need someone who speaks spanish" asks for a person too: the bot answers that."""
+    if requested_language(text) is None:
+        return False
+    return all(word in _SWITCH_ONLY_WORDS or _language_named(word) is not None
+               for word in _words(_ADDRESSES.sub(" ", text)))
+
+
 def switch_phrases(language: str) -> frozenset[str]:
     """The whole messages that are only a switch to `language`, folded and in upper case
     ("ENGLISH", "EN ESPANOL POR FAVOR"): the SMS keywords."""
@@ -224,6 +234,10 @@ _REQUEST_WORDS = frozenset(
     "dime tell respond answer responder contestar atender atiende atienda help ayuda "
     "ayudar ayudame mi my with con agent agente persona person speaker speaking "
     "hablante".split())
+# Of those, the words of a message that asks for the language alone (no person, no help).
+_SWITCH_ONLY_WORDS = _REQUEST_WORDS - frozenset(
+    "alguien someone somebody anyone who quien agent agente persona person speaker speaking "
+    "hablante help ayuda ayudar ayudame atender atiende atienda hay is there".split())
 # Words right before a name that make it a request whatever else the message says:
 # "is there someone who speaks spanish", "quiero pagar en español".
 _CUES = frozenset(

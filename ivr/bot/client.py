@@ -1,5 +1,10 @@
 """A client for the Rasa bot's REST channel, shared by the web chat page and SMS.
 
+Each language has its own model, served by its own Rasa instance (Rasa 3.6 takes one language
+per model): `send(..., language=)` posts to that language's instance and tells the actions the
+language in the metadata. Both instances share one tracker store, so a conversation that
+switches language keeps what it had (who is verified, the task in progress).
+
 `POST {rasa_url}/webhooks/rest/webhook` with {"sender", "message", "metadata"} answers a JSON
 list of bot messages, each {"recipient_id", "text"} with optional "buttons" ([{"title",
 "payload"}]) or "image". `BotClient.send` returns them as `BotReply` values, or raises
@@ -14,6 +19,7 @@ bot's answer is ever logged here; a failure is logged by its kind only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
+DEFAULT_LANGUAGE = "en"
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -52,27 +59,39 @@ class BotUnavailable(Exception):
 class BotClient:
     """Thread-safe: one per app (it keeps a keep-alive connection pool)."""
 
-    def __init__(self, rasa_url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.webhook_url = f"{rasa_url.rstrip('/')}{WEBHOOK_PATH}"
+    def __init__(self, rasa_urls: str | Mapping[str, str],
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        """`rasa_urls`: each language's Rasa instance ({"en": ..., "es": ...}); one URL
+        serves every language (a test stub)."""
+        urls = ({DEFAULT_LANGUAGE: rasa_urls} if isinstance(rasa_urls, str)
+                else dict(rasa_urls))
+        if DEFAULT_LANGUAGE not in urls:
+            raise ValueError("the English Rasa instance is required")
+        self._webhooks = {language: f"{url.rstrip('/')}{WEBHOOK_PATH}"
+                          for language, url in urls.items()}
         self.timeout = timeout
         self._http = requests.Session()
         # Rasa is an internal service: never route it through an outbound HTTP proxy.
         self._http.trust_env = False
 
-    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None, *,
-             timeout: float | None = None) -> list[BotReply]:
-        """The bot's answer to `text` in the conversation `sender` (Rasa's sender id).
+    def webhook_url(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """The REST channel of the language's instance (English for a language without one)."""
+        return self._webhooks.get(language) or self._webhooks[DEFAULT_LANGUAGE]
 
-        `metadata` reaches the bot's actions (e.g. {"channel": "sms"}); `timeout` overrides
-        the client's for this one call.
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None, *,
+             language: str = DEFAULT_LANGUAGE, timeout: float | None = None) -> list[BotReply]:
+        """The bot's answer to `text` in the conversation `sender` (Rasa's sender id), from
+        the model of `language`.
+
+        `metadata` reaches the bot's actions (e.g. {"channel": "sms"}), with the language
+        added; `timeout` overrides the client's for this one call.
         """
         if not isinstance(sender, str) or not sender:
             raise ValueError("sender must be a non-empty string")
-        body: dict[str, Any] = {"sender": sender, "message": text}
-        if metadata is not None:
-            body["metadata"] = metadata
+        body: dict[str, Any] = {"sender": sender, "message": text,
+                                "metadata": {**(metadata or {}), "language": language}}
         try:
-            response = self._http.post(self.webhook_url, json=body,
+            response = self._http.post(self.webhook_url(language), json=body,
                                        timeout=self.timeout if timeout is None else timeout)
         except requests.Timeout as exc:
             raise self._unavailable("timeout") from exc
@@ -146,5 +165,5 @@ def bot_client_for(app: Flask) -> BotClient:
     if client is None:
         channels = app.extensions["payline.channels"]
         client = app.extensions.setdefault(
-            EXTENSION_KEY, BotClient(channels.rasa_url, channels.bot_timeout_seconds))
+            EXTENSION_KEY, BotClient(channels.rasa_urls, channels.bot_timeout_seconds))
     return client  # type: ignore[no-any-return]

@@ -8,6 +8,10 @@ answers from the keywords at once. An answer Rasa is unsure of (confidence below
 intent outside the contract (e.g. a `faq/...` retrieval intent), also falls back to the
 keywords, but is not a failure.
 
+Each language asks its own model (Rasa 3.6 serves one language per model: a Spanish caller's
+speech goes to the Spanish instance), with a breaker of its own: one instance down does not
+silence the other.
+
 `understand` also gives Rasa's confidence, for the yes/no questions where only a clear yes
 may move money (conversation.understanding.consent); `classify` is the intent alone.
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,15 +69,20 @@ class IntentClassifier:
     at worst lets one extra request try Rasa.
     """
 
-    def __init__(self, rasa_url: str | None, timeout: float = 1.0,
+    def __init__(self, rasa_urls: str | Mapping[str, str] | None, timeout: float = 1.0,
                  clock: Callable[[], float] = time.monotonic, *,
                  token: str | None = None) -> None:
-        self._parse_url = f"{rasa_url.rstrip('/')}/model/parse" if rasa_url else None
+        """`rasa_urls`: each language's Rasa instance; one URL serves every language; None:
+        keywords only."""
+        urls = ({} if rasa_urls is None else {"en": rasa_urls} if isinstance(rasa_urls, str)
+                else dict(rasa_urls))
+        self._parse_urls = {language: f"{url.rstrip('/')}/model/parse"
+                            for language, url in urls.items() if url}
         # Rasa's HTTP API token (`rasa run --auth-token`); Rasa reads it from the query string.
         self._params = {"token": token} if token else {}
         self._timeout = timeout
         self._clock = clock
-        self._rasa_skipped_until = -math.inf
+        self._rasa_skipped_until: dict[str, float] = {}  # by instance: each has a breaker
         self._http = requests.Session()
         # Rasa is an internal service: never route it through an outbound HTTP proxy.
         self._http.trust_env = False
@@ -86,16 +95,23 @@ class IntentClassifier:
         if not isinstance(text, str) or not text.strip():
             return NOTHING
         text = text[:MAX_TEXT]
-        return self._rasa_intent(text) or Understanding(keyword_intent(text, language))
+        return self._rasa_intent(text, language) or Understanding(keyword_intent(text, language))
 
-    @property
-    def rasa_available(self) -> bool:
-        """False while the breaker is open (Rasa failed less than 30 seconds ago)."""
-        return self._parse_url is not None and self._clock() >= self._rasa_skipped_until
+    def rasa_available(self, language: str = "en") -> bool:
+        """False while the language's breaker is open (its Rasa failed less than 30 seconds
+        ago), or when no Rasa serves it."""
+        url = self._parse_url(language)
+        return url is not None and self._clock() >= self._rasa_skipped_until.get(url, -math.inf)
 
-    def _rasa_intent(self, text: str) -> Understanding | None:
-        url = self._parse_url
-        if url is None or not self.rasa_available:
+    def _parse_url(self, language: str) -> str | None:
+        # A single URL (tests, a one-model setup) serves every language.
+        if len(self._parse_urls) == 1:
+            return next(iter(self._parse_urls.values()))
+        return self._parse_urls.get(language)
+
+    def _rasa_intent(self, text: str, language: str) -> Understanding | None:
+        url = self._parse_url(language)
+        if url is None or not self.rasa_available(language):
             return None
         try:
             response = self._http.post(url, json={"text": text}, params=self._params,
@@ -113,9 +129,9 @@ class IntentClassifier:
             kind = "response is not a parse result"
         except Exception as exc:  # whatever else: the call goes on with keywords
             kind = type(exc).__name__
-        self._rasa_skipped_until = self._clock() + BREAKER_SECONDS
-        log.warning("NLU server unavailable (%s); using keywords for %.0f s", kind,
-                    BREAKER_SECONDS)
+        self._rasa_skipped_until[url] = self._clock() + BREAKER_SECONDS
+        log.warning("NLU server unavailable (%s, %s); using keywords for %.0f s", language,
+                    kind, BREAKER_SECONDS)
         return None
 
 
@@ -146,6 +162,6 @@ def classifier_for(app: Flask) -> IntentClassifier:
     if classifier is None:
         channels = app.extensions["payline.channels"]
         classifier = app.extensions.setdefault(
-            EXTENSION_KEY, IntentClassifier(channels.rasa_url, channels.nlu_timeout_seconds,
+            EXTENSION_KEY, IntentClassifier(channels.rasa_urls, channels.nlu_timeout_seconds,
                                             token=channels.rasa_token))
     return classifier  # type: ignore[no-any-return]

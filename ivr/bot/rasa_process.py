@@ -45,8 +45,9 @@ def missing() -> str | None:
     """Why the stack cannot start here, or None."""
     if not RASA.exists():
         return "the Rasa environment (.venv-rasa) is not installed: run `make bootstrap`"
-    if not MODEL.exists():
-        return "no trained chatbot model: run `make model`"
+    absent = [language for language, model in MODELS.items() if not model.exists()]
+    if absent:
+        return f"no trained chatbot model for {', '.join(absent)}: run `make model`"
     return None
 
 

@@ -14,6 +14,12 @@ The browser never talks to Rasa. This blueprint is the bot's only web client, so
 
 Rasa's session expiry (15 minutes, no slots carried over) forgets a verified account; "Start
 over" also tells Rasa to restart the old conversation, as a trusted command from this proxy.
+
+Language: the page and the bot speak the resident's language (ivr/chat/wording.py; the bot's
+model is chosen per message, ivr/bot/client.py). It starts from the page's `?lang=` or the
+browser's preferred language, follows what the resident writes ("quiero pagar mi factura"
+switches to Spanish) until they choose one outright ("english please", "en español"), and is
+kept in the session: the conversation (and its verification) carries on in the other model.
 """
 
 from __future__ import annotations
@@ -25,9 +31,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from domain.cards import redact_card_numbers
+from conversation.understanding.language import (
+    asks_only_for_language,
+    detect_language,
+    requested_language,
+)
+from domain.cards import REDACTION, redact_card_numbers
 from ivr.bot.client import BotReply, BotUnavailable, bot_client_for
 from ivr.bot.text import clean_line, has_words, neutralize
+from ivr.chat import wording
 from ivr.web.json_body import load_json
 from ivr.web.pages import csrf_matches, csrf_token, page_context
 
@@ -38,6 +50,8 @@ log = logging.getLogger(__name__)
 SENDER_KEY = "chat_sender"
 CSRF_KEY = "chat_csrf"
 BUTTONS_KEY = "chat_buttons"
+LANGUAGE_KEY = "chat_language"
+CHOSEN_KEY = "chat_language_chosen"  # the resident asked for it: what they write won't change it
 CSRF_HEADER = "X-CSRF-Token"
 METADATA = {"channel": "chat"}
 
@@ -47,22 +61,6 @@ MAX_BODY_BYTES = 16 * 1024  # JSON escapes can take 12 bytes per character
 MAX_BUTTONS = 12
 MAX_PAYLOAD_CHARS = 200
 RESTART_TIMEOUT = 2.0  # "Start over" must not hang on a slow bot
-
-CARD_WARNING = ("For your safety, I removed what looked like a card number from your "
-                "message. Please never type card or bank numbers in this chat. To pay with a "
-                "new card or bank account, I'll send you a secure pay link.")
-EMPTY_HINT = ("Please type your question or what you would like to do, for example "
-              "\"What do I owe?\" or \"Pay my bill\".")
-NO_WORDS_HINT = ("Sorry, I can only read words. Please type your question, for example "
-                 "\"What do I owe?\" or \"Pay my bill\".")
-TOO_LONG = (f"That message is too long for me. Please keep it under {MAX_MESSAGE_CHARS:,} "
-            "characters, or ask one thing at a time.")
-NO_ANSWER = ("Sorry, I don't have an answer for that. You can ask about your balance, paying "
-             "or scheduling a payment, or paperless billing, or type \"agent\" to reach 311.")
-EXPIRED = "This chat page has expired. Please reload the page to keep chatting."
-BAD_REQUEST = "Sorry, I couldn't read that message. Please reload the page and try again."
-UNAVAILABLE = ("The chat assistant isn't available right now. Please try again in a few "
-               "minutes, or call 311 at {phone} for help with your bill.")
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -78,25 +76,34 @@ SECURITY_HEADERS = {
 @chat_page.get("/chat")
 def show_chat() -> Any:
     _sender()  # a conversation of this browser session, kept across reloads
-    return render_template("chat.html", **_page_context(), greeting=_greeting(),
+    asked = request.args.get("lang")
+    if asked in wording.LANGUAGES:  # the page's language link is an explicit choice
+        _set_language(asked, chosen=True)
+    language = _language()
+    session[LANGUAGE_KEY] = language  # the browser's, until the resident says otherwise
+    return render_template("chat.html", **_page_context(), greeting=_greeting(language),
                            csrf_token=_csrf_token(), csrf_header=CSRF_HEADER,
-                           max_chars=MAX_MESSAGE_CHARS)
+                           max_chars=MAX_MESSAGE_CHARS, language=language,
+                           words=wording.labels(language), script_keys=wording.SCRIPT_KEYS,
+                           other_language="en" if language == "es" else "es")
 
 
 @chat_page.post("/chat/api/messages")
 def post_message() -> Any:
+    say = _words()
     if not _csrf_ok():
-        return _answer([_notice(EXPIRED)], 403, error="csrf")
+        return _answer([_notice(say("expired"))], 403, error="csrf")
     if request.mimetype != "application/json":
-        return _answer([_notice(BAD_REQUEST)], 400, error="content_type")
+        return _answer([_notice(say("bad_request"))], 400, error="content_type")
     request.max_content_length = MAX_BODY_BYTES
     try:
         # Not get_json: deeply nested JSON raises RecursionError there (ivr/web/json_body.py).
         body = load_json(request.get_data())
     except RequestEntityTooLarge:
-        return _answer([_notice(TOO_LONG)], 413, error="too_large")
+        return _answer([_notice(say("too_long", max_chars=MAX_MESSAGE_CHARS))], 413,
+                       error="too_large")
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
-        return _answer([_notice(BAD_REQUEST)], 400, error="malformed")
+        return _answer([_notice(say("bad_request"))], 400, error="malformed")
 
     payload = body.get("payload")
     trusted = isinstance(payload, str) and payload in _offered_payloads()
@@ -104,42 +111,52 @@ def post_message() -> Any:
     text, redacted = redact_card_numbers(
         payload if isinstance(payload, str) and trusted else body["message"])
     text = clean_line(text)
-    notices = [_notice(CARD_WARNING, kind="warning")] if redacted else []
+    if not trusted:
+        _follow_language(text.replace(REDACTION, " "))
+        say = _words()
+    notices = [_notice(say("card_warning"), kind="warning")] if redacted else []
     you_said = text if redacted else None
 
     if not trusted:
         if len(text) > MAX_MESSAGE_CHARS:
-            return _answer([*notices, _notice(TOO_LONG)], you_said=you_said)
+            return _answer([*notices, _notice(say("too_long", max_chars=MAX_MESSAGE_CHARS))],
+                           you_said=you_said)
         text = neutralize(text)
         if not text:
-            return _answer([*notices, _notice(EMPTY_HINT)], you_said=you_said)
+            return _answer([*notices, _notice(say("empty"))], you_said=you_said)
+        if asks_only_for_language(text):  # "en español por favor": said by the page
+            return _answer([*notices, _notice(say("language_set"), kind="bot")],
+                           you_said=you_said)
         if not has_words(text):
-            return _answer([*notices, _notice(NO_WORDS_HINT)], you_said=you_said)
+            return _answer([*notices, _notice(say("no_words"))], you_said=you_said)
 
+    language = _language()
     try:
-        replies = bot_client_for(current_app).send(_sender(), text, METADATA)
+        replies = bot_client_for(current_app).send(_sender(), text, METADATA,
+                                                   language=language)
     except BotUnavailable:
-        return _answer([*notices, _notice(_unavailable_text())], 503, error="bot_unavailable",
-                       you_said=you_said)
+        return _answer([*notices, _notice(_unavailable_text(language))], 503,
+                       error="bot_unavailable", you_said=you_said)
     _remember_buttons(replies)
-    messages = [_bot_message(reply) for reply in replies] or [_notice(NO_ANSWER)]
+    messages = [_bot_message(reply) for reply in replies] or [_notice(say("no_answer"))]
     return _answer([*notices, *messages], you_said=you_said)
 
 
 @chat_page.post("/chat/api/restart")
 def restart() -> Any:
+    language = _language()
     if not _csrf_ok():
-        return _answer([_notice(EXPIRED)], 403, error="csrf")
+        return _answer([_notice(wording.text(language, "expired"))], 403, error="csrf")
     old = session.get(SENDER_KEY)
     if isinstance(old, str) and old:
         try:  # trusted: the proxy's own command, never the browser's text
-            bot_client_for(current_app).send(old, "/restart", METADATA,
+            bot_client_for(current_app).send(old, "/restart", METADATA, language=language,
                                              timeout=RESTART_TIMEOUT)
         except BotUnavailable:
             pass  # Rasa's session expiry forgets the old conversation anyway
     session[SENDER_KEY] = _new_sender()
     session.pop(BUTTONS_KEY, None)
-    return _answer([_notice(_greeting(), kind="bot")])
+    return _answer([_notice(_greeting(language), kind="bot")])
 
 
 @chat_page.after_request
@@ -156,7 +173,10 @@ def _answer(messages: list[dict[str, Any]], status: int = 200, *, error: str | N
             you_said: str | None = None) -> tuple[Response, int]:
     """The JSON answer: messages to show; `you_said`, when set, replaces the resident's own
     message in the log (it held a card number); `error` names a failure for the script."""
-    body: dict[str, Any] = {"messages": messages}
+    language = _language()
+    body: dict[str, Any] = {"messages": messages, "language": language,
+                            "labels": {key: wording.text(language, key)
+                                       for key in wording.SCRIPT_KEYS}}
     if you_said is not None:
         body["you_said"] = you_said
     if error is not None:
@@ -201,15 +221,45 @@ def _sender() -> str:
     return sender
 
 
-def _greeting() -> str:
+def _language() -> str:
+    """The conversation's language: the session's, else the browser's preferred one."""
+    language = session.get(LANGUAGE_KEY)
+    if language in wording.LANGUAGES:
+        return str(language)
+    return request.accept_languages.best_match(wording.LANGUAGES) or "en"
+
+
+def _set_language(language: str, *, chosen: bool) -> None:
+    session[LANGUAGE_KEY] = language
+    if chosen:
+        session[CHOSEN_KEY] = True
+
+
+def _follow_language(text: str) -> None:
+    """A language asked for outright is kept; otherwise, until one was, the language of
+    what the resident writes (a message that cannot tell, like "ok" or digits, changes
+    nothing)."""
+    asked = requested_language(text)
+    if asked is not None:
+        _set_language(asked, chosen=True)
+    elif not session.get(CHOSEN_KEY):
+        written = detect_language(text)
+        if written is not None:
+            _set_language(written, chosen=False)
+
+
+def _words() -> Any:
+    language = _language()
+    return lambda key, **values: wording.text(language, key, **values)
+
+
+def _greeting(language: str) -> str:
     city = current_app.extensions["payline"].settings.city_name
-    return (f"Hi! I'm the payment assistant for {city}. I can tell you what you owe, "
-            "take a payment with a card or bank account you saved with us, schedule or "
-            "cancel a payment, and turn on paperless billing. How can I help?")
+    return wording.text(language, "greeting", city=city)
 
 
-def _unavailable_text() -> str:
-    return UNAVAILABLE.format(phone=_page_context()["phone_311_display"])
+def _unavailable_text(language: str) -> str:
+    return wording.text(language, "unavailable", phone=_page_context()["phone_311_display"])
 
 
 def _page_context() -> dict[str, str]:

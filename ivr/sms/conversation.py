@@ -31,6 +31,11 @@ from conversation.understanding.carrier_keywords import Keyword, KeywordMatch, r
 from conversation.understanding.consent import Consent, decide
 from conversation.understanding.farewell import says_goodbye
 from conversation.understanding.keywords import keyword_intent
+from conversation.understanding.language import (
+    asks_only_for_language,
+    detect_language,
+    requested_language,
+)
 from domain.cards import REDACTION, redact_card_numbers
 from domain.phone import mask_phone
 from ivr.bootstrap import Container
@@ -82,7 +87,7 @@ class SmsConversation:
         # The keyword itself is the record's source, never the rest of what was texted.
         source = _SOURCE_EDGES.sub("", text).upper() if keyword else "twilio-opt-out-type"
         keyword = _TWILIO_OPT_OUT_TYPES.get(inbound.opt_out_type.upper()) or keyword
-        self.language = language = self._thread_language(inbound.phone, match)
+        self.language = language = self._thread_language(inbound.phone, match, text)
         consent = self.container.sms_consent()
         if keyword == Keyword.OPT_OUT:
             consent.opt_out(inbound.phone, self.now, source=source)
@@ -104,22 +109,30 @@ class SmsConversation:
         answers += self._answer(inbound, text, keyword, redacted)
         return split_for_sms(answers)
 
-    def _thread_language(self, phone: str, match: KeywordMatch | None) -> str:
-        """The thread's language, after this text: a Spanish keyword or ENGLISH / ESPAÑOL is
-        the resident's choice, kept in the thread's state (also for an opt-out: the START
-        that follows is answered in it)."""
+    def _thread_language(self, phone: str, match: KeywordMatch | None, text: str) -> str:
+        """The thread's language, after this text: a Spanish keyword, ENGLISH / ESPAÑOL or
+        "in english please" is the resident's choice, kept in the thread's state (also for an
+        opt-out: the START that follows is answered in it). Until there is such a choice, the
+        language of what the resident writes ("quiero pagar mi factura") is followed; a text
+        that cannot tell ("ok", digits) changes nothing."""
         store = self.container.conversations()
         key = ConversationKey.sms(phone)
         session = store.load(key)
-        chosen = match.language if match is not None else None
-        if chosen is None or (session is not None and session.language == chosen
-                              and session.language_chosen):
-            return session.language if session is not None else "en"
+        chosen = match.language if match is not None else requested_language(text)
+        written = None if chosen is not None or match is not None else detect_language(text)
+        current = session.language if session is not None else "en"
+        if chosen is not None:
+            if session is not None and current == chosen and session.language_chosen:
+                return current
+        elif written is None or written == current or (session is not None
+                                                       and session.language_chosen):
+            return current
         session = session or store.start(ConversationState.new(key, self.now, caller=phone))
-        session.language, session.language_chosen = chosen, True
+        session.language = chosen or written or current
+        session.language_chosen = session.language_chosen or chosen is not None
         if not store.save(session):
             _changed_concurrently(phone)
-        return chosen
+        return session.language
 
     # --- the thread ------------------------------------------------------------------------
     def _answer(self, inbound: Inbound, text: str, keyword: Keyword | None,
@@ -155,8 +168,8 @@ class SmsConversation:
 
     def _dispatch(self, tasks: TextToPay, text: str, keyword: Keyword | None,
                   choices: list[str] | None) -> list[str]:
-        if keyword == Keyword.LANGUAGE:  # already switched: say so, and what is waiting
-            return tasks.language_changed()
+        if keyword == Keyword.LANGUAGE or asks_only_for_language(text):
+            return tasks.language_changed()  # already switched: say so, and what is waiting
         if keyword == Keyword.AGENT:  # before the identity question, which it would drop
             return tasks.hand_off()
         if keyword == Keyword.BALANCE:
@@ -196,7 +209,8 @@ class SmsConversation:
             _changed_concurrently(tasks.phone)
         try:
             replies = self.bot.send(bot_sender(self.secret, tasks.phone), words,
-                                    {"channel": CHANNEL, "phone": tasks.phone})
+                                    {"channel": CHANNEL, "phone": tasks.phone},
+                                    language=session.language)
         except BotUnavailable:
             if fallback:
                 return fallback

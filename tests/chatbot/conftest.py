@@ -29,8 +29,7 @@ def chatbot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChatbotStack]:
 @pytest.fixture
 def sms_city(chatbot: ChatbotStack) -> SmsCity:
     """Signed SMS threads through the app's /sms to the live bot (its city and database)."""
-    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": chatbot.rasa_url,
-                                         "PAYLINE_BOT_TIMEOUT": "30"})
+    channels = ChannelSettings.from_env({**chatbot.channel_env(), "PAYLINE_BOT_TIMEOUT": "30"})
     return SmsCity(create_app(container=chatbot.container, channel_settings=channels),
                    chatbot.container)
 

@@ -14,14 +14,16 @@ import pytest
 import sqlalchemy as sa
 
 from ivr import create_app
-from ivr.chat.views import CARD_WARNING as CHAT_WARNING
 from ivr.chat.views import CSRF_HEADER
+from ivr.chat.wording import text as chat_text
 from ivr.settings import ChannelSettings
 from ivr.sms.texts import CARD_WARNING as SMS_WARNING
 from tests.card_leaks import RawLogCapture, database_values, file_values, leaks, record_values
 from tests.card_spellings import SPELLINGS
 from tests.chatbot_stack import ChatbotStack
 from tests.e2e.sms_support import SmsCity
+
+CHAT_WARNING = chat_text("en", "card_warning")
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +33,7 @@ REDACTED = "[card number removed]"
 def test_no_card_number_reaches_the_real_rasa(chatbot: ChatbotStack,
                                               caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": chatbot.rasa_url,
-                                         "PAYLINE_BOT_TIMEOUT": "30",
+    channels = ChannelSettings.from_env({**chatbot.channel_env(), "PAYLINE_BOT_TIMEOUT": "30",
                                          "PAYLINE_NLU_TIMEOUT": "10"})
     app = create_app(container=chatbot.container, channel_settings=channels)
     city = SmsCity(app, chatbot.container)

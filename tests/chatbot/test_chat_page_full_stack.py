@@ -36,7 +36,8 @@ def last_bot_text(page: Any) -> str:
 
 def test_verify_and_schedule_a_payment_in_the_browser(chatbot: ChatbotStack, live_app,
                                                        page) -> None:
-    site = live_app(rasa_url=chatbot.rasa_url, container=chatbot.container)
+    site = live_app(rasa_url=chatbot.rasa_url, container=chatbot.container,
+                    PAYLINE_RASA_ES_URL=chatbot.rasa_urls["es"])
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(site.url + "/chat")
     page.get_by_label("Your message").wait_for()

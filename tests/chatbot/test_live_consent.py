@@ -166,6 +166,7 @@ def test_start_over_on_the_chat_page_forgets_the_verification(chatbot: ChatbotSt
                                                                tmp_path: Path) -> None:
     """The /chat page's proxy in front of the real bot: verify, press "Start over", ask."""
     app, container = build_app(tmp_path, rasa_url=chatbot.rasa_url,
+                               PAYLINE_RASA_ES_URL=chatbot.rasa_urls["es"],
                                PAYLINE_BOT_TIMEOUT="30")
     try:
         client = app.test_client()
@@ -251,7 +252,7 @@ def test_by_text_thanks_bye_ends_both_verifications(sms_city: SmsCity) -> None:
 @pytest.fixture
 def phone(tmp_path: Path, chatbot: ChatbotStack) -> Iterator[VoiceCity]:
     yield from voice_city(tmp_path, PAYLINE_RASA_URL=chatbot.rasa_url,
-                          PAYLINE_NLU_TIMEOUT="10")
+                          PAYLINE_RASA_ES_URL=chatbot.rasa_urls["es"], PAYLINE_NLU_TIMEOUT="10")
 
 
 def test_by_phone_a_spoken_fee_question_charges_nothing_and_yes_pays(phone: VoiceCity,

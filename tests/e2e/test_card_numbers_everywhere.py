@@ -22,8 +22,8 @@ from domain.hashing import reference_digest
 from domain.model import Actor, Channel, LinkPurpose
 from domain.services.account_lookup import CARD_IN_SEARCH
 from domain.services.pay_links import CARD_IN_NICKNAME
-from ivr.chat.views import CARD_WARNING as CHAT_WARNING
 from ivr.chat.views import CSRF_HEADER
+from ivr.chat.wording import text as chat_text
 from ivr.paperless.views import CARD_IN_EMAIL
 from ivr.sms.texts import CARD_WARNING as SMS_WARNING
 from ivr.voice.prompts import en as voice_en
@@ -34,6 +34,8 @@ from tests.e2e.sms_support import SmsCity, sms_city
 from tests.e2e.test_pay_page import Browser, offer, page
 from tests.e2e.voice_support import DANA, GRACE
 from tests.rasa_stub import StubRasa, no_intent
+
+CHAT_WARNING = chat_text("en", "card_warning")
 
 pytestmark = pytest.mark.slow
 

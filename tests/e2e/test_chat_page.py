@@ -27,6 +27,7 @@ CARD_SPACED = "4242 4242 4242 4242"
 PAGE = "/chat"
 MESSAGES = "/chat/api/messages"
 RESTART = "/chat/api/restart"
+METADATA = {"channel": "chat", "language": "en"}  # what the app tells the bot's actions
 
 
 @dataclass
@@ -90,10 +91,10 @@ def test_the_page_has_the_widget_the_safety_note_and_a_csrf_token(chat: Chat) ->
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert 'role="log"' in html and 'aria-live="polite"' in html
-    assert '<label for="chat-input">' in html and 'id="chat-input"' in html
+    assert '<label for="chat-input"' in html and 'id="chat-input"' in html
     assert 'role="status"' in html  # the typing indicator is announced
     assert "Never type card or bank numbers here;" in html
-    assert "for a new card I'll send you a secure pay link" in html
+    assert "for a new card I&#39;ll send you a secure pay link" in html
     assert "City of Riverton" in html
     assert "Start over" in html
     assert 'autocomplete="off"' in html and f'maxlength="{MAX_MESSAGE_CHARS}"' in html
@@ -152,8 +153,8 @@ def test_messages_go_to_the_bot_with_a_stable_server_side_sender(chat: Chat) -> 
     sender = chat.sender()
     assert re.fullmatch(r"chat-[A-Za-z0-9_-]{20,}", sender)
     assert chat.rasa.requests == [
-        {"sender": sender, "message": "What do I owe?", "metadata": {"channel": "chat"}},
-        {"sender": sender, "message": "Pay my bill", "metadata": {"channel": "chat"}},
+        {"sender": sender, "message": "What do I owe?", "metadata": METADATA},
+        {"sender": sender, "message": "Pay my bill", "metadata": METADATA},
     ]
 
 
@@ -181,7 +182,7 @@ def test_the_browser_cannot_choose_the_sender_or_the_metadata(chat: Chat) -> Non
     chat.say("hello", sender="chat-someone-else", metadata={"channel": "voice"})
 
     assert chat.rasa.requests == [{"sender": chat.sender(), "message": "hello",
-                                   "metadata": {"channel": "chat"}}]
+                                   "metadata": METADATA}]
 
 
 def test_bot_buttons_are_passed_on(chat: Chat) -> None:
@@ -509,7 +510,7 @@ def test_start_over_begins_a_new_conversation(chat: Chat) -> None:
     assert new != old
     # The proxy restarts the old conversation itself (a trusted command), then moves on.
     assert chat.rasa.requests[1] == {"sender": old, "message": "/restart",
-                                     "metadata": {"channel": "chat"}}
+                                     "metadata": METADATA}
     assert chat.rasa.requests[2]["sender"] == new
 
 

@@ -102,8 +102,8 @@ def test_a_picture_without_words_is_answered(city: SmsCity) -> None:
 
 
 def test_unicode_is_read_and_answered(city: SmsCity) -> None:
-    texted = city.text("¿Cuánto debo? 💧")
-    assert texted.status == 200 and "can't chat right now" in texted.text
+    texted = city.text("¿Cuánto debo? 💧")  # Spanish, so the thread answers in Spanish
+    assert texted.status == 200 and "no puede conversar ahora" in texted.text
 
 
 def test_a_huge_request_body_is_answered_politely(city: SmsCity) -> None:
@@ -417,7 +417,8 @@ def test_free_text_goes_to_the_bot_with_a_stable_sender_and_sms_metadata(
     assert len(senders) == 1
     sender = senders.pop()
     assert sender.startswith("sms-") and "5550101" not in sender
-    assert rasa.requests[0]["metadata"] == {"channel": "sms", "phone": DANA_PHONE}
+    assert rasa.requests[0]["metadata"] == {"channel": "sms", "phone": DANA_PHONE,
+                                            "language": "en"}
     bot_city.text("hi", STRANGER)
     assert rasa.requests[-1]["sender"] != sender
 
@@ -597,15 +598,19 @@ def test_agent_halfway_through_verifying_passes_on_the_account_tried(city: SmsCi
                                   "checking the balance and asked for an agent.")
 
 
-@pytest.mark.parametrize("words", ["can I talk to a real person",
-                                   "quiero hablar con una persona"])
-def test_asking_for_a_person_in_words_with_the_bot_down_hands_off(city: SmsCity,
-                                                                  words: str) -> None:
+@pytest.mark.parametrize(("words", "spanish"), [("can I talk to a real person", False),
+                                               ("quiero hablar con una persona", True)])
+def test_asking_for_a_person_in_words_with_the_bot_down_hands_off(city: SmsCity, words: str,
+                                                                  spanish: bool) -> None:
     texted = city.text(words)
     [handoff] = handoffs(city)
     assert handoff["channel"] == "sms" and handoff["reason"] == "asked_for_agent"
     assert handoff["caller"] == DANA_PHONE and not handoff["verified"]
-    assert texted.replies == [agent_reply(handoff["id"])]
+    if spanish:  # written in Spanish: answered in Spanish
+        assert texted.text.startswith("Para hablar con una persona, llame al 311")
+        assert f"la referencia {handoff['id']} " in texted.text
+    else:
+        assert texted.replies == [agent_reply(handoff["id"])]
     assert "can't chat right now" not in texted.text
 
 

@@ -95,7 +95,10 @@ def voice_city(tmp_path: Path, database_url: str | None = None,
     seed_demo_city(container.engine, DemoCity(size=1, today=NOW.date()), seeder,
                    processor_history=False)
     # The NLU points at a closed port: speech at menus must work on the keyword fallback.
-    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": "http://127.0.0.1:9",
+    # One Rasa URL given serves both languages (a stub, or a one-model test), unless the
+    # Spanish one is given too.
+    rasa = channel_env.get("PAYLINE_RASA_URL", "http://127.0.0.1:9")
+    channels = ChannelSettings.from_env({"PAYLINE_RASA_URL": rasa, "PAYLINE_RASA_ES_URL": rasa,
                                          **channel_env})
     app = create_app(container=container, channel_settings=channels)
     yield VoiceCity(app, container)

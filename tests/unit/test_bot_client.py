@@ -28,14 +28,15 @@ def test_sends_sender_message_and_metadata_to_the_rest_webhook(rasa: StubRasa) -
 
     assert rasa.paths == [WEBHOOK]
     assert rasa.requests == [{"sender": "chat-abc", "message": "What do I owe?",
-                              "metadata": {"channel": "chat"}}]
+                              "metadata": {"channel": "chat", "language": "en"}}]
     assert replies == [BotReply(text="You said: What do I owe?")]
 
 
-def test_without_metadata_sends_none(rasa: StubRasa) -> None:
-    BotClient(rasa.url + "/").send("sms-1", "BAL")
+def test_without_metadata_the_language_alone_is_sent(rasa: StubRasa) -> None:
+    BotClient(rasa.url + "/").send("sms-1", "SALDO", language="es")
 
-    assert rasa.requests == [{"sender": "sms-1", "message": "BAL"}]
+    assert rasa.requests == [{"sender": "sms-1", "message": "SALDO",
+                              "metadata": {"language": "es"}}]
 
 
 def test_reads_texts_buttons_and_images_in_order(rasa: StubRasa) -> None:
@@ -158,13 +159,32 @@ def test_sender_is_required(rasa: StubRasa) -> None:
 def test_the_app_has_one_client_from_its_channel_settings() -> None:
     app = Flask(__name__)
     app.extensions["payline.channels"] = ChannelSettings.from_env(
-        {"PAYLINE_RASA_URL": "http://rasa.internal:5005/", "PAYLINE_BOT_TIMEOUT": "4.5"})
+        {"PAYLINE_RASA_URL": "http://rasa.internal:5005/", "PAYLINE_BOT_TIMEOUT": "4.5",
+         "PAYLINE_RASA_ES_URL": "http://rasa-es.internal:5006/"})
 
     client = bot_client_for(app)
 
     assert client is bot_client_for(app)
-    assert client.webhook_url == "http://rasa.internal:5005/webhooks/rest/webhook"
+    assert client.webhook_url() == "http://rasa.internal:5005/webhooks/rest/webhook"
+    assert client.webhook_url("es") == "http://rasa-es.internal:5006/webhooks/rest/webhook"
     assert client.timeout == 4.5
+
+
+def test_the_spanish_instance_defaults_to_port_5006() -> None:
+    assert ChannelSettings.from_env({}).rasa_urls == {"en": "http://localhost:5005",
+                                                      "es": "http://localhost:5006"}
+
+
+def test_each_language_goes_to_its_own_model_and_the_actions_are_told_it() -> None:
+    english = StubRasa(lambda body: [{"text": "hi"}])
+    spanish = StubRasa(lambda body: [{"text": "hola"}])
+    with english, spanish:
+        client = BotClient({"en": english.url, "es": spanish.url})
+        assert client.send("s1", "hola", {"channel": "chat"}, language="es")[0].text == "hola"
+        assert client.send("s1", "hello", {"channel": "chat"})[0].text == "hi"
+    assert [r["message"] for r in spanish.requests] == ["hola"]
+    assert spanish.requests[0]["metadata"] == {"channel": "chat", "language": "es"}
+    assert english.requests[0]["metadata"] == {"channel": "chat", "language": "en"}
 
 
 def test_bot_timeout_defaults_to_ten_seconds() -> None:

@@ -11,6 +11,7 @@ from conversation.understanding import language as lang
 from conversation.understanding.carrier_keywords import LANGUAGE_WORDS, Keyword, read_keyword
 from conversation.understanding.language import (
     LANGUAGE_NAMES,
+    asks_only_for_language,
     detect_language,
     requested_language,
 )
@@ -131,3 +132,19 @@ def test_the_sms_keywords_come_from_the_language_names() -> None:
 def test_any_text_gets_an_answer(text: str) -> None:
     assert detect_language(text) in ("en", "es", None)
     assert requested_language(text) in ("en", "es", None)
+
+
+# --- a message that only asks for a language ------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "english please", "In English", "can we do this in english", "en español por favor",
+    "¿hablas español?", "Español", "puedo hablar en ingles", "spanish pls"])
+def test_a_switch_alone_asks_nothing_else(text: str) -> None:
+    assert asks_only_for_language(text)
+
+
+@pytest.mark.parametrize("text", [
+    "i need someone who speaks spanish", "hay alguien que hable inglés",
+    "en español, cuánto debo", "in english please, what's my balance",
+    "quiero pagar mi factura", "my bill is in english", "ok"])
+def test_a_switch_with_more_to_answer_is_not_a_switch_alone(text: str) -> None:
+    assert not asks_only_for_language(text)

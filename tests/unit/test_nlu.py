@@ -209,7 +209,7 @@ def test_low_confidence_falls_back_to_keywords_without_opening_the_breaker(rasa,
     assert classifier.classify("cancel my scheduled payment") == "cancel_scheduled_payment"
     assert classifier.classify("gibberish words") is None
     assert len(rasa.requests) == 2  # an unsure answer is not a failure
-    assert classifier.rasa_available
+    assert classifier.rasa_available()
 
 
 @pytest.mark.parametrize("reply", [
@@ -221,7 +221,7 @@ def test_intents_outside_the_contract_fall_back_to_keywords(rasa, clock, reply):
     rasa.reply = reply
     classifier = IntentClassifier(rasa.url, clock=clock)
     assert classifier.classify("stop paperless") == "unenroll_paperless"
-    assert classifier.rasa_available
+    assert classifier.rasa_available()
 
 
 def test_rasa_down_falls_back_fast_and_is_not_asked_again_for_30_seconds(closed_port_url,
@@ -229,11 +229,21 @@ def test_rasa_down_falls_back_fast_and_is_not_asked_again_for_30_seconds(closed_
     classifier = IntentClassifier(closed_port_url, timeout=1.0, clock=clock)
     started = time.monotonic()
     assert classifier.classify("pay my bill") == "pay_bill"
-    assert not classifier.rasa_available
+    assert not classifier.rasa_available()
     assert classifier.classify("cuánto debo", "es") == "check_balance"
     assert time.monotonic() - started < 0.9
     clock.now += BREAKER_SECONDS
-    assert classifier.rasa_available  # half-open: the next turn tries Rasa again
+    assert classifier.rasa_available()  # half-open: the next turn tries Rasa again
+
+
+def test_each_language_asks_its_own_model_and_has_its_own_breaker(rasa, closed_port_url,
+                                                                 clock):
+    classifier = IntentClassifier({"en": closed_port_url, "es": rasa.url}, clock=clock)
+    assert classifier.classify("the thing with the money for the water") is None
+    assert not classifier.rasa_available("en")  # the English instance is down
+    assert classifier.classify("lo del dinero del agua", "es") == "pay_bill"
+    assert rasa.requests == [("/model/parse", {"text": "lo del dinero del agua"})]
+    assert classifier.rasa_available("es")
 
 
 @pytest.mark.parametrize(("status", "reply"), [
@@ -263,7 +273,7 @@ def test_slow_rasa_times_out_and_falls_back(rasa, clock):
     started = time.monotonic()
     assert classifier.classify("representative") == "request_agent"
     assert time.monotonic() - started < 0.8
-    assert not classifier.rasa_available
+    assert not classifier.rasa_available()
 
 
 def test_long_text_is_truncated_before_it_is_sent(rasa, clock):
@@ -281,7 +291,7 @@ def test_empty_text_asks_nobody(rasa, clock):
 
 def test_without_a_rasa_url_only_keywords_answer():
     classifier = IntentClassifier(None)
-    assert not classifier.rasa_available
+    assert not classifier.rasa_available()
     assert classifier.classify("quiero pagar mi factura", "es") == "pay_bill"
 
 

@@ -29,9 +29,12 @@ class StubBot:
     def __init__(self, replies: list[BotReply] | None = None) -> None:
         self.replies = replies
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.languages: list[str] = []  # which model each text went to
 
-    def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
+    def send(self, sender: str, text: str, metadata: dict[str, Any], *,
+             language: str = "en") -> list[BotReply]:
         self.sent.append((sender, text, metadata))
+        self.languages.append(language)
         if self.replies is None:
             raise BotUnavailable("down")
         return self.replies

@@ -343,3 +343,24 @@ def test_empty_and_unreadable_texts_in_spanish(world):
     text(world, "AYUDA")
     assert text(world, "")[0].startswith("Recibimos un mensaje vacío.")
     assert text(world, "?!?")[0].startswith("Disculpe, solo podemos leer palabras.")
+
+
+# --- the bot in the thread's language ------------------------------------------------------------
+def test_spanish_written_in_words_goes_to_the_spanish_model(world):
+    bot = StubBot([BotReply("Para ver su saldo ...", ())])
+    assert text(world, "hola, quiero saber cuanto debo", bot) == ["Para ver su saldo ..."]
+    assert bot.languages == ["es"] and state(world).language == "es"
+    assert not state(world).language_chosen  # followed, not chosen: English words switch back
+    text(world, "0012345678", bot)  # digits cannot tell
+    text(world, "what do i owe", bot)
+    assert bot.languages == ["es", "es", "en"]
+
+
+def test_asking_for_english_in_words_is_kept(world):
+    bot = StubBot([BotReply("ok", ())])
+    text(world, "quiero pagar mi factura", bot)
+    [switched] = text(world, "in english please", bot)
+    assert switched.startswith("OK, we'll text you in English.")
+    assert state(world).language == "en" and state(world).language_chosen
+    text(world, "gracias, cuanto debo", bot)  # chosen outright: Spanish words do not switch
+    assert bot.languages == ["es", "en"]

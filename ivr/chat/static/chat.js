@@ -9,9 +9,6 @@
   var REQUEST_TIMEOUT_MS = 30000;
   var URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
   var TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
-  var OFFLINE = "We couldn't reach the city's website. Please check your connection and " +
-                "try again.";
-  var BROKEN = "Sorry, something went wrong. Please try again.";
 
   var root = document.getElementById("chat");
   if (!root) { return; }
@@ -23,6 +20,11 @@
   var restartButton = document.getElementById("chat-restart");
   var config = root.dataset;
   var busy = false;
+  // The page's own words, in the conversation's language (data-text-*; an answer carries
+  // them again when the resident switches language).
+  var words = {you: config.textYou, bot: config.textBot, choices: config.textChoices,
+               typing: config.textTyping, restarted: config.textRestarted,
+               offline: config.textOffline, broken: config.textBroken};
 
   function safeUrl(text) {
     try {
@@ -66,7 +68,7 @@
     item.className = "msg " + (role === "user" ? "user" : (kind || "bot"));
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = role === "user" ? "You: " : "Assistant: ";
+    who.textContent = role === "user" ? words.you : words.bot;
     var body = document.createElement("span");
     body.className = "text";
     if (role === "user") {
@@ -85,7 +87,7 @@
     var group = document.createElement("div");
     group.className = "choices";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Choices");
+    group.setAttribute("aria-label", words.choices);
     buttons.forEach(function (choice) {
       if (!choice || typeof choice.title !== "string") { return; }
       var button = document.createElement("button");
@@ -101,10 +103,26 @@
     scrollToEnd();
   }
 
+  function followLanguage(answer) {
+    if (!answer || typeof answer.language !== "string" || !answer.labels) { return; }
+    Object.keys(words).forEach(function (key) {
+      if (typeof answer.labels[key] === "string") { words[key] = answer.labels[key]; }
+    });
+    document.documentElement.lang = answer.language;
+    [["chat-send", "send"], ["chat-restart", "restart"], ["chat-input-label", "your_message"]]
+      .forEach(function (pair) {
+        var node = document.getElementById(pair[0]);
+        if (node && typeof answer.labels[pair[1]] === "string") {
+          node.textContent = answer.labels[pair[1]];
+        }
+      });
+  }
+
   function showMessages(answer) {
+    followLanguage(answer);
     var messages = answer && answer.messages;
     if (!Array.isArray(messages)) {  // e.g. the app's generic error answer
-      messages = [{text: answer && typeof answer.error === "string" ? answer.error : BROKEN,
+      messages = [{text: answer && typeof answer.error === "string" ? answer.error : words.broken,
                    kind: "notice"}];
     }
     messages.forEach(function (message) {
@@ -128,7 +146,7 @@
     sendButton.disabled = value;
     restartButton.disabled = value;
     log.setAttribute("aria-busy", value ? "true" : "false");
-    status.textContent = value ? "The assistant is typing…" : "";
+    status.textContent = value ? words.typing : "";
     status.classList.toggle("typing", value);
   }
 
@@ -146,10 +164,10 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       return response.json().catch(function () {
-        return {messages: [{text: BROKEN, kind: "notice"}]};
+        return {messages: [{text: words.broken, kind: "notice"}]};
       });
     }, function () {
-      return {messages: [{text: OFFLINE, kind: "notice"}]};
+      return {messages: [{text: words.offline, kind: "notice"}]};
     }).finally(function () {
       if (timer) { window.clearTimeout(timer); }
     });
@@ -180,7 +198,7 @@
       setBusy(false);
       if (answer && !answer.error) {
         while (log.firstChild) { log.removeChild(log.firstChild); }
-        status.textContent = "Started a new conversation.";
+        status.textContent = words.restarted;
       }
       showMessages(answer);
       input.focus();
