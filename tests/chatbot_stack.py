@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sandbox.chatbot_stack import (
     MODEL,
+    MODELS,
     RASA,
     RASA_ENV,
     ROOT,
@@ -24,5 +25,5 @@ from sandbox.chatbot_stack import (
     start,
 )
 
-__all__ = ["MODEL", "RASA", "RASA_ENV", "ROOT", "START_TIMEOUT_S", "ChatbotStack",
+__all__ = ["MODEL", "MODELS", "RASA", "RASA_ENV", "ROOT", "START_TIMEOUT_S", "ChatbotStack",
            "Conversation", "free_port", "missing", "start"]

@@ -18,12 +18,15 @@ from ivr.chat.views import CSRF_HEADER
 from ivr.chat.wording import text as chat_text
 from ivr.settings import ChannelSettings
 from ivr.sms.texts import CARD_WARNING as SMS_WARNING
+from ivr.sms.wording import Words
 from tests.card_leaks import RawLogCapture, database_values, file_values, leaks, record_values
 from tests.card_spellings import SPELLINGS
 from tests.chatbot_stack import ChatbotStack
 from tests.e2e.sms_support import SmsCity
 
-CHAT_WARNING = chat_text("en", "card_warning")
+# The warning is said in the conversation's language (a Spanish sentence switches it).
+CHAT_WARNINGS = (chat_text("en", "card_warning"), chat_text("es", "card_warning"))
+SMS_WARNINGS = (SMS_WARNING, Words.of("es").say("card_warning"))
 
 pytestmark = pytest.mark.slow
 
@@ -50,14 +53,14 @@ def test_no_card_number_reaches_the_real_rasa(chatbot: ChatbotStack,
             response = client.post("/chat/api/messages", json={"message": spelling.text},
                                    headers={CSRF_HEADER: csrf.group(1)})
             assert response.status_code == 200, spelling.label
-            assert response.get_json()["messages"][0]["text"] == CHAT_WARNING
+            assert response.get_json()["messages"][0]["text"] in CHAT_WARNINGS
             answers.append(("chat", response.get_data(as_text=True)))
 
         sender = "+13125550188"
         assert "account number" in city.text("I'd like to pay my bill", sender).text
         for spelling in SPELLINGS:
             texted = city.text(spelling.text, sender)
-            assert texted.status == 200 and texted.text.startswith(SMS_WARNING), spelling.label
+            assert texted.status == 200 and texted.text.startswith(SMS_WARNINGS), spelling.label
             answers.append(("sms", texted.text))
 
         for spelling in SPELLINGS[::2]:

@@ -1,6 +1,7 @@
-"""The trained chatbot model measured by Rasa itself: the test stories in tests/stories (the
-dialogue and the NLU of every message in them) and the held-out NLU test set
-tests/nlu/nlu_test.yml, in ONE `rasa test` run; plus `rasa data validate` on the training data.
+"""Each language's trained chatbot model measured by Rasa itself: its test stories in
+tests/stories/<language>/ (the dialogue and the NLU of every message in them) and its held-out
+NLU test set (tests/nlu/nlu_test.yml; Spanish: tests/nlu/heldout_es.yml), in ONE `rasa test`
+run per language; plus `rasa data validate` on each language's training data.
 
 `rasa test` does not call the action server: each story states the events the forms and
 actions produce, and the model must predict every action and find every intent and entity
@@ -31,9 +32,11 @@ from tests import chatbot_stack
 
 ROOT = chatbot_stack.ROOT
 RASA = chatbot_stack.RASA
-MODEL = chatbot_stack.MODEL
-STORIES = ROOT / "tests" / "stories"
-NLU_TEST = ROOT / "tests" / "nlu" / "nlu_test.yml"
+MODELS = chatbot_stack.MODELS
+# Each language's test stories and held-out NLU set (Spanish: the set written for issue 17).
+STORIES = {language: ROOT / "tests" / "stories" / language for language in MODELS}
+NLU_TEST = {"en": ROOT / "tests" / "nlu" / "nlu_test.yml",
+            "es": ROOT / "tests" / "nlu" / "heldout_es.yml"}
 RUN_TIMEOUT_S = 600
 VALIDATE_TIMEOUT_S = 180
 
@@ -87,6 +90,7 @@ def _tail(path: Path, lines: int = 40) -> str:
 class RasaResults:
     out: Path
     log: Path
+    language: str
 
     def report(self, name: str) -> dict[str, Any]:
         path = self.out / name
@@ -98,23 +102,26 @@ class RasaResults:
         return path.read_text() if path.exists() else ""
 
 
-@pytest.fixture(scope="session")
-def rasa_results(tmp_path_factory: pytest.TempPathFactory) -> RasaResults:
-    """One `rasa test` of the trained model: the stories end to end, then the NLU test set."""
+@pytest.fixture(scope="session", params=list(MODELS))
+def rasa_results(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> RasaResults:
+    """One `rasa test` of a language's trained model: its stories end to end, then its NLU
+    test set."""
     _require_rasa()
-    out = tmp_path_factory.mktemp("rasa-test")
+    language = request.param
+    out = tmp_path_factory.mktemp(f"rasa-test-{language}")
     log = out / "rasa-test.log"
-    done = _rasa(["test", "--model", str(MODEL), "--stories", str(STORIES),
-                  "--nlu", str(NLU_TEST), "--out", str(out), "--successes", "--no-plot"],
-                 log, RUN_TIMEOUT_S)
+    done = _rasa(["test", "--model", str(MODELS[language]), "--stories",
+                  str(STORIES[language]), "--nlu", str(NLU_TEST[language]), "--out", str(out),
+                  "--successes", "--no-plot"], log, RUN_TIMEOUT_S)
     assert done.returncode == 0, (f"`rasa test` exited with {done.returncode}; see {log}:\n"
                                   f"{_tail(log)}")
-    return RasaResults(out, log)
+    return RasaResults(out, log, language)
 
 
-def _story_names() -> list[str]:
+def _story_names(language: str) -> list[str]:
     names = []
-    for path in sorted(STORIES.glob("*.yml")):
+    for path in sorted(STORIES[language].glob("*.yml")):
         names += re.findall(r"^- story: (.+)$", path.read_text(), flags=re.MULTILINE)
     return names
 
@@ -137,12 +144,15 @@ def _errors(report: dict[str, Any], limit: int = 20) -> str:
                      for label, row in rows[:limit])
 
 
-NLU_GATE = 0.92
+# Regression alarms below the spread measured (docs/nlu-report.md), not the goals (0.97
+# English, 0.95 Spanish).
+NLU_GATE = {"en": 0.92, "es": 0.88}
 
 
 # --- the test stories ---------------------------------------------------------------------
 def test_every_test_story_passes(rasa_results: RasaResults) -> None:
-    names = _story_names()
+    names = _story_names(rasa_results.language)
+    assert names, f"no test stories for {rasa_results.language}"
     assert len(names) == len(set(names)), "two test stories share a name"
     failed = rasa_results.text("failed_test_stories.yml")
     conversations = rasa_results.report("story_report.json")["conversation_accuracy"]
@@ -152,7 +162,8 @@ def test_every_test_story_passes(rasa_results: RasaResults) -> None:
         f"story without a mark has an extra entity the NLU found: parse its messages with "
         f"`rasa shell nlu`):\n{failed}")
     assert conversations["total"] == len(names), (
-        f"`rasa test` ran {conversations['total']} stories, tests/stories has {len(names)}")
+        f"`rasa test` ran {conversations['total']} stories, "
+        f"{STORIES[rasa_results.language]} has {len(names)}")
     assert "- story:" not in failed, failed
 
 
@@ -165,8 +176,9 @@ def test_intent_accuracy_and_macro_f1_on_the_held_out_set(rasa_results: RasaResu
         report)
     # The goal is 0.95; the gate sits below it because two trainings of the same data differ
     # (docs/nlu-report.md, "Run-to-run spread": 0.928 to 0.960 on this set so far).
-    assert accuracy >= NLU_GATE, detail
-    assert macro_f1 >= NLU_GATE, detail
+    gate = NLU_GATE[rasa_results.language]
+    assert accuracy >= gate, detail
+    assert macro_f1 >= gate, detail
 
 
 def test_entity_micro_f1_on_the_held_out_set(rasa_results: RasaResults) -> None:
@@ -182,13 +194,15 @@ def test_faq_response_selection_on_the_held_out_set(rasa_results: RasaResults) -
 
 
 # --- the training data ----------------------------------------------------------------------
+@pytest.mark.parametrize("language", list(MODELS))
 def test_training_data_validates_without_unexpected_warnings(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        language: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     _require_rasa(model=False)
-    workdir = tmp_path_factory.mktemp("rasa-validate")
+    workdir = tmp_path_factory.mktemp(f"rasa-validate-{language}")
     log = workdir / "rasa-validate.log"
-    domain = rasa_training.assemble_domain("en", workdir / "domain")
-    done = _rasa(rasa_training.validate_command("en", domain)[1:], log, VALIDATE_TIMEOUT_S)
+    domain = rasa_training.assemble_domain(language, workdir / "domain")
+    done = _rasa(rasa_training.validate_command(language, domain)[1:], log,
+                 VALIDATE_TIMEOUT_S)
     output = ANSI_COLOR.sub("", log.read_text(errors="replace"))
     assert done.returncode == 0, output
     # Rasa reports data problems as UserWarnings and as WARNING/ERROR log lines. (Python's

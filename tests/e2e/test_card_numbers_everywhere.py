@@ -26,6 +26,7 @@ from ivr.chat.views import CSRF_HEADER
 from ivr.chat.wording import text as chat_text
 from ivr.paperless.views import CARD_IN_EMAIL
 from ivr.sms.texts import CARD_WARNING as SMS_WARNING
+from ivr.sms.wording import Words
 from ivr.voice.prompts import en as voice_en
 from tests.card_leaks import RawLogCapture, database_values, leaks, record_values
 from tests.card_spellings import KEYED, SPELLINGS, VISA, grouped, in_digits
@@ -35,7 +36,9 @@ from tests.e2e.test_pay_page import Browser, offer, page
 from tests.e2e.voice_support import DANA, GRACE
 from tests.rasa_stub import StubRasa, no_intent
 
-CHAT_WARNING = chat_text("en", "card_warning")
+# The warning is said in the conversation's language (a Spanish sentence switches it).
+CHAT_WARNINGS = (chat_text("en", "card_warning"), chat_text("es", "card_warning"))
+SMS_WARNINGS = (SMS_WARNING, Words.of("es").say("card_warning"))
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +125,8 @@ def chat(city: SmsCity, answers: Answers) -> None:
                                headers={CSRF_HEADER: match.group(1)})
         assert response.status_code == 200, spelling.label
         body = response.get_json()
-        assert body["messages"][0] == {"text": CHAT_WARNING, "buttons": [], "kind": "warning"}
+        assert body["messages"][0]["text"] in CHAT_WARNINGS
+        assert body["messages"][0]["kind"] == "warning" and body["messages"][0]["buttons"] == []
         assert "[card number removed]" in body["you_said"]
         answers.append(("chat", response.get_data(as_text=True)))
 
@@ -130,13 +134,13 @@ def chat(city: SmsCity, answers: Answers) -> None:
 def sms(city: SmsCity, answers: Answers) -> None:
     for spelling in SPELLINGS:
         texted = city.text(spelling.text, SENDER)
-        assert texted.status == 200 and texted.text.startswith(SMS_WARNING), spelling.label
+        assert texted.status == 200 and texted.text.startswith(SMS_WARNINGS), spelling.label
         answers.append(("sms", texted.text))
     # A card where the thread waits for an account number: warned, nothing kept.
     assert "account number" in city.text("BAL", DANA_PHONE).text
     for spelling in SPELLINGS[::5]:
         texted = city.text(spelling.text, DANA_PHONE)
-        assert texted.text.startswith(SMS_WARNING), spelling.label
+        assert texted.text.startswith(SMS_WARNINGS), spelling.label
         answers.append(("sms", texted.text))
     assert "Account ending 0731" in city.text(f"{DANA} 1234", DANA_PHONE).text
 
