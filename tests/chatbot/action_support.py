@@ -104,6 +104,9 @@ FORM_TASKS = {
     "unenroll_form": "unenroll_paperless",
 }
 ASKS: dict[str, type[Action]] = {
+    "account_number": asks.ActionAskAccountNumber,
+    "verification_factor": asks.ActionAskVerificationFactor,
+    "payment_date": asks.ActionAskPaymentDate,
     "amount": asks.ActionAskAmount,
     "payment_method": asks.ActionAskPaymentMethod,
     "pay_confirmed": asks.ActionAskPayConfirmed,
