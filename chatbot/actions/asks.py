@@ -105,7 +105,6 @@ def ask_pay_confirmed(tracker: Tracker) -> Message:
 def ask_cancel_choice(tracker: Tracker) -> Message:
     words = Turn(tracker).wording
     scheduled = container().payment_service().scheduled_payments(_account_id(tracker))
-    today = container().clock.today()
     lines = [words.say("cancel.line", n=n, amount=money(p.amount),
                        short=words.short_date(p.scheduled_for),
                        method=words.method(p.method_label), confirmation=p.confirmation_number)

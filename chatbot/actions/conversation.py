@@ -229,8 +229,9 @@ class Turn:
 
 
 def account_label(account_number: str) -> str:
-    """How the bot names a verified account ("the account ending 0731")."""
-    return f"the account ending {account_number[-4:]}"
+    """The `account_label` slot of a verified account ("the account ending 0731"); replies
+    say it in the turn's language (Words.account reads its last 4 digits)."""
+    return Words("en").say("account", last4=account_number[-4:])
 
 
 def slot_account_id(value: Any) -> int | None:

@@ -86,7 +86,7 @@ def status_messages(account_id: int, words: Words, everything: bool = False) -> 
     shown = history if everything else history[:MAX_LINES]
     messages = []
     for start in range(0, len(shown), MAX_LINES):
-        title = words.say("history.title" if start == 0 else "history.title_more")
+        title = words.say("history.heading" if start == 0 else "history.heading_more")
         messages.append(_listed(title, [payment_line(p, words)
                                         for p in shown[start:start + MAX_LINES]]))
     if len(shown) < len(history):

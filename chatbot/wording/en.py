@@ -100,8 +100,8 @@ TEXTS: dict[str, str] = {
     "schedule.payload": "schedule a payment",
     # --- payment status and history -----------------------------------------------------------
     "history.none": "There are no payments on this account in the last 24 months.",
-    "history.title": "Your payments, newest first:",
-    "history.title_more": "More of your payments:",
+    "history.heading": "Your payments, newest first:",
+    "history.heading_more": "More of your payments:",
     "history.line": "{short}: {amount}, {status} ({confirmation})",
     "history.more": "Say \"all my payments\" to see the older ones.",
     "history.rejected": "The {amount} payment of {short} was rejected: {reason}.",

@@ -99,8 +99,8 @@ TEXTS: dict[str, str] = {
     "schedule.payload": "programar un pago",
     # --- estado e historial de pagos --------------------------------------------------------
     "history.none": "No hay pagos en esta cuenta en los últimos 24 meses.",
-    "history.title": "Sus pagos, del más reciente al más antiguo:",
-    "history.title_more": "Más pagos suyos:",
+    "history.heading": "Sus pagos, del más reciente al más antiguo:",
+    "history.heading_more": "Más pagos suyos:",
     "history.line": "{short}: {amount}, {status} ({confirmation})",
     "history.more": "Diga \"todos mis pagos\" para ver los anteriores.",
     "history.rejected": "El pago de {amount} del {short} fue rechazado: {reason}.",
