@@ -11,15 +11,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import FAQ_CONFIDENCE, Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import day, money
+from chatbot.actions.replies import money
 from chatbot.actions.services import container
-from chatbot.actions.summaries import balance_reply, status_messages
+from chatbot.actions.summaries import asks_for_everything, balance_reply, status_messages
+from chatbot.wording import Words
 from domain.errors import InvalidEmail
 from domain.model import Payment, PaymentStatus
 from domain.services.paperless import mask_email, normalize_email
 
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
-             "4th": 4, "fifth": 5, "5th": 5, "last": -1, "one": 1, "two": 2, "three": 3}
+             "4th": 4, "fifth": 5, "5th": 5, "last": -1, "one": 1, "two": 2, "three": 3,
+             # "el primero", "la segunda", "el último", "el uno"
+             "primero": 1, "primera": 1, "primer": 1, "segundo": 2, "segunda": 2, "tercero": 3,
+             "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4, "quinto": 5, "quinta": 5,
+             "ultimo": -1, "ultima": -1, "último": -1, "última": -1, "uno": 1, "una": 1,
+             "dos": 2, "tres": 3}
 _EMAIL = re.compile(r"[^\s<>\"']+@[^\s<>\"']+")
 ON_FILE = "on_file"
 
@@ -35,19 +41,20 @@ class ValidateStatusForm(TaskForm):
 
 
 def finish_balance(turn: Turn, dispatcher: CollectingDispatcher) -> None:
-    messages, left = balance_reply(turn.account_id)  # type: ignore[arg-type]
+    words = turn.wording
+    messages, left = balance_reply(turn.account_id, words)  # type: ignore[arg-type]
     for message in messages:
         dispatcher.utter_message(text=message)
     if not left.is_positive():
         return  # nothing due, or already on its way: no offer to pay
-    dispatcher.utter_message(text="Would you like to pay now or schedule a payment?",
-                             buttons=[{"title": "Pay now", "payload": "pay my bill"},
-                                      {"title": "Schedule a payment",
-                                       "payload": "schedule a payment"}])
+    dispatcher.utter_message(text=words.say("balance.offer"),
+                             buttons=[words.button("pay_now"), words.button("schedule")])
 
 
 def finish_status(turn: Turn, dispatcher: CollectingDispatcher) -> None:
-    for message in status_messages(turn.account_id):  # type: ignore[arg-type]
+    # "all my payments" (the request itself, for a resident verified before it) asks for all.
+    for message in status_messages(turn.account_id, turn.wording,  # type: ignore[arg-type]
+                                   everything=asks_for_everything(turn.text)):
         dispatcher.utter_message(text=message)
 
 
@@ -78,10 +85,9 @@ class ValidateCancelForm(TaskForm):
         assert account_id is not None
         scheduled = _scheduled(account_id)
         if not scheduled:
-            text = "There are no scheduled payments on this account to cancel."
+            text = turn.wording.say("cancel.none")
             if _pending(account_id):
-                text += (" A payment that is pending is already being processed and can't be "
-                         "cancelled. If it is wrong, please call 311.")
+                text += turn.wording.say("cancel.pending_note")
             dispatcher.utter_message(text=text)
             state.end("nothing_to_do")
         elif len(scheduled) == 1:
@@ -92,8 +98,7 @@ class ValidateCancelForm(TaskForm):
         if requested == "cancel_choice":
             chosen = pick_payment(turn, _scheduled(state.account_id or 0))
             if chosen is None:
-                dispatcher.utter_message(text="Sorry, which one? Type its number in the list "
-                                              "(1, 2, ...) or its confirmation number.")
+                dispatcher.utter_message(text=turn.wording.say("cancel.which"))
             else:
                 state.set("cancel_choice", chosen.confirmation_number)
         elif requested == "cancel_confirmed":
@@ -130,17 +135,17 @@ def pick_payment(turn: Turn, payments: list[Payment]) -> Payment | None:
 
 
 def finish_cancel(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
+    words = turn.wording
     if not tracker.get_slot("cancel_confirmed"):
-        dispatcher.utter_message(text="OK, I've left your scheduled payment as it is.")
+        dispatcher.utter_message(text=words.say("cancel.kept"))
         return
     services = container()
     payment = services.payment_service().cancel(
         turn.account_id or 0, tracker.get_slot("cancel_choice"), turn.actor())
     today = services.clock.today()
-    dispatcher.utter_message(text=(
-        f"Cancelled: the {money(payment.amount)} payment scheduled for "
-        f"{day(payment.scheduled_for, today)} (confirmation {payment.confirmation_number}) "
-        "will not be made."))
+    dispatcher.utter_message(text=words.say("cancel.done", amount=money(payment.amount),
+                                            day=words.date(payment.scheduled_for, today),
+                                            confirmation=payment.confirmation_number))
 
 
 # --- paperless billing ----------------------------------------------------------------------
@@ -163,40 +168,37 @@ class ValidatePaperlessForm(TaskForm):
                        dispatcher: CollectingDispatcher) -> None:
         status = container().paperless_service().status(state.account_id or 0)
         if status.enrolled:
-            dispatcher.utter_message(text=(
-                f"This account already has paperless billing: bills go to "
-                f"{status.masked_email}. To change the address, turn paperless off and on "
-                "again, or call 311."))
+            dispatcher.utter_message(text=turn.wording.say("paperless.already",
+                                                           email=status.masked_email))
             state.end("nothing_to_do")
             return
         typed = state.get("paperless_email")
         if isinstance(typed, str) and typed.startswith("typed:"):
             state.clear("paperless_email")
-            _take_email(typed.removeprefix("typed:"), state, dispatcher)
+            _take_email(typed.removeprefix("typed:"), state, dispatcher, turn.wording)
 
     def answer(self, turn: Turn, requested: str, state: FormState,
                dispatcher: CollectingDispatcher) -> None:
+        words = turn.wording
         if requested == "paperless_email":
             typed = turn.entity("email") or _email_in(turn.text)
             on_file = container().paperless_service().status(state.account_id or 0).email_on_file
             decision = turn.yes_or_no()
             if typed:
-                _take_email(typed, state, dispatcher)
+                _take_email(typed, state, dispatcher, words)
             elif on_file and decision is True:
                 state.set("paperless_email", ON_FILE)
             elif not on_file or decision is False:
-                dispatcher.utter_message(text="Please type the email address to send your bills "
-                                              "to, like name@example.com.")
+                dispatcher.utter_message(text=words.say("paperless.type_email"))
             elif turn.is_question and (answer := turn.faq_answer(FAQ_CONFIDENCE)):
                 dispatcher.utter_message(text=answer)
             else:
-                dispatcher.utter_message(text=("Please answer yes to use the address on file, "
-                                               "or type a different email address."))
+                dispatcher.utter_message(text=words.say("paperless.yes_or_email"))
         elif requested == "paperless_confirmed":
             decision = turn.yes_or_no()
             typed = turn.entity("email") or _email_in(turn.text)
             if typed:
-                _take_email(typed, state, dispatcher)
+                _take_email(typed, state, dispatcher, words)
             elif decision is None:
                 self.not_yet_consent(turn, state, dispatcher)
             else:
@@ -208,12 +210,12 @@ def _email_in(text: str) -> str | None:
     return match.group(0).rstrip(".,;:!?)") if match else None
 
 
-def _take_email(text: str, state: FormState, dispatcher: CollectingDispatcher) -> bool:
+def _take_email(text: str, state: FormState, dispatcher: CollectingDispatcher,
+                words: Words) -> bool:
     try:
         state.set("paperless_email", normalize_email(text))
     except InvalidEmail:
-        dispatcher.utter_message(text="That email address doesn't look right. Please check it, "
-                                      "for example name@example.com.")
+        dispatcher.utter_message(text=words.say("paperless.bad_email"))
         return False
     state.clear("paperless_confirmed")
     return True
@@ -226,16 +228,14 @@ def paperless_address(account_id: int, slot_value: str | None) -> str | None:
 
 
 def finish_paperless(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
+    words = turn.wording
     if not tracker.get_slot("paperless_confirmed"):
-        dispatcher.utter_message(text="OK, nothing changed: you'll keep getting paper bills.")
+        dispatcher.utter_message(text=words.say("paperless.kept"))
         return
     account_id = turn.account_id or 0
     address = paperless_address(account_id, tracker.get_slot("paperless_email"))
     status = container().paperless_service().enroll(account_id, address or "", turn.actor())
-    dispatcher.utter_message(text=(
-        f"Done: paperless billing is on. Your bills will be emailed to {status.masked_email} "
-        "and paper bills will stop. We've sent a confirmation. (Not seeing the emails? Check "
-        "your spam folder.)"))
+    dispatcher.utter_message(text=words.say("paperless.done", email=status.masked_email))
 
 
 class ValidateUnenrollForm(TaskForm):
@@ -249,8 +249,7 @@ class ValidateUnenrollForm(TaskForm):
     def after_verified(self, turn: Turn, state: FormState,
                        dispatcher: CollectingDispatcher) -> None:
         if not container().paperless_service().status(state.account_id or 0).enrolled:
-            dispatcher.utter_message(text="This account isn't enrolled in paperless billing: "
-                                          "you already get paper bills.")
+            dispatcher.utter_message(text=turn.wording.say("unenroll.not_enrolled"))
             state.end("nothing_to_do")
 
     def answer(self, turn: Turn, requested: str, state: FormState,
@@ -264,17 +263,14 @@ class ValidateUnenrollForm(TaskForm):
 
 def finish_unenroll(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
     if not tracker.get_slot("unenroll_confirmed"):
-        dispatcher.utter_message(text="OK, paperless billing stays on.")
+        dispatcher.utter_message(text=turn.wording.say("unenroll.kept"))
         return
     container().paperless_service().unenroll(turn.account_id or 0, turn.actor())
-    dispatcher.utter_message(text=(
-        "Done: paperless billing is off and paper bills will be mailed again. Any scheduled "
-        "payments still go through; cancel them first if you don't want them."))
+    dispatcher.utter_message(text=turn.wording.say("unenroll.done"))
 
 
-def email_question(account_id: int) -> str:
+def email_question(account_id: int, words: Words) -> str:
     on_file = container().paperless_service().status(account_id).email_on_file
     if on_file:
-        return (f"Should we email your bills to the address on file, {mask_email(on_file)}? "
-                "Answer yes, or type a different email address.")
-    return "What email address should we send your bills to?"
+        return words.say("paperless.ask_on_file", email=mask_email(on_file))
+    return words.say("paperless.ask_email")

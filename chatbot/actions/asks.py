@@ -1,6 +1,8 @@
-"""The form questions whose wording depends on the account: the balance before "how much?",
+"""The form questions whose wording depends on the account (the balance before "how much?",
 the saved methods, the fee and total before "shall I go ahead?", the list of scheduled
-payments, the email on file. (Fixed questions are responses in chatbot/domain.yml.)"""
+payments, the email on file) or on whether the form asked them before: the first time with
+the hint (and the one security warning), again shorter. The first verification and date
+questions are the fixed responses of chatbot/responses/<language>.yml."""
 
 from __future__ import annotations
 
@@ -14,9 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.account_forms import email_question, paperless_address
 from chatbot.actions.conversation import Turn
-from chatbot.actions.form_base import SORRY
 from chatbot.actions.payment_forms import pay_summary, saved_methods
-from chatbot.actions.replies import day, money, yes_no_buttons
+from chatbot.actions.replies import money
 from chatbot.actions.services import container
 from domain.model import MethodKind
 from domain.services.paperless import mask_email
@@ -31,36 +32,69 @@ def _account_id(tracker: Tracker) -> int:
     return account_id
 
 
+def ask_account_number(tracker: Tracker) -> Message:
+    """The long question (the fixed response, with where to find the number) the first time;
+    shorter when asked again."""
+    turn = Turn(tracker)
+    if not turn.asked_before("account_number"):
+        return {"response": "utter_ask_account_number"}
+    return {"text": turn.wording.say("verify.again_account_number")}
+
+
+def ask_verification_factor(tracker: Tracker) -> Message:
+    turn = Turn(tracker)
+    if not turn.asked_before("verification_factor"):
+        return {"response": "utter_ask_verification_factor"}
+    return {"text": turn.wording.say("verify.again_factor")}
+
+
+def ask_payment_date(tracker: Tracker) -> Message:
+    turn = Turn(tracker)
+    if not turn.asked_before("payment_date"):
+        return {"response": "utter_ask_payment_date"}
+    return {"text": turn.wording.say("date.again")}
+
+
 def ask_amount(tracker: Tracker) -> Message:
+    turn = Turn(tracker)
+    words = turn.wording
     summary = container().balance_service().summary(_account_id(tracker))
     payable = container().payment_service().payable(_account_id(tracker))
-    text = f"The balance is {money(summary.total_due)}"
-    if summary.past_due.is_positive():
-        text += f", of which {money(summary.past_due)} is past due"
-    if payable != summary.total_due:
-        text += f" ({money(payable)} after the payments already made or scheduled)"
     scheduled = tracker.get_slot("active_task") == "schedule_payment"
-    text += (". How much should the scheduled payment be?" if scheduled
-             else ". How much would you like to pay?")
-    text += " Type an amount like $40, or choose the full balance."
-    buttons = [{"title": f"Full balance ({money(payable)})", "payload": "the full balance"}]
+    buttons = [words.button("full_balance", amount=money(payable))]
     if summary.past_due.is_positive() and summary.past_due < payable:
-        buttons.append({"title": f"Past due ({money(summary.past_due)})",
-                        "payload": "the past due amount"})
+        buttons.append(words.button("past_due", amount=money(summary.past_due)))
+    if turn.asked_before("amount"):
+        # The balance and the hint were said; the buttons still carry the amounts.
+        return {"text": words.say("amount.again_schedule" if scheduled else "amount.again_pay"),
+                "buttons": buttons}
+    text = words.say("amount.balance", total=money(summary.total_due))
+    if summary.past_due.is_positive():
+        text += words.say("amount.past_due", amount=money(summary.past_due))
+    if payable != summary.total_due:
+        text += words.say("amount.payable", amount=money(payable))
+    text += words.say("amount.ask_schedule" if scheduled else "amount.ask_pay")
+    text += words.say("amount.hint")
     return {"text": text, "buttons": buttons}
 
 
 def ask_payment_method(tracker: Tracker) -> Message:
+    turn = Turn(tracker)
+    words = turn.wording
     payments = container().payment_service()
     methods = saved_methods(_account_id(tracker))
     card_fee = payments.fee(MethodKind.CARD)
-    options = [f"{m.label()}" + (f" ({money(card_fee)} fee)" if m.kind == MethodKind.CARD
-                                 else " (no fee)") for m in methods]
-    text = ("How would you like to pay? Your saved methods: " + "; ".join(options)
-            + ". Or choose a new card or bank account and I'll send you a secure pay link. "
-            "Never type card or bank numbers in this chat.")
-    buttons = [{"title": m.label(), "payload": m.label()} for m in methods]
-    buttons.append({"title": "New card or bank account", "payload": "new card or bank account"})
+    options = "; ".join(
+        words.say("method.card_fee", method=words.method(m.label()), fee=money(card_fee))
+        if m.kind == MethodKind.CARD else words.say("method.no_fee", method=words.method(m.label()))
+        for m in methods)
+    if turn.asked_before("payment_method"):
+        text = words.say("method.again", options=options)  # warned the first time
+    else:
+        text = words.say("method.ask", options=options) + " " + words.say("never_card_numbers")
+    buttons = [{"title": words.method(m.label()), "payload": words.method(m.label())}
+               for m in methods]
+    buttons.append(words.button("new_method"))
     return {"text": text, "buttons": buttons}
 
 
@@ -69,44 +103,50 @@ def ask_pay_confirmed(tracker: Tracker) -> Message:
 
 
 def ask_cancel_choice(tracker: Tracker) -> Message:
+    words = Turn(tracker).wording
     scheduled = container().payment_service().scheduled_payments(_account_id(tracker))
-    today = container().clock.today()
-    lines = [f"{n}) {money(p.amount)} on {day(p.scheduled_for, today)} with {p.method_label} "
-             f"(confirmation {p.confirmation_number})" for n, p in enumerate(scheduled, 1)]
-    return {"text": "Which scheduled payment should I cancel? " + "  ".join(lines),
-            "buttons": [{"title": f"{n}) {money(p.amount)} on {p.scheduled_for:%b} "
-                                   f"{p.scheduled_for.day}",
+    lines = [words.say("cancel.line", n=n, amount=money(p.amount),
+                       short=words.short_date(p.scheduled_for),
+                       method=words.method(p.method_label), confirmation=p.confirmation_number)
+             for n, p in enumerate(scheduled, 1)]
+    return {"text": words.say("cancel.ask", payments="\n".join(lines)),
+            "buttons": [{"title": words.say("cancel.button", n=n, amount=money(p.amount),
+                                            short=words.short_date(p.scheduled_for)),
                          "payload": p.confirmation_number}
                         for n, p in enumerate(scheduled, 1)]}
 
 
 def ask_cancel_confirmed(tracker: Tracker) -> Message:
+    words = Turn(tracker).wording
     services = container()
     payment = services.payment_service().find(_account_id(tracker),
                                               tracker.get_slot("cancel_choice"))
     today = services.clock.today()
-    return {"text": (f"Cancel the {money(payment.amount)} payment scheduled for "
-                     f"{day(payment.scheduled_for, today)} with {payment.method_label} "
-                     f"(confirmation {payment.confirmation_number})?"),
-            "buttons": yes_no_buttons()}
+    return {"text": words.say("cancel.confirm", amount=money(payment.amount),
+                              day=words.date(payment.scheduled_for, today),
+                              method=words.method(payment.method_label),
+                              confirmation=payment.confirmation_number),
+            "buttons": words.yes_no_buttons()}
 
 
 def ask_paperless_email(tracker: Tracker) -> Message:
-    return {"text": email_question(_account_id(tracker))}
+    return {"text": email_question(_account_id(tracker), Turn(tracker).wording)}
 
 
 def ask_paperless_confirmed(tracker: Tracker) -> Message:
+    words = Turn(tracker).wording
     address = paperless_address(_account_id(tracker), tracker.get_slot("paperless_email"))
-    label = tracker.get_slot("account_label") or "this account"
-    return {"text": (f"Turn on paperless billing for {label}, with bills emailed to "
-                     f"{mask_email(address or '')}? Paper bills will stop."),
-            "buttons": yes_no_buttons()}
+    return {"text": words.say("paperless.confirm",
+                              account=words.account(tracker.get_slot("account_label")),
+                              email=mask_email(address or "")),
+            "buttons": words.yes_no_buttons()}
 
 
 def ask_unenroll_confirmed(tracker: Tracker) -> Message:
-    label = tracker.get_slot("account_label") or "this account"
-    return {"text": (f"Turn off paperless billing for {label}? Paper bills will be mailed "
-                     "again."), "buttons": yes_no_buttons()}
+    words = Turn(tracker).wording
+    return {"text": words.say("unenroll.confirm",
+                              account=words.account(tracker.get_slot("account_label"))),
+            "buttons": words.yes_no_buttons()}
 
 
 class _AskAction(Action, ABC):
@@ -128,9 +168,24 @@ class _AskAction(Action, ABC):
             message = type(self).build(tracker)
         except Exception:
             log.exception("could not word the question for %s", self.slot)
-            message = {"text": SORRY}
+            message = {"text": Turn(tracker).wording.say("sorry")}
         dispatcher.utter_message(**message)
         return []
+
+
+class ActionAskAccountNumber(_AskAction):
+    slot = "account_number"
+    build = staticmethod(ask_account_number)
+
+
+class ActionAskVerificationFactor(_AskAction):
+    slot = "verification_factor"
+    build = staticmethod(ask_verification_factor)
+
+
+class ActionAskPaymentDate(_AskAction):
+    slot = "payment_date"
+    build = staticmethod(ask_payment_date)
 
 
 class ActionAskAmount(_AskAction):

@@ -1,6 +1,6 @@
 """What an action needs to know about the conversation, read from the rasa-sdk Tracker:
-who is talking (channel, session, phone for SMS), what they just said, and which account
-this conversation has verified.
+who is talking (channel, session, phone for SMS), in which language, what they just said,
+and which account this conversation has verified.
 
 Verification: on SMS it is the thread's (conversation.state, keyed ("sms", +1...), the state
 the keyword path reads and writes too), so a resident verified by texting BAL is verified
@@ -17,9 +17,11 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from chatbot.actions.services import container
+from chatbot.wording import Words
 from conversation.state import ConversationKey, verified_account
 from conversation.understanding import consent, farewell
 from conversation.understanding.leaving import wants_to_leave
+from conversation.wording import language_of
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
 from domain.services.identity import Requester
@@ -131,6 +133,17 @@ class Turn:
 
     # --- who is talking ----------------------------------------------------------------
     @property
+    def language(self) -> str:
+        """The language of this turn: "es" when the app sent the message with metadata
+        language "es" (the conversation's language, chosen by the app), else "en"."""
+        return "es" if language_of(str(self.metadata.get("language") or "")) == "es" else "en"
+
+    @property
+    def wording(self) -> Words:
+        """The chat catalogue of this turn's language (chatbot/wording)."""
+        return Words(self.language)
+
+    @property
     def channel(self) -> Channel:
         return Channel.SMS if self.metadata.get("channel") == "sms" else Channel.CHAT
 
@@ -179,6 +192,21 @@ class Turn:
     def requested_slot(self) -> str | None:
         return self.tracker.get_slot("requested_slot")
 
+    def asked_before(self, slot: str) -> bool:
+        """Whether this form had already asked `slot` when the resident's latest message came
+        in: the question is then asked again, shorter (no hint or warning the first one had)."""
+        seen_latest_user = False
+        for event in reversed(self.tracker.events or []):
+            kind = event.get("event")
+            if kind == "user":
+                seen_latest_user = True
+            elif seen_latest_user and kind == "slot" and event.get("name") == "requested_slot":
+                if event.get("value") == slot:
+                    return True
+                if event.get("value") is None:
+                    return False  # an earlier form ended here
+        return False
+
     @property
     def account_id(self) -> int | None:
         """The verified account: the SMS thread's verification, else the chat's slot."""
@@ -201,8 +229,9 @@ class Turn:
 
 
 def account_label(account_number: str) -> str:
-    """How the bot names a verified account ("the account ending 0731")."""
-    return f"the account ending {account_number[-4:]}"
+    """The `account_label` slot of a verified account ("the account ending 0731"); replies
+    say it in the turn's language (Words.account reads its last 4 digits)."""
+    return Words("en").say("account", last4=account_number[-4:])
 
 
 def slot_account_id(value: Any) -> int | None:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions import account_forms, handoff
 from chatbot.actions.conversation import Turn
-from chatbot.actions.form_base import SORRY, TASK_FORMS, TASK_LABELS
+from chatbot.actions.form_base import TASK_FORMS
 from chatbot.actions.payment_forms import finish_payment
 from chatbot.actions.services import container
 from conversation.state import forget_conversation
@@ -24,10 +24,6 @@ TASK_SLOTS = ("amount", "payment_date", "payment_method", "pay_confirmed", "canc
               "cancel_confirmed", "paperless_email", "paperless_confirmed", "unenroll_confirmed",
               "account_number", "verification_factor", "customer_id", "bill_number", "id_path",
               "form_outcome", "active_task", "requested_slot")
-LOCKED = ("For your security, this account is locked for self-service after 3 unsuccessful "
-          "verification attempts.")
-THROTTLED = "There have been too many unsuccessful attempts from this conversation."
-GOODBYE = "Thanks for contacting the city. Goodbye!"
 # Tasks that would pay or change the account: leaving one half-way is said to change nothing.
 CHANGING_TASKS = frozenset({"pay_bill", "schedule_payment", "cancel_scheduled_payment",
                             "enroll_paperless", "unenroll_paperless"})
@@ -56,6 +52,7 @@ class ActionFinishTask(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         turn = Turn(tracker)
+        words = turn.wording
         task = tracker.get_slot("active_task") or ""
         outcome, _, detail = (tracker.get_slot("form_outcome") or "").partition(":")
         switch_to = None
@@ -64,13 +61,13 @@ class ActionFinishTask(Action):
                 finish_done(task, turn, tracker, dispatcher)
             elif outcome == "switch" and detail in TASK_FORMS:
                 switch_to = detail
-                dispatcher.utter_message(text=f"OK, let's {TASK_LABELS[detail]} instead.")
+                dispatcher.utter_message(text=words.say("switched",
+                                                        task=words.say(f"task.{detail}")))
             elif outcome == "stopped":
-                dispatcher.utter_message(text="OK, I've stopped. Nothing was changed. What "
-                                              "else can I help with?")
+                dispatcher.utter_message(text=words.say("stopped"))
             elif outcome == "goodbye":
                 if task in CHANGING_TASKS:
-                    dispatcher.utter_message(text="OK, I've stopped: nothing was changed.")
+                    dispatcher.utter_message(text=words.say("stopped_goodbye"))
                 return end_conversation(turn, dispatcher)
             elif outcome in ("agent", "locked"):
                 reason = "locked_out" if outcome == "locked" else "asked_for_agent"
@@ -78,16 +75,17 @@ class ActionFinishTask(Action):
                                            account_id=turn.account_id,
                                            tried_account=tracker.get_slot("account_number"))
                 if outcome == "locked":
-                    dispatcher.utter_message(text=LOCKED)
-                dispatcher.utter_message(text=handoff.handoff_message(reference))
+                    dispatcher.utter_message(text=words.say("locked"))
+                dispatcher.utter_message(text=handoff.handoff_message(reference, words))
             elif outcome == "throttled":
-                dispatcher.utter_message(text=f"{THROTTLED} Please wait a while, or "
-                                              f"{handoff.reach_311()}.")
+                dispatcher.utter_message(text=words.say(
+                    "throttled_next", throttled=words.say("throttled"),
+                    reach_311=handoff.reach_311(words)))
         except DomainError as error:
-            dispatcher.utter_message(text=error.detail)
+            dispatcher.utter_message(text=words.domain(error.detail))
         except Exception:
             log.exception("finishing %s failed", task)
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(text=words.say("sorry"))
         return [SlotSet(slot, None) for slot in TASK_SLOTS] + [SlotSet("switch_to", switch_to)]
 
 
@@ -98,7 +96,7 @@ def end_conversation(turn: Turn, dispatcher: CollectingDispatcher) -> list[dict[
     thread = turn.thread
     if thread is not None:
         forget_conversation(container().conversations(), thread, container().clock.now())
-    dispatcher.utter_message(text=GOODBYE)
+    dispatcher.utter_message(text=turn.wording.say("goodbye"))
     return [AllSlotsReset()]
 
 

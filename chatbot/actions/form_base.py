@@ -21,7 +21,6 @@ from rasa_sdk.forms import FormValidationAction
 from chatbot.actions import verification
 from chatbot.actions.conversation import FAQ_CONFIDENCE, SWITCH_CONFIDENCE, Turn
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import NEED_YES_NO
 from chatbot.actions.summaries import balance_messages
 from domain.errors import DomainError
 
@@ -37,30 +36,11 @@ TASK_FORMS = {
     "enroll_paperless": "paperless_form",
     "unenroll_paperless": "unenroll_form",
 }
-TASK_LABELS = {
-    "check_balance": "check your balance",
-    "pay_bill": "make a payment",
-    "schedule_payment": "schedule a payment",
-    "cancel_scheduled_payment": "cancel a scheduled payment",
-    "payment_status": "look at your payments",
-    "enroll_paperless": "set up paperless billing",
-    "unenroll_paperless": "turn off paperless billing",
-}
-HINTS = {
-    "account_number": "Your account number is the 10-digit number at the top right of your bill.",
-    "verification_factor": verification.NEED_FACTOR,
-    "customer_id": "The Customer ID is printed on your general bill, next to the bill number.",
-    "bill_number": "The bill (invoice) number is printed on the bill, next to the Customer ID.",
-    "amount": "Type an amount like $40 or 125.50, or say \"the full balance\".",
-    "payment_date": "Type a date like \"next Friday\", \"the 15th\" or \"Dec 3\".",
-    "payment_method": ("Choose one of your saved payment methods, or say \"new card\" and I'll "
-                       "send you a secure pay link."),
-}
+# The slots "help" explains (chatbot/wording: hint.<slot>); any other gets hint.other.
+HINTS = frozenset({"account_number", "verification_factor", "customer_id", "bill_number",
+                   "amount", "payment_date", "payment_method"})
 # Intents a question can be mistaken for that name no task of their own.
 _NOT_A_TASK = frozenset({"affirm", "deny", "inform", "nlu_fallback"})
-SORRY = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
-         "moment, or call 311 for help.")
-ONLY_BILLS = "I can only help with city bills here."
 
 
 class TaskForm(FormValidationAction):
@@ -110,7 +90,7 @@ class TaskForm(FormValidationAction):
         is done, a question is answered where the FAQ can, and the question is asked again
         (Rasa asks the requested slot once more)."""
         answer = turn.faq_answer(FAQ_CONFIDENCE) if turn.is_question else None
-        dispatcher.utter_message(text=answer or NEED_YES_NO)
+        dispatcher.utter_message(text=answer or turn.wording.say("need_yes_no"))
 
     # --- the turn ----------------------------------------------------------------------
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -121,11 +101,11 @@ class TaskForm(FormValidationAction):
         try:
             self._turn(turn, requested, state, dispatcher)
         except DomainError as error:
-            dispatcher.utter_message(text=error.detail)
+            dispatcher.utter_message(text=turn.wording.domain(error.detail))
             state.end("failed")
         except Exception:
             log.exception("form turn failed in %s", self.form)
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(text=turn.wording.say("sorry"))
             state.end("failed")
         return state.events(requested, None if state.outcome else self.next_slot(state))
 
@@ -186,17 +166,18 @@ class TaskForm(FormValidationAction):
               and (answer := turn.faq_answer(FAQ_CONFIDENCE))):
             dispatcher.utter_message(text=answer)  # a question the NLU put elsewhere
         elif turn.intent == "help":
-            dispatcher.utter_message(text=HINTS.get(requested, "Please answer the question "
-                                                    "above, or say \"stop\" to leave."))
+            dispatcher.utter_message(text=turn.wording.say(
+                f"hint.{requested}" if requested in HINTS else "hint.other"))
         elif turn.intent == "out_of_scope":
-            dispatcher.utter_message(text=ONLY_BILLS)
+            dispatcher.utter_message(text=turn.wording.say("only_bills"))
         elif turn.intent in ("greet", "thank"):
             pass  # the question is simply asked again
         elif (turn.intent in TASK_FORMS and turn.intent != self.task
               and turn.confidence >= SWITCH_CONFIDENCE
               and not self.answers_question(turn, requested)):
             if turn.intent == "check_balance" and state.verified:
-                for message in balance_messages(state.account_id):  # type: ignore[arg-type]
+                for message in balance_messages(state.account_id,  # type: ignore[arg-type]
+                                                turn.wording):
                     dispatcher.utter_message(text=message)
             else:
                 state.end(f"switch:{turn.intent}")

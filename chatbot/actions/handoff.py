@@ -10,15 +10,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.actions.conversation import Turn
 from chatbot.actions.services import container
+from chatbot.wording import Words
 from conversation.handoff import hand_off
 from conversation.tasks import Task
 from domain.phone import national_format
 
 
-def reach_311() -> str:
+def reach_311(words: Words) -> str:
     settings = container().settings
-    number = national_format(settings.phone_311)
-    return f"call 311 (or {number} from outside the city), {settings.hours_311}"
+    return words.say("reach_311", number=national_format(settings.phone_311),
+                     hours=words.hours(settings.hours_311))
 
 
 def record(turn: Turn, *, reason: str, task: str | None, last_step: str,
@@ -34,11 +35,10 @@ def record(turn: Turn, *, reason: str, task: str | None, last_step: str,
                     account_number=None if account_id is not None else tried_account)
 
 
-def handoff_message(reference: int | None) -> str:
-    text = f"To talk to a person, {reach_311()}."
+def handoff_message(reference: int | None, words: Words) -> str:
+    text = words.say("handoff", reach_311=reach_311(words))
     if reference is not None:
-        text += (f" I've passed along what you were doing here (reference {reference}), so "
-                 "the agent can pick up where you left off.")
+        text += words.say("handoff_reference", reference=reference)
     return text
 
 
@@ -54,5 +54,5 @@ class ActionHandoff(Action):
         # The number still helps when the record cannot be written (reference None).
         reference = record(turn, reason="asked_for_agent", task=tracker.get_slot("active_task"),
                            last_step="menu", account_id=turn.account_id)
-        dispatcher.utter_message(text=handoff_message(reference))
+        dispatcher.utter_message(text=handoff_message(reference, turn.wording))
         return []

@@ -14,15 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import Turn
 from chatbot.actions.form_base import TaskForm
 from chatbot.actions.form_state import FormState
-from chatbot.actions.replies import (
-    amount_refusal,
-    day,
-    money,
-    pay_link_messages,
-    payment_result_text,
-    yes_no_buttons,
-)
+from chatbot.actions.replies import amount_refusal, money, pay_link_messages, payment_result_text
 from chatbot.actions.services import container, public_url
+from chatbot.wording import Words
 from conversation.checkout import Checkout
 from conversation.understanding.amounts import (
     full_balance_requested,
@@ -36,9 +30,16 @@ from domain.money import Money
 from domain.services.payments import MethodChoice, PaymentRequest
 
 LINK = "link"
-_LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure)\b")
-_CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover)\b")
-_BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck)\b")
+# The words of a method, in English and Spanish (the payloads of the method buttons too).
+_LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure|enlace|nueva|nuevo|"
+                         r"otra|otro|diferente|seguro)\b")
+_CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover|tarjeta|"
+                         r"credito|crédito|debito|débito)\b")
+_BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck|banco|bancaria|"
+                         r"cheques|ahorros|cuenta)\b")
+_CARD_KIND_WORDS = ("card", "credit", "debit", "tarjeta", "credito", "crédito", "debito",
+                    "débito")
+_BANK_TYPES = {"checking": ("checking", "cheques"), "savings": ("savings", "ahorros")}
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _NUMBERS = re.compile(r"[$#]?\d[\d,.\s-]*")
 # With the request, only an option named outright is an amount ("the full amount", "just the
@@ -86,15 +87,17 @@ def match_method(text: str, methods: list[PaymentMethod]) -> str | None:
         return LINK
     if _CARD_WORDS.search(words):
         cards = [m for m in methods if m.kind == MethodKind.CARD
-                 and (not m.brand or m.brand.lower() in words or "card" in words
-                      or "credit" in words or "debit" in words)]
+                 and (not m.brand or m.brand.lower() in words
+                      or any(kind in words for kind in _CARD_KIND_WORDS))]
         if len(cards) == 1:
             return f"saved:{cards[0].id}"
         if not cards:
             return LINK
     if _BANK_WORDS.search(words):
         banks = [m for m in methods if m.kind == MethodKind.BANK]
-        typed = [m for m in banks if m.bank_account_type and str(m.bank_account_type) in words]
+        typed = [m for m in banks if m.bank_account_type
+                 and any(name in words for name in _BANK_TYPES.get(str(m.bank_account_type),
+                                                                   (str(m.bank_account_type),)))]
         if len(typed) == 1:
             return f"saved:{typed[0].id}"
         if len(banks) == 1:
@@ -139,10 +142,9 @@ class PaymentForm(TaskForm):
                        dispatcher: CollectingDispatcher) -> None:
         account_id = state.account_id
         assert account_id is not None
+        words = turn.wording
         if not container().payment_service().payable(account_id).is_positive():
-            dispatcher.utter_message(text="There's nothing to pay on this account right now: "
-                                          "the balance is covered by payments already made "
-                                          "or scheduled.")
+            dispatcher.utter_message(text=words.say("nothing_to_pay"))
             state.end("nothing_to_do")
             return
         typed_method = state.get("payment_method")
@@ -157,31 +159,30 @@ class PaymentForm(TaskForm):
         typed_amount = state.get("amount")
         if isinstance(typed_amount, str) and typed_amount.startswith("typed:"):
             state.clear("amount")
-            self._take_amount(typed_amount.removeprefix("typed:"), state, dispatcher)
+            self._take_amount(typed_amount.removeprefix("typed:"), state, dispatcher, words)
         typed_date = state.get("payment_date")
         if isinstance(typed_date, str) and typed_date.startswith("typed:"):
             state.clear("payment_date")
-            self._take_date(typed_date.removeprefix("typed:"), state, dispatcher)
+            self._take_date(typed_date.removeprefix("typed:"), state, dispatcher, words)
 
     def answer(self, turn: Turn, requested: str, state: FormState,
                dispatcher: CollectingDispatcher) -> None:
+        words = turn.wording
         if requested == "amount":
-            self._take_amount(turn.entity("amount") or turn.text, state, dispatcher)
+            self._take_amount(turn.entity("amount") or turn.text, state, dispatcher, words)
         elif requested == "payment_date":
-            self._take_date(turn.entity("payment_date") or turn.text, state, dispatcher)
+            self._take_date(turn.entity("payment_date") or turn.text, state, dispatcher, words)
         elif requested == "payment_method":
             choice = match_method(turn.text, saved_methods(state.account_id or 0))
             if self._asks_the_cost(turn):
                 # "is there a fee by card?" while choosing is a question, not a choice: what
                 # each way costs, then the method is asked again.
-                dispatcher.utter_message(text=fee_answer(state))
+                dispatcher.utter_message(text=fee_answer(state, words))
             elif choice is not None:
                 state.set("payment_method", choice)
             elif not (turn.entity("amount") or turn.entity("payment_date")):
                 # (A correction such as "make it the 20th instead" is taken by corrections.)
-                dispatcher.utter_message(text="Sorry, I didn't catch which one. " + (
-                    "Type the last 4 digits of a saved method, or \"new card\" for a secure "
-                    "pay link."))
+                dispatcher.utter_message(text=words.say("method.unclear"))
         elif requested == "pay_confirmed":
             self._confirmation(turn, state, dispatcher)
 
@@ -189,12 +190,12 @@ class PaymentForm(TaskForm):
                     dispatcher: CollectingDispatcher) -> None:
         if requested not in self.task_slots(state):
             return
-        changed = False
+        changed, words = False, turn.wording
         if requested != "amount" and turn.entity("amount"):
-            changed = self._take_amount(turn.entity("amount") or "", state, dispatcher)
+            changed = self._take_amount(turn.entity("amount") or "", state, dispatcher, words)
         if self.scheduled and requested != "payment_date" and turn.entity("payment_date"):
             changed = self._take_date(turn.entity("payment_date") or "", state,
-                                      dispatcher) or changed
+                                      dispatcher, words) or changed
         if changed:
             # A new amount or date must be heard with its fee and total before it is paid,
             # even when the same message said "yes".
@@ -220,7 +221,7 @@ class PaymentForm(TaskForm):
     def not_yet_consent(self, turn: Turn, state: FormState,
                         dispatcher: CollectingDispatcher) -> None:
         if self._asks_the_cost(turn):
-            dispatcher.utter_message(text=fee_answer(state))
+            dispatcher.utter_message(text=fee_answer(state, turn.wording))
             return
         super().not_yet_consent(turn, state, dispatcher)
 
@@ -238,33 +239,34 @@ class PaymentForm(TaskForm):
         return turn.entity("amount") is not None or turn.entity("payment_date") is not None
 
     # --- the amount and the date, checked by the payment rules ---------------------------
-    def _take_amount(self, text: str, state: FormState,
-                     dispatcher: CollectingDispatcher) -> bool:
+    def _take_amount(self, text: str, state: FormState, dispatcher: CollectingDispatcher,
+                     words: Words) -> bool:
         account_id = state.account_id
         assert account_id is not None
         checkout = Checkout(container())
         try:
-            if full_balance_requested(text):
+            # A button's payload in either language ("the full balance", "el saldo total").
+            if Words.is_payload("full_balance", text) or full_balance_requested(text):
                 amount = checkout.options(account_id).full
-            elif past_due_requested(text):
+            elif Words.is_payload("past_due", text) or past_due_requested(text):
                 amount = checkout.options(account_id).past_due
                 if not amount.is_positive():
-                    dispatcher.utter_message(text="Nothing on this account is past due. "
-                                                  "How much would you like to pay?")
+                    dispatcher.utter_message(text=words.say("amount.nothing_past_due"))
                     return False
             else:
                 amount = parse_amount_text(text)
             check = checkout.check_amount(account_id, amount)
         except DomainError as error:
-            dispatcher.utter_message(text=error.detail)
+            dispatcher.utter_message(text=words.domain(error.detail, "amount.unclear"))
             return False
         if not check.ok:
-            dispatcher.utter_message(text=amount_refusal(check))
+            dispatcher.utter_message(text=amount_refusal(check, words))
             return False
         state.set("amount", amount.canonical())
         return True
 
-    def _take_date(self, text: str, state: FormState, dispatcher: CollectingDispatcher) -> bool:
+    def _take_date(self, text: str, state: FormState, dispatcher: CollectingDispatcher,
+                   words: Words) -> bool:
         account_id = state.account_id
         assert account_id is not None
         services = container()
@@ -273,10 +275,10 @@ class PaymentForm(TaskForm):
             when = parse_natural_date(text, today)
             warnings = services.payment_service().check_date(account_id, when)
         except DomainError as error:
-            dispatcher.utter_message(text=error.detail)
+            dispatcher.utter_message(text=words.domain(error.detail, "date.unclear"))
             return False
         for warning in warnings:
-            dispatcher.utter_message(text=warning.message)
+            dispatcher.utter_message(text=words.warning(warning))
         state.set("payment_date", when.isoformat())
         return True
 
@@ -296,9 +298,9 @@ class ValidateScheduleForm(PaymentForm):
 # --- carrying it out (action_finish_task) --------------------------------------------------
 def finish_payment(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatcher,
                    scheduled: bool) -> None:
+    words = turn.wording
     if not tracker.get_slot("pay_confirmed"):
-        dispatcher.utter_message(text="OK, I haven't made any payment. What else can I help "
-                                      "with?")
+        dispatcher.utter_message(text=words.say("not_paid"))
         return
     account_id = turn.account_id
     assert account_id is not None
@@ -311,23 +313,22 @@ def finish_payment(turn: Turn, tracker: Tracker, dispatcher: CollectingDispatche
     if kind == LINK:
         link = checkout.pay_link(account_id, amount, turn.actor(), public_url(),
                                  scheduled_for=when)
-        for text in pay_link_messages(link, today):
+        for text in pay_link_messages(link, today, words):
             dispatcher.utter_message(text=text)
         return
     method = chosen_method(account_id, tracker.get_slot("payment_method"))
     if method is None or method_id is None:
-        dispatcher.utter_message(text="That payment method can't be used any more. Please start "
-                                      "the payment again.")
+        dispatcher.utter_message(text=words.say("method.gone"))
         return
     result = checkout.submit(PaymentRequest(
         account_id=account_id, amount=amount, method=MethodChoice.saved(method_id),
         actor=turn.actor(), idempotency_key=turn.idempotency_key(
             "schedule" if scheduled else "pay"),
         accepted_fee=checkout.fee(method.kind), scheduled_for=when))
-    dispatcher.utter_message(text=payment_result_text(result, today))
+    dispatcher.utter_message(text=payment_result_text(result, today, words))
 
 
-def fee_answer(state: FormState) -> str:
+def fee_answer(state: FormState, words: Words) -> str:
     """The fee and total of the payment being confirmed, for a question about them."""
     account_id = state.account_id or 0
     checkout = Checkout(container())
@@ -335,40 +336,39 @@ def fee_answer(state: FormState) -> str:
     method = chosen_method(account_id, state.get("payment_method"))
     if method is None:
         card = checkout.costs(amount, MethodKind.CARD)
-        return (f"By card there's a {money(card.fee)} convenience fee, so you'd pay "
-                f"{money(card.total)} in all; from a bank account there's no fee. "
-                "Nothing happens until you say yes.")
+        return words.say("fee.link", fee=money(card.fee), total=money(card.total))
     costs = checkout.costs(amount, method.kind)
+    label = words.method(method.label())
     if costs.has_fee:
-        return (f"Yes: paying with {method.label()} adds a {money(costs.fee)} convenience fee, "
-                f"so the total is {money(costs.total)}. Paying from a bank account has no fee. "
-                "Nothing happens until you say yes.")
-    return (f"There's no fee for paying with {method.label()}: the total is "
-            f"{money(costs.total)}. Nothing happens until you say yes.")
+        return words.say("fee.card", method=label, fee=money(costs.fee),
+                         total=money(costs.total))
+    return words.say("fee.none", method=label, total=money(costs.total))
 
 
 def pay_summary(tracker: Tracker, scheduled: bool) -> dict[str, Any]:
-    """The confirmation question: what, when, how, fee and total."""
-    account_id = Turn(tracker).account_id
+    """The confirmation question: what, when, how, fee and total (said in full every time it
+    is asked: it is what the resident consents to)."""
+    turn = Turn(tracker)
+    words = turn.wording
+    account_id = turn.account_id
     assert account_id is not None  # asked only once the form has verified
     services = container()
     checkout = Checkout(services)
     amount = Money.of(str(tracker.get_slot("amount")))
     today = services.clock.today()
-    when = (f"on {day(date.fromisoformat(tracker.get_slot('payment_date')), today)}"
-            if scheduled else "now")
+    when = (words.say("confirm.when_on",
+                      day=words.date(date.fromisoformat(tracker.get_slot("payment_date")), today))
+            if scheduled else words.say("confirm.when_now"))
     method = chosen_method(account_id, tracker.get_slot("payment_method"))
     if method is None:
         card = checkout.costs(amount, MethodKind.CARD)
-        text = (f"Please confirm: I'll create a secure one-time link to pay {money(amount)} "
-                f"{when}. By card there's a {money(card.fee)} convenience fee "
-                f"({money(card.total)} in all); from a bank account there's no fee. "
-                "Shall I create the link?")
+        text = words.say("confirm.link", amount=money(amount), when=when, fee=money(card.fee),
+                         total=money(card.total))
     else:
         costs = checkout.costs(amount, method.kind)
-        fee_text = (f"Convenience fee {money(costs.fee)}, total {money(costs.total)}."
-                    if costs.has_fee else "No fee.")
-        verb = "schedule" if scheduled else "pay"
-        text = (f"Please confirm: {verb} {money(amount)} {when} with {method.label()}. "
-                f"{fee_text} Shall I go ahead?")
-    return {"text": text, "buttons": yes_no_buttons()}
+        fee_text = (words.say("confirm.fee", fee=money(costs.fee), total=money(costs.total))
+                    if costs.has_fee else words.say("confirm.no_fee"))
+        text = words.say("confirm.schedule" if scheduled else "confirm.pay",
+                         amount=money(amount), when=when, method=words.method(method.label()),
+                         costs=fee_text)
+    return {"text": text, "buttons": words.yes_no_buttons()}

@@ -1,10 +1,11 @@
-"""How the chatbot words things: money, dates, payments. Plain text (no markdown) so the same
-words work in the web chat and in a text message."""
+"""How the chatbot words money, dates and payments in the turn's language (chatbot/wording).
+Plain text (no markdown) so the same words work in the web chat and in a text message."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from chatbot.wording import Words
 from conversation.checkout import (
     BANK_CLEARING,
     AmountCheck,
@@ -13,90 +14,71 @@ from conversation.checkout import (
     PaymentResult,
     ResultCode,
 )
-from conversation.payment_history import describe as describe_money_back
-from conversation.understanding.dates import describe_date
 from domain.model import Payment, PaymentStatus
 from domain.money import Money
-
-NEED_YES_NO = "Please answer yes or no."
-
-STATUS_WORDS = {
-    PaymentStatus.SCHEDULED: "scheduled",
-    PaymentStatus.PENDING: "pending (being processed)",
-    PaymentStatus.APPROVED: "approved",
-    PaymentStatus.REJECTED: "rejected",
-    PaymentStatus.CANCELLED: "cancelled",
-}
 
 
 def money(value: Money) -> str:
     return value.format()
 
 
-def day(value: date, today: date) -> str:
-    return describe_date(value, today)
-
-
-def payment_line(payment: Payment, today: date) -> str:
-    """'$50.00 on Friday, December 4 from checking account ending 6789, scheduled
-    (confirmation K7M2Q9P4)'."""
-    status = STATUS_WORDS.get(payment.status, str(payment.status))
-    back = describe_money_back(payment)  # "refunded $20.00", "refunded in full", "disputed"
+def payment_line(payment: Payment, words: Words) -> str:
+    """One line of the payment history: "Dec 3: $71.90, scheduled (K7M2Q9P4)", with what
+    went back ("approved, refunded $20.00")."""
+    status = words.status(payment.status)
+    back = words.money_back(payment)
     if back:
         status = f"{status}, {back}"
-    return (f"{money(payment.amount)} on {day(payment.scheduled_for, today)} with "
-            f"{payment.method_label}, {status} (confirmation {payment.confirmation_number})")
+    return words.say("history.line", short=words.short_date(payment.scheduled_for),
+                     amount=money(payment.amount), status=status,
+                     confirmation=payment.confirmation_number)
 
 
-def yes_no_buttons() -> list[dict[str, str]]:
-    return [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+def rejected_line(payment: Payment, words: Words) -> str | None:
+    """Why a rejected payment was rejected, when the ledger says."""
+    if payment.status != PaymentStatus.REJECTED or not payment.rejection_reason:
+        return None
+    return words.say("history.rejected", amount=money(payment.amount),
+                     short=words.short_date(payment.scheduled_for),
+                     reason=words.decline(payment.rejection_reason).rstrip(". "))
 
 
 # --- the checkout (conversation.checkout) ----------------------------------------------------
-def amount_refusal(check: AmountCheck) -> str:
+def amount_refusal(check: AmountCheck, words: Words) -> str:
     """Why an amount can't be paid: the most that can be paid, or the domain's reason."""
     if check.problem in (AmountProblem.TOO_HIGH, AmountProblem.COVERED) \
             and check.payable is not None:
-        return (f"That's more than can be paid on this account. The most you can pay is "
-                f"{money(check.payable)}.")
-    return check.detail
+        return words.say("amount.too_high", amount=money(check.payable))
+    return words.domain(check.detail)
 
 
-def pay_link_messages(link: PayLink, today: date) -> list[str]:
+def pay_link_messages(link: PayLink, today: date, words: Words) -> list[str]:
     when = link.scheduled_for
     return [
-        f"Here is your secure pay link for {money(link.amount)}"
-        + (f" on {day(when, today)}" if when else "") + f": {link.url}",
-        f"It works once and expires in {link.minutes} minutes. Enter your card or bank details "
-        "on that page, never in this chat. Ask me for your payment status when you're done.",
+        words.say("link.sent", amount=money(link.amount), url=link.url,
+                  when=words.say("link.when", day=words.date(when, today)) if when else ""),
+        words.say("link.note", minutes=link.minutes),
     ]
 
 
-def payment_result_text(result: PaymentResult, today: date) -> str:
+def payment_result_text(result: PaymentResult, today: date, words: Words) -> str:
     """A submitted payment's outcome. A repeated yes is answered as the first one was."""
     if result.refused:
-        return result.detail
-    fee_note = (f" plus a {money(result.fee)} fee ({money(result.total)} in all)"
-                if result.fee.is_positive() else "")
+        return words.domain(result.detail)
+    fee = (words.say("result.fee", fee=money(result.fee), total=money(result.total))
+           if result.fee.is_positive() else "")
     code = result.first
+    values = {"amount": money(result.amount), "fee": fee,
+              "method": words.method(result.method_label),
+              "confirmation": result.confirmation_number}
     if code == ResultCode.SCHEDULED:
-        return (f"Done: {money(result.amount)}{fee_note} is scheduled for "
-                f"{day(result.payment_date, today)} with {result.method_label}. Your "
-                f"confirmation number is {result.confirmation_number}. You can cancel it here "
-                "until that date.")
+        return words.say("result.scheduled", day=words.date(result.payment_date, today),
+                         **values)
     if code == ResultCode.APPROVED:
-        return (f"Payment approved: {money(result.amount)}{fee_note} with "
-                f"{result.method_label}. Your confirmation number is "
-                f"{result.confirmation_number}.")
+        return words.say("result.approved", **values)
     if code == ResultCode.PROCESSING:
-        return (f"We couldn't get an answer from the card processor just now, so your "
-                f"{result.method_label} has not been charged yet. We'll finish the payment of "
-                f"{money(result.amount)}{fee_note} shortly and send you the result; please "
-                f"don't pay again. Your confirmation number is {result.confirmation_number}.")
+        return words.say("result.processing", **values)
     if code == ResultCode.SUBMITTED:
-        return (f"Your payment of {money(result.amount)}{fee_note} with {result.method_label} "
-                f"is submitted and pending. Your confirmation number is "
-                f"{result.confirmation_number}. Bank payments take {BANK_CLEARING.min_days} to "
-                f"{BANK_CLEARING.max_days} business days to post.")
-    return (f"Sorry, that payment didn't go through ({result.reason}). No money was taken. You "
-            "can try another payment method, or ask for a secure pay link for a new card.")
+        return words.say("result.submitted", min_days=BANK_CLEARING.min_days,
+                         max_days=BANK_CLEARING.max_days, **values)
+    return words.say("result.declined", reason=words.decline(result.reason).rstrip(". "))

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from chatbot.actions.conversation import Turn, account_label
 from chatbot.actions.form_state import FormState
 from chatbot.actions.services import container
+from chatbot.wording import Words
 from conversation.state import remember_verification
 from conversation.understanding.identity_text import (
     is_street_number,
@@ -31,19 +32,6 @@ VERIFICATION_SLOTS = ("account_number", "verification_factor", "customer_id", "b
 _ACCOUNT_PATH = ("account_number", "verification_factor")
 _CUSTOMER_PATH = ("customer_id", "bill_number")
 
-FAILED = ("Sorry, I couldn't verify that. Please check the numbers on your bill and try again. "
-          "Let's start with the account number.")
-FAILED_GENERAL = ("Sorry, I couldn't verify that. Please check the Customer ID and bill number "
-                  "on your bill and try again.")
-NEED_ACCOUNT_NUMBER = ("Please type the account number from your bill, digits only, for example "
-                       "0012345678.")
-NEED_FACTOR = ("Please type the street number of the service address (like 1234), or the last 4 "
-               "digits of the SSN or Tax ID (like \"SSN 1234\").")
-NEED_CUSTOMER_ID = "Please type the Customer ID from your bill (digits only)."
-NEED_BILL_NUMBER = "Please type the bill (invoice) number from your bill."
-CARD_WARNING = ("That looks like a card number, so I didn't use it. Never type card numbers in "
-                "this chat: I'll send you a secure pay link when you need one. What is your "
-                "account number? It's on your bill.")
 
 
 def next_slot(state: FormState) -> str | None:
@@ -78,19 +66,20 @@ def opening(turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> N
 
 
 def answer(turn: Turn, requested: str, state: FormState, dispatcher: CollectingDispatcher) -> None:
+    words = turn.wording
     if requested == "account_number":
         if turn.entity("customer_id") or mentions_customer_id(turn.words):
             state.set("id_path", "customer")
             state.clear("account_number")
             value = turn.entity("customer_id") or read_number(turn.text)
             if value:
-                _take_customer_id(value, state, dispatcher=dispatcher)
+                _take_customer_id(value, state, dispatcher=dispatcher, words=words)
             if turn.entity("bill_number"):
                 _take_bill_number(turn.entity("bill_number") or "", state, quiet=True)
         else:
             if redact_card_numbers(turn.text)[1]:
                 # Chat and SMS remove card numbers before the bot; this is the last guard.
-                dispatcher.utter_message(text=CARD_WARNING)
+                dispatcher.utter_message(text=words.say("verify.card_number"))
                 return
             # "01042OO731": letters are not dropped silently (no number is read), nothing is
             # counted. "0104200731 1234" gives both parts at once, as in a text message.
@@ -98,63 +87,67 @@ def answer(turn: Turn, requested: str, state: FormState, dispatcher: CollectingD
             value = said.account_number and (turn.entity("account_number")
                                              or said.account_number)
             if not value:
-                dispatcher.utter_message(text=NEED_ACCOUNT_NUMBER)
+                dispatcher.utter_message(text=words.say("verify.need_account_number"))
                 return
-            if _take_account_number(value, state, dispatcher=dispatcher):
+            if _take_account_number(value, state, dispatcher=dispatcher, words=words):
                 _take_factor_entities(turn, state)
                 if not state.get("verification_factor") and said.factor is not None:
                     _set_factor(state, said.factor_kind, said.factor)
     elif requested == "verification_factor":
         if not _take_factor(turn, state):
-            dispatcher.utter_message(text=NEED_FACTOR)
+            dispatcher.utter_message(text=words.say("verify.need_factor"))
             return
     elif requested == "customer_id":
         value = turn.entity("customer_id") or read_number(turn.text)
         if not value:
-            dispatcher.utter_message(text=NEED_CUSTOMER_ID)
+            dispatcher.utter_message(text=words.say("verify.need_customer_id"))
             return
-        if _take_customer_id(value, state, dispatcher=dispatcher) and turn.entity("bill_number"):
+        if _take_customer_id(value, state, dispatcher=dispatcher, words=words) \
+                and turn.entity("bill_number"):
             _take_bill_number(turn.entity("bill_number") or "", state, quiet=True)
     elif requested == "bill_number":
         value = turn.entity("bill_number") or read_bill_number(turn.text)
         if not value:
-            dispatcher.utter_message(text=NEED_BILL_NUMBER)
+            dispatcher.utter_message(text=words.say("verify.need_bill_number"))
             return
-        _take_bill_number(value, state, dispatcher=dispatcher)
+        _take_bill_number(value, state, dispatcher=dispatcher, words=words)
     _verify_when_complete(turn, state, dispatcher)
 
 
 # --- reading the parts ----------------------------------------------------------------------
 def _take_account_number(value: str, state: FormState, *, quiet: bool = False,
-                         dispatcher: CollectingDispatcher | None = None) -> bool:
+                         dispatcher: CollectingDispatcher | None = None,
+                         words: Words | None = None) -> bool:
     try:
         state.set("account_number", normalize_account_number(value))
         return True
     except InvalidInput as error:
-        if not quiet and dispatcher is not None:
-            dispatcher.utter_message(text=error.detail)
+        if not quiet and dispatcher is not None and words is not None:
+            dispatcher.utter_message(text=words.domain(error.detail))
         return False
 
 
 def _take_customer_id(value: str, state: FormState, *, quiet: bool = False,
-                      dispatcher: CollectingDispatcher | None = None) -> bool:
+                      dispatcher: CollectingDispatcher | None = None,
+                      words: Words | None = None) -> bool:
     try:
         state.set("customer_id", normalize_account_number(value))
         return True
     except InvalidInput:
-        if not quiet and dispatcher is not None:
-            dispatcher.utter_message(text=NEED_CUSTOMER_ID)
+        if not quiet and dispatcher is not None and words is not None:
+            dispatcher.utter_message(text=words.say("verify.need_customer_id"))
         return False
 
 
 def _take_bill_number(value: str, state: FormState, *, quiet: bool = False,
-                      dispatcher: CollectingDispatcher | None = None) -> bool:
+                      dispatcher: CollectingDispatcher | None = None,
+                      words: Words | None = None) -> bool:
     try:
         state.set("bill_number", normalize_bill_number(value))
         return True
     except InvalidInput as error:
-        if not quiet and dispatcher is not None:
-            dispatcher.utter_message(text=error.detail)
+        if not quiet and dispatcher is not None and words is not None:
+            dispatcher.utter_message(text=words.domain(error.detail))
         return False
 
 
@@ -204,13 +197,15 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
         factor = FactorKind.SSN_LAST4 if kind == "ssn" else FactorKind.STREET_NUMBER
         result = verify_account(identity, requester, state.get("account_number"), factor,
                                 value)
+    words = turn.wording
     if result.outcome in (Verification.INVALID, Verification.CARD_NUMBER):
         # Malformed, so nothing was counted: ask for that part again.
-        dispatcher.utter_message(text=result.detail)
+        dispatcher.utter_message(text=words.domain(result.detail))
         state.clear(parts[1])
         return
     if result.outcome == Verification.FAILED:
-        dispatcher.utter_message(text=FAILED_GENERAL if customer_path else FAILED)
+        dispatcher.utter_message(text=words.say("verify.failed_general" if customer_path
+                                                else "verify.failed"))
         state.clear(*VERIFICATION_SLOTS, "id_path")
         return
     if result.outcome == Verification.LOCKED:
@@ -233,4 +228,4 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
     if thread is not None:  # the SMS thread is verified, for its keyword path too
         remember_verification(container().conversations(), thread, verified.account_id,
                               container().clock.now())
-    dispatcher.utter_message(text=f"Thanks, you're verified for {label}.")
+    dispatcher.utter_message(text=words.say("verify.done", account=words.account(label)))

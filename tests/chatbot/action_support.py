@@ -104,6 +104,9 @@ FORM_TASKS = {
     "unenroll_form": "unenroll_paperless",
 }
 ASKS: dict[str, type[Action]] = {
+    "account_number": asks.ActionAskAccountNumber,
+    "verification_factor": asks.ActionAskVerificationFactor,
+    "payment_date": asks.ActionAskPaymentDate,
     "amount": asks.ActionAskAmount,
     "payment_method": asks.ActionAskPaymentMethod,
     "pay_confirmed": asks.ActionAskPayConfirmed,
@@ -343,9 +346,26 @@ def assert_no_card_numbers(dispatcher: CollectingDispatcher) -> None:
 
 
 # --- a form, turn by turn -----------------------------------------------------------------
+RESPONSES: dict[str, dict[str, Any]] = {
+    language: _yaml.load((ROOT / "chatbot" / "responses" / f"{language}.yml").read_text())[
+        "responses"] for language in ("en", "es")}
+
+
+def shown_text(message: dict[str, Any], language: str = "en") -> str:
+    """What the resident reads for one dispatched message: its text, or the text of the fixed
+    response it names (chatbot/responses/<language>.yml, as the model of that language says
+    it)."""
+    if message.get("text"):
+        return str(message["text"])
+    name = message.get("response")
+    return str(RESPONSES[language][name][0]["text"]) if name else ""
+
+
 @dataclass
 class Conversation:
-    """Slots carried from turn to turn as Rasa would carry them."""
+    """Slots carried from turn to turn as Rasa would carry them, and the events of the
+    conversation so far (the resident's messages, the slots set, what the bot said), so an
+    action sees what was asked and offered before, as it does behind Rasa."""
 
     form: str
     slots: dict[str, Any] = field(default_factory=dict)
@@ -353,22 +373,43 @@ class Conversation:
     metadata: dict[str, Any] = field(default_factory=dict)
     turns: int = 0
     last: Result | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    _latest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def requested(self) -> str | None:
         return self.slots.get("requested_slot")
 
+    @property
+    def language(self) -> str:
+        return "es" if self.metadata.get("language") == "es" else "en"
+
     def _tracker(self, text: str, intent: str | None, entities: Any, confidence: float,
                  faq: str | None, message_id: str | None) -> Tracker:
         self.turns += 1
-        return tracker(text, intent=intent, entities=entities, confidence=confidence,
-                       slots=self.slots, form=self.form, metadata=self.metadata,
-                       sender=self.sender, faq=faq,
-                       message_id=message_id or f"{self.sender}-m{self.turns}")
+        self._latest = {"text": text, "intent": intent, "entities": entities,
+                        "confidence": confidence, "faq": faq,
+                        "message_id": message_id or f"{self.sender}-m{self.turns}"}
+        self.events.append({"event": "user", "text": text, "metadata": dict(self.metadata)})
+        return self._latest_tracker()
+
+    def _latest_tracker(self, **changes: Any) -> Tracker:
+        latest = {**self._latest, **changes}
+        return tracker(latest["text"], intent=latest["intent"], entities=latest["entities"],
+                       confidence=latest["confidence"], slots=self.slots, form=self.form,
+                       metadata=self.metadata, sender=self.sender, faq=latest["faq"],
+                       message_id=latest["message_id"], events=list(self.events))
+
+    def _record(self, result: Result) -> None:
+        self.events.extend(e for e in result.events if e.get("event") == "slot")
+        for message in result.messages:
+            self.events.append({"event": "bot", "text": shown_text(message, self.language),
+                                "data": {"buttons": message.get("buttons") or []}})
 
     def apply(self, result: Result) -> Result:
         self.slots.update(result.slots)
         self.last = result
+        self._record(result)
         return result
 
     def say(self, text: str, *, intent: str | None = "inform",
@@ -386,18 +427,42 @@ class Conversation:
                         confidence=confidence)
 
     def ask(self) -> Result:
-        """The question for the slot requested next, as Rasa would ask it."""
+        """The question for the slot requested next, as Rasa would ask it (in the same turn:
+        its tracker's latest message is the resident's last one)."""
         slot = self.requested
         assert slot in ASKS, f"no action_ask for {slot}"
-        return run(ASKS[slot], self._tracker("", None, None, 1.0, None, None))
+        if not self._latest:
+            self._tracker("", None, None, 1.0, None, None)
+        result = run(ASKS[slot], self._latest_tracker())
+        self._record(result)
+        return result
 
     def finish(self, *, message_id: str | None = None, text: str = "yes") -> Result:
         """action_finish_task after the form ended (its tracker: the last user message)."""
         result = run(ActionFinishTask, tracker(
             text, intent="affirm", slots=self.slots, metadata=self.metadata,
-            sender=self.sender, message_id=message_id or f"{self.sender}-m{self.turns}"))
+            sender=self.sender, message_id=message_id or f"{self.sender}-m{self.turns}",
+            events=list(self.events)))
         self.slots.update(result.slots)
+        self._record(result)
         return result
+
+    def turn(self, text: str, **said: Any) -> list[str]:
+        """One whole turn as the resident reads it: the form's answer, then the next question
+        or, when the form ended, what action_finish_task says. (The first turn starts the
+        form: pass the task's intent.)"""
+        if self.requested is None:
+            result = self.start(text, **said)
+        else:
+            result = self.say(text, **said)
+        messages = list(result.messages)
+        if result.outcome is not None or result.requested is None:
+            messages += self.finish(text=text).messages
+        elif self.requested in ASKS:
+            messages += self.ask().messages
+        else:  # the fixed question of the slot (utter_ask_<slot>)
+            messages.append({"response": f"utter_ask_{self.requested}"})
+        return [shown_text(message, self.language) for message in messages]
 
     def verify(self, number: str, factor: str | None = None) -> Result:
         """Start the form, then answer account number and street number."""

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from chatbot.actions.finish import GOODBYE, ActionEndConversation, ActionSmallTalk
+from chatbot.actions.finish import ActionEndConversation, ActionSmallTalk
 from chatbot.actions.payment_forms import ValidatePayForm
+from chatbot.wording import Words
 from tests.chatbot.action_support import (
     AISHA,
     DANA,
@@ -26,6 +27,8 @@ from tests.chatbot.action_support import (
     run,
     tracker,
 )
+
+GOODBYE = Words("en").say("goodbye")
 
 FEE_QUESTIONS = [("is there a fee?", "affirm", 0.706),
                  ("wait is there a fee for that?", "deny", 0.993),

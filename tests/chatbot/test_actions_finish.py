@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from chatbot.actions.finish import GOODBYE, LOCKED, TASK_SLOTS, THROTTLED, ActionEndConversation
+from chatbot.actions.finish import TASK_SLOTS, ActionEndConversation
 from chatbot.actions.finish import ActionFinishTask as Finish
 from chatbot.actions.handoff import ActionHandoff
+from chatbot.wording import Words
 from tests.chatbot.action_support import (
     AISHA,
     DANA,
@@ -30,6 +31,8 @@ from tests.chatbot.action_support import (
     tracker,
 )
 
+EN = Words("en")
+GOODBYE, LOCKED, THROTTLED = EN.say("goodbye"), EN.say("locked"), EN.say("throttled")
 REACH_311 = "call 311 (or (312) 555-0111 from outside the city), 24 hours a day, 7 days a week"
 
 
@@ -59,7 +62,7 @@ def test_done_balance_reads_out_the_account(city: City) -> None:
     first, bills, offer = result.texts
     assert first == ("As of Monday, November 23, the account ending 0731 owes $146.57. $84.17 "
                      "of that is past due. The next due date is Wednesday, December 2.")
-    assert bills.startswith("Open bills: bill ")
+    assert bills.startswith("Open bills:\n- bill ")  # one line a bill
     assert "$84.17 unpaid of $84.17 (past due)" in bills
     assert "$62.40 unpaid of $62.40" in bills
     assert offer == "Would you like to pay now or schedule a payment?"
@@ -100,20 +103,33 @@ def test_done_balance_mentions_pending_and_scheduled_payments(city: City) -> Non
         finish(city, GRACE, "check_balance").texts
 
 
-def test_done_status_lists_open_and_recent_payments(city: City) -> None:
+def test_done_status_lists_the_latest_five_payments_newest_first(city: City) -> None:
     (scheduled,) = city.scheduled(GRACE)
     result = finish(city, GRACE, "payment_status")
-    assert result.texts[0] == (
-        "Open payments: $71.90 on Thursday, December 3 with savings account ending 4321, "
-        f"scheduled (confirmation {scheduled['confirmation_number']}).")
-    assert result.texts[1].startswith("Recent payments: ")
-    assert result.texts[1].count("approved (confirmation") == 5
+    (listed,) = result.texts
+    title, *lines, more = listed.split("\n")
+    assert title == "Your payments, newest first:"
+    assert lines[0] == f"- Dec 3: $71.90, scheduled ({scheduled['confirmation_number']})"
+    assert len(lines) == 5 and all(", approved (" in line for line in lines[1:])
+    assert more == "Say \"all my payments\" to see the older ones."
     assert_task_slots_cleared(result)
+
+
+def test_done_status_lists_all_payments_when_asked_five_a_message(city: City) -> None:
+    history = city.rows("SELECT p.* FROM payments p JOIN accounts a ON a.id = p.account_id "
+                        "WHERE a.account_number = :n", n=GRACE)
+    result = run(Finish, tracker(
+        "show me all my payments", intent="payment_status", message_id="m-all",
+        slots={**city.verified(GRACE), "active_task": "payment_status", "form_outcome": "done"}))
+    lines = [line for text in result.texts for line in text.split("\n") if line.startswith("- ")]
+    assert len(lines) == len(history) > 5
+    assert all(text.count("\n- ") <= 5 and len(text) < 320 for text in result.texts)
+    assert "all my payments" not in result.text  # nothing more to ask for
 
 
 def test_done_status_explains_a_pending_payment(city: City) -> None:
     result = finish(city, JORDAN, "payment_status")
-    assert "pending (being processed)" in result.texts[0]
+    assert ", pending (" in result.texts[0]
     assert result.texts[-1].startswith("A pending payment is already on its way and can't be "
                                        "cancelled")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.actions import verification
-from chatbot.actions.form_base import HINTS, ONLY_BILLS
+from chatbot.wording import Words
 from tests.chatbot.action_support import (
     DANA,
     FORM_TASKS,
@@ -146,19 +145,19 @@ def test_help_gives_the_hint_for_the_question(city: City, form: str, slot: str) 
         conversation = mid_form(city, form)
     result = conversation.say("help", intent="help")
 
-    assert result.texts == [HINTS[slot]]
+    assert result.texts == [Words("en").say(f"hint.{slot}")]
     assert result.requested == slot
     assert result.outcome is None
 
 
 def test_help_at_the_factor_explains_both_factors(city: City) -> None:
     result = unverified("pay_form", "verification_factor").say("what?", intent="help")
-    assert result.texts == [verification.NEED_FACTOR]
+    assert result.texts == [Words("en").say("verify.need_factor")]
 
 
 def test_out_of_scope_is_declined_and_the_question_asked_again(city: City) -> None:
     result = mid_form(city, "pay_form").say("what's the weather", intent="out_of_scope")
-    assert result.texts == [ONLY_BILLS]
+    assert result.texts == [Words("en").say("only_bills")]
     assert result.requested == "amount"
 
 

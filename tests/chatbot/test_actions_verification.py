@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.actions import verification
+from chatbot.wording import Words
 from tests.chatbot.action_support import (
     AISHA,
     DANA,
@@ -171,7 +171,7 @@ def test_customer_id_with_a_wrong_bill_number_fails_generically(city: City) -> N
     conversation.say("customer 200145")
     result = conversation.say("610099")
 
-    assert result.text == verification.FAILED_GENERAL
+    assert result.text == Words("en").say("verify.failed_general")
     assert result.requested == "account_number"
     for slot in (*VERIFICATION_SLOTS, "id_path"):
         assert result.slots[slot] is None
@@ -186,7 +186,7 @@ def test_wrong_factor_gets_the_generic_message_and_starts_over(city: City, form:
     conversation.say(DANA)
     result = conversation.say("999")
 
-    assert result.text == verification.FAILED
+    assert result.text == Words("en").say("verify.failed")
     assert result.requested == "account_number"
     for slot in (*VERIFICATION_SLOTS, "id_path"):
         assert result.slots[slot] is None
@@ -201,7 +201,7 @@ def test_unknown_account_gets_the_same_message_as_a_wrong_factor(city: City) -> 
     conversation.start()
     conversation.say("9999999999")
     result = conversation.say("12")
-    assert result.text == verification.FAILED
+    assert result.text == Words("en").say("verify.failed")
     assert result.requested == "account_number"
 
 
@@ -210,7 +210,7 @@ def test_general_billing_customer_id_is_not_an_account_number(city: City) -> Non
     conversation.start()
     conversation.say(JORDAN)  # typed as an account number, without "customer"
     result = conversation.say("123")
-    assert result.text == verification.FAILED
+    assert result.text == Words("en").say("verify.failed")
 
 
 # --- malformed input: a polite message, nothing counted -----------------------------------
@@ -256,7 +256,7 @@ def test_malformed_factor_is_asked_again_and_not_counted(city: City, text: str) 
 
     assert result.requested == "verification_factor"
     assert result.slots["verification_factor"] is None
-    assert result.text == verification.NEED_FACTOR
+    assert result.text == Words("en").say("verify.need_factor")
     assert conversation.slots["account_number"] == DANA  # kept: only the factor is re-asked
     assert city.attempts() == []
     assert city.failures(DANA) == 0
@@ -268,7 +268,7 @@ def test_malformed_bill_number_is_asked_again_and_not_counted(city: City) -> Non
     conversation.say("customer 200145")
     result = conversation.say("🙂🙂")
     assert result.requested == "bill_number"
-    assert result.text == verification.NEED_BILL_NUMBER
+    assert result.text == Words("en").say("verify.need_bill_number")
     assert city.attempts() == []
 
 

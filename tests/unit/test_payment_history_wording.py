@@ -3,12 +3,13 @@ reply that uses it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from chatbot.actions.replies import payment_line
+from chatbot.wording import Words
 from conversation.payment_history import MoneyBack, MoneyBackKind, describe, money_back
 from domain.model import Channel, DisputeStatus, MethodKind, Payment, PaymentStatus
 from domain.money import Money
@@ -44,9 +45,17 @@ def test_money_back(payment: Payment, note: MoneyBack | None, words: str) -> Non
 
 
 def test_the_chat_and_sms_history_line_says_it() -> None:
-    today = date(2026, 11, 22)
-    assert payment_line(paid("20.00"), today).endswith(
-        "VISA ending 4242, approved, refunded $20.00 (confirmation K7M2Q9P4)")
-    assert "approved, refunded in full (" in payment_line(paid("51.25"), today)
-    assert "approved, disputed (" in payment_line(paid(dispute=DisputeStatus.OPEN), today)
-    assert "refunded" not in payment_line(paid(), today)
+    english = Words("en")
+    assert payment_line(paid("20.00"), english) == (
+        "Nov 22: $50.00, approved, refunded $20.00 (K7M2Q9P4)")
+    assert "approved, refunded in full (" in payment_line(paid("51.25"), english)
+    assert "approved, disputed (" in payment_line(paid(dispute=DisputeStatus.OPEN), english)
+    assert "refunded" not in payment_line(paid(), english)
+
+
+def test_the_history_line_in_spanish() -> None:
+    spanish = Words("es")
+    assert payment_line(paid("20.00"), spanish) == (
+        "22 nov: $50.00, aprobado, reembolso de $20.00 (K7M2Q9P4)")
+    assert "aprobado, reembolsado por completo (" in payment_line(paid("51.25"), spanish)
+    assert "aprobado, en disputa (" in payment_line(paid(dispute=DisputeStatus.OPEN), spanish)

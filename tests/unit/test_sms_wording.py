@@ -1,6 +1,7 @@
 """Every English SMS text has a Spanish one (ivr/sms/wording/): the same keys, the same
 placeholders, really translated, and the Spanish names the Spanish keywords. Also the parts
-that are not templates: dates, method labels, decline reasons, the domain's messages."""
+that are not templates (dates, method labels, decline reasons, the domain's messages), which
+the texts share with the chat (conversation/wording)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import date
 
 import pytest
 
+from conversation.wording import en as shared_en
+from conversation.wording import es as shared_es
 from domain import errors
 from domain.declines import DECLINE_REASONS
 from domain.services import identity
@@ -46,9 +49,11 @@ def test_the_catalogue_modules_offer_the_same_functions() -> None:
     def functions(module: object) -> dict[str, list[str]]:
         return {name: list(inspect.signature(value).parameters)
                 for name, value in vars(module).items()
-                if inspect.isfunction(value) and not name.startswith("_")}
+                if inspect.isfunction(value) and not name.startswith("_")
+                and value.__module__ == module.__name__}  # type: ignore[attr-defined]
 
     assert functions(es) == functions(en)
+    assert functions(shared_es) == functions(shared_en) != {}
     assert set(CATALOGS) == {"en", "es"}
 
 
@@ -81,10 +86,10 @@ def test_method_labels_in_spanish(label: str, spanish: str) -> None:
 
 
 def test_every_decline_reason_has_spanish_words() -> None:
-    assert set(es.DECLINES) == set(DECLINE_REASONS)
+    assert set(shared_es.DECLINES) == set(DECLINE_REASONS)
     for code, sentence in DECLINE_REASONS.items():
-        assert Words("es").decline(sentence) == es.DECLINES[code]
-        assert Words("es").decline(sentence.rstrip(".")) == es.DECLINES[code]
+        assert Words("es").decline(sentence) == shared_es.DECLINES[code]
+        assert Words("es").decline(sentence.rstrip(".")) == shared_es.DECLINES[code]
     assert Words("es").decline("something the fake said") == "la tarjeta o la cuenta fue rechazada"
     assert Words("en").decline("the card was declined") == "the card was declined"
 
@@ -97,7 +102,7 @@ def test_every_decline_reason_has_spanish_words() -> None:
 ])
 def test_the_domain_messages_a_text_can_carry_are_in_spanish(message: str) -> None:
     spanish = Words("es").domain(message)
-    assert spanish != message and spanish == es.DOMAIN[message]
+    assert spanish != message and spanish == shared_es.DOMAIN[message]
     assert Words("en").domain(message) == message
 
 

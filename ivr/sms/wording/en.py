@@ -1,10 +1,9 @@
 """What Payline texts in English, by key (es.py has the same keys and placeholders; a test
 checks it). {program} is the program's name, {phone} 311's number, {hours} its hours; amounts
-come formatted ("$58.23"), dates as `date_text` writes them."""
+come formatted ("$58.23"), dates as conversation/wording writes them (the words chat and
+texts share: dates, method labels, decline reasons, the domain's messages)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 TEXTS: dict[str, str] = {
     # --- what carriers require (CTIA): the program, 311, rates, how to opt out ------------
@@ -97,26 +96,3 @@ TEXTS: dict[str, str] = {
     "link_not_repeated": "[link not repeated: text PAY or LINK for a new one]",
 }
 
-
-def date_text(day: date) -> str:
-    """"12/05": how an English text writes a date."""
-    return f"{day:%m/%d}"
-
-
-def method_text(label: str) -> str:
-    """The domain's method label ("VISA ending 4242") is already English."""
-    return label
-
-
-def decline_text(reason: str) -> str:
-    """Why a payment was declined: the processor's words (domain/declines.py) as recorded."""
-    return reason
-
-
-def domain_text(detail: str) -> str:
-    """The domain's own messages (domain/errors.py) are English already."""
-    return detail
-
-
-def hours_text(hours: str) -> str:
-    return hours

@@ -1,16 +1,10 @@
 """Lo que Payline envía por texto en español: the same keys and placeholders as en.py (a test
 checks it). The keywords named are the Spanish ones (SALDO, PAGAR, AYUDA, SÍ, ENLACE); the
 carriers' STOP and START stay as carriers define them. Amounts as in English ("$58.23");
-dates written "5 de diciembre" (`date_text`), never the ambiguous "12/05"."""
+dates written "5 de diciembre", never the ambiguous "12/05" (conversation/wording/es.py: the
+words chat and texts share)."""
 
 from __future__ import annotations
-
-import re
-from datetime import date
-
-from domain import errors
-from domain.declines import DECLINE_REASONS
-from domain.services import identity
 
 TEXTS: dict[str, str] = {
     # --- lo que exigen los operadores (CTIA): el programa, el 311, tarifas, cómo salir ----
@@ -108,101 +102,3 @@ TEXTS: dict[str, str] = {
     # --- un enlace de un solo uso que no se repite al reenviar la respuesta ---------------
     "link_not_repeated": "[enlace no repetido: envíe PAGAR o ENLACE para uno nuevo]",
 }
-
-_MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre")
-
-
-def date_text(day: date) -> str:
-    """"5 de diciembre"."""
-    return f"{day.day} de {_MONTHS[day.month - 1]}"
-
-
-_METHOD_LABEL = re.compile(r"^(?P<name>.+?) ending (?P<last4>\d{4})$")
-_METHOD_WORDS = {"checking account": "cuenta de cheques", "savings account": "cuenta de ahorros",
-                 "bank account": "cuenta bancaria", "card": "tarjeta"}
-
-
-def method_text(label: str) -> str:
-    """"VISA ending 4242" -> "VISA terminada en 4242"; "checking account ending 6789" ->
-    "cuenta de cheques terminada en 6789"."""
-    match = _METHOD_LABEL.match(label or "")
-    if not match:
-        return label
-    name = match.group("name")
-    return f"{_METHOD_WORDS.get(name.lower(), name)} terminada en {match.group('last4')}"
-
-
-# domain/declines.py's sentences, by Payline decline code, without the closing full stop.
-DECLINES: dict[str, str] = {
-    "card_declined": "el banco que emitió la tarjeta la rechazó",
-    "insufficient_funds": "la cuenta no tiene fondos suficientes para este pago",
-    "expired_card": "la tarjeta está vencida",
-    "account_closed": "la cuenta bancaria está cerrada",
-    "invalid_token": "no reconocemos el método de pago guardado",
-    "incorrect_cvc": "el banco que emitió la tarjeta no aceptó el código de seguridad",
-    "incorrect_number": "el banco que emitió la tarjeta no aceptó el número de tarjeta",
-    "processing_error": "no se pudo procesar la tarjeta en este momento",
-    "authentication_required": ("el banco que emitió la tarjeta quiere que el titular apruebe "
-                                "este pago con el banco"),
-    "card_velocity_exceeded": "la tarjeta llegó a su límite con el banco por ahora",
-    "canceled": "el pago se canceló antes de completarse",
-}
-_CODE_OF_REASON = {sentence.rstrip(". ").lower(): code
-                   for code, sentence in DECLINE_REASONS.items()}
-_DECLINED = "la tarjeta o la cuenta fue rechazada"
-
-
-def decline_text(reason: str) -> str:
-    """Why a payment was declined, in Spanish: by the decline code the ledger's sentence
-    stands for (domain/declines.py); any other reason is a plain decline."""
-    code = _CODE_OF_REASON.get(reason.rstrip(". ").lower())
-    return DECLINES.get(code or "", _DECLINED)
-
-
-# The domain's messages a text can carry (domain/errors.py, the identity service), in Spanish.
-DOMAIN: dict[str, str] = {
-    errors.AccountLocked.message: ("Por su seguridad, esta cuenta está bloqueada para el "
-                                   "autoservicio. Llame al 311 y un agente podrá "
-                                   "desbloquearla."),
-    errors.TooManyAttempts.message: ("Demasiados intentos sin éxito. Espere un rato o llame al "
-                                     "311 para recibir ayuda."),
-    errors.VerificationFailed.message: ("No pudimos verificar esa información. Revísela e "
-                                        "intente de nuevo."),
-    errors.CardNumberNotAccepted.message: ("Eso parece un número de tarjeta, así que no lo "
-                                           "usamos ni lo guardamos. Nunca envíe números de "
-                                           "tarjeta aquí."),
-    identity.CARD_NOT_ACCOUNT: ("Eso parece un número de tarjeta, no un número de cuenta, así "
-                                "que no lo usamos ni lo guardamos. Nunca envíe números de "
-                                "tarjeta aquí. Su número de cuenta aparece en su factura."),
-    "An account number has only digits. Please check your bill.": (
-        "Un número de cuenta solo tiene dígitos. Revise su factura."),
-    "Please give the house number of the service address, like 1234.": (
-        "Indique el número de la casa de la dirección del servicio, como 1234."),
-    "Please give exactly the last 4 digits.": "Indique exactamente los últimos 4 dígitos.",
-    errors.InvalidInput.message: "Disculpe, eso no es válido.",
-    errors.NothingDue.message: "Esta cuenta no tiene saldo pendiente en este momento.",
-    errors.AmountOutOfRange.message: "Ese monto es mayor de lo que se puede pagar en esta cuenta.",
-    errors.InvalidPaymentMethod.message: "Ese método de pago no se puede usar.",
-    errors.FeeNotAccepted.message: ("Debe aceptar el cargo por servicio antes de pagar con "
-                                    "tarjeta."),
-    errors.IdempotencyConflict.message: ("Esta solicitud no coincide con una anterior. Empiece "
-                                         "el pago de nuevo."),
-    errors.NotFound.message: "No pudimos encontrar eso.",
-}
-_DOMAIN_FALLBACK = "Disculpe, no pudimos completar esa solicitud."
-
-
-def domain_text(detail: str) -> str:
-    """A domain message in Spanish; one this table does not know gets a plain apology rather
-    than English in a Spanish thread."""
-    return DOMAIN.get(detail, _DOMAIN_FALLBACK)
-
-
-_DEFAULT_HOURS = {"24 hours a day, 7 days a week": "las 24 horas, los 7 días de la semana"}
-
-
-def hours_text(hours: str) -> str:
-    """311's hours (PAYLINE_311_HOURS, written in English): the default in Spanish, another
-    value as configured."""
-    return _DEFAULT_HOURS.get(hours, hours)
