@@ -46,7 +46,7 @@ bootstrap: $(APP_STAMP) $(RASA_STAMP)
 # responses (chatbot/responses/<language>.yml). Each is retrained only when its inputs change
 # (make compares file times; after a fresh checkout Rasa's own cache under .rasa/ skips
 # unchanged components).
-LANGUAGES := en
+LANGUAGES := en es
 MODELS := $(foreach l,$(LANGUAGES),var/models/payline-$(l).tar.gz)
 CONFIG_en := chatbot/config.yml
 CONFIG_es := chatbot/config.es.yml
@@ -83,7 +83,7 @@ chromium:
 # API on 127.0.0.1:8420, PAYLINE_LOCALSTRIPE_PORT) starts too, and Payline talks to it instead
 # of Stripe; the demo residents' saved cards are made there first (payline stripe-demo-cards).
 LOCALSTRIPE_URL = http://127.0.0.1:$${PAYLINE_LOCALSTRIPE_PORT:-8420}
-PROCESSES := web scheduler rasa actions
+PROCESSES := web scheduler rasa rasa-es actions
 
 run: bootstrap db $(MODELS)
 	@echo "==> starting Payline (Ctrl-C stops every process)"
