@@ -82,7 +82,7 @@ TEXTS: dict[str, str] = {
     "balance.credit": "Hoy, {as_of}, {account} tiene un crédito de {credit}. No debe nada.",
     "balance.nothing_due": "Hoy, {as_of}, {account} no debe nada.",
     "balance.bills": "Facturas abiertas:",
-    "balance.bill": ("factura {number} ({kind}), vence el {short}: {unpaid} sin pagar de "
+    "balance.bill": ("factura {number} ({kind}), vencimiento {short}: {unpaid} sin pagar de "
                      "{total}"),
     "balance.bill_past_due": " (vencida)",
     "balance.more_bills": "y {count} más",

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from conversation.understanding.plain_words import fold
 from ivr.bot.client import BotReply
+from ivr.sms.wording import Words
 
 # Two GSM-7 segments; longer texts arrive as several bubbles or out of order on some phones.
 MESSAGE_LIMIT = 320
@@ -23,7 +25,8 @@ _BULLET = re.compile(r"^\s*[*+]\s+", re.MULTILINE)
 _SPACES = re.compile(r"[ \t]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-YES_NO = frozenset({"yes", "no"})
+# The yes/no buttons' payloads in either language ("sí" folds to "si").
+YES_NO = (frozenset({"yes", "no"}), frozenset({"si", "no"}))
 
 
 def plain_text(text: str) -> str:
@@ -42,21 +45,23 @@ def choices_of(replies: Sequence[BotReply]) -> list[tuple[str, str]]:
     return [(button.title, button.payload) for reply in replies for button in reply.buttons]
 
 
-def describe_choices(choices: Sequence[tuple[str, str]]) -> str:
-    """"Reply YES or NO." for a yes/no question, else "Reply 1 for A, 2 for B."."""
+def describe_choices(choices: Sequence[tuple[str, str]], language: str = "en") -> str:
+    """"Reply YES or NO." for a yes/no question, else "Reply 1 for A, 2 for B." (in the
+    thread's language: "Responda SÍ o NO.")."""
     if not choices:
         return ""
-    if {payload.lower() for _, payload in choices} == YES_NO:
-        return "Reply YES or NO."
-    listed = ", ".join(f"{number} for {plain_text(title)}"
+    words = Words.of(language)
+    if frozenset(fold(payload).strip() for _, payload in choices) in YES_NO:
+        return words.say("reply_yes_no")
+    listed = ", ".join(words.say("reply_choice", number=number, title=plain_text(title))
                        for number, (title, _) in enumerate(choices, start=1))
-    return f"Reply {listed}."
+    return words.say("reply_choices", choices=listed)
 
 
-def bot_texts(replies: Sequence[BotReply]) -> list[str]:
+def bot_texts(replies: Sequence[BotReply], language: str = "en") -> list[str]:
     """The bot's messages as plain texts, with its buttons described after them."""
     texts = [plain_text(reply.text) for reply in replies if reply.text.strip()]
-    choices = describe_choices(choices_of(replies))
+    choices = describe_choices(choices_of(replies), language)
     if choices:
         texts.append(choices)
     return [text for text in texts if text]

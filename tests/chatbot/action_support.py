@@ -376,6 +376,16 @@ class Conversation:
     events: list[dict[str, Any]] = field(default_factory=list)
     _latest: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The slots a conversation starts with were set by the turn before, as in Rasa: a
+        # form made "at" a slot has just requested it, and asking it is the first time.
+        if self.slots:
+            self._latest = {"text": "", "intent": None, "entities": None, "confidence": 1.0,
+                            "faq": None, "message_id": f"{self.sender}-m0"}
+            self.events = [{"event": "user", "text": "", "metadata": dict(self.metadata)},
+                           *({"event": "slot", "name": name, "value": value}
+                             for name, value in self.slots.items()), *self.events]
+
     @property
     def requested(self) -> str | None:
         return self.slots.get("requested_slot")

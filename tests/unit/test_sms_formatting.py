@@ -33,6 +33,17 @@ def test_yes_no_buttons_and_numbered_choices() -> None:
     assert describe_choices([]) == ""
 
 
+def test_the_choices_in_spanish() -> None:
+    assert describe_choices([("Sí", "sí"), ("No", "no")], "es") == "Responda SÍ o NO."
+    assert describe_choices([("Sí", "sí"), ("No", "no")]) == "Reply YES or NO."
+    assert describe_choices([("VISA terminada en 4242", "VISA terminada en 4242"),
+                             ("Tarjeta o cuenta bancaria nueva", "tarjeta o cuenta nueva")],
+                            "es") == (
+        "Responda 1 para VISA terminada en 4242, 2 para Tarjeta o cuenta bancaria nueva.")
+    replies = [BotReply("Hola"), BotReply("", (Button("Sí", "sí"), Button("No", "no")))]
+    assert bot_texts(replies, "es") == ["Hola", "Responda SÍ o NO."]
+
+
 def test_bot_texts_skip_empty_replies_and_add_the_choices_last() -> None:
     replies = [BotReply("Hello"), BotReply("", (Button("Yes", "yes"), Button("No", "no")))]
     assert bot_texts(replies) == ["Hello", "Reply YES or NO."]

@@ -92,6 +92,10 @@ TEXTS: dict[str, str] = {
     "submitted": ("Your payment of {total} from {method} was submitted. Confirmation "
                   "{confirmation}. It can take {min_days} to {max_days} business days to "
                   "clear."),
+    # --- the bot's buttons, as numbered choices (ivr/sms/formatting.py) -----------------
+    "reply_yes_no": "Reply YES or NO.",
+    "reply_choices": "Reply {choices}.",
+    "reply_choice": "{number} for {title}",
     # --- a one-time link held back from a retried webhook's replay ---------------------
     "link_not_repeated": "[link not repeated: text PAY or LINK for a new one]",
 }

@@ -99,6 +99,10 @@ TEXTS: dict[str, str] = {
                    "resultado; por favor no pague de nuevo. Confirmación {confirmation}."),
     "submitted": ("Su pago de {total} con {method} fue enviado. Confirmación {confirmation}. "
                   "Puede tardar de {min_days} a {max_days} días hábiles en acreditarse."),
+    # --- los botones del asistente, como opciones numeradas (ivr/sms/formatting.py) -------
+    "reply_yes_no": "Responda SÍ o NO.",
+    "reply_choices": "Responda {choices}.",
+    "reply_choice": "{number} para {title}",
     # --- un enlace de un solo uso que no se repite al reenviar la respuesta ---------------
     "link_not_repeated": "[enlace no repetido: envíe PAGAR o ENLACE para uno nuevo]",
 }
