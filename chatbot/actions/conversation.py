@@ -20,7 +20,7 @@ from chatbot.actions.services import container
 from chatbot.wording import Words
 from conversation.state import ConversationKey, verified_account
 from conversation.understanding import consent, farewell
-from conversation.understanding.leaving import wants_to_leave
+from conversation.understanding.leaving import is_stop_word, wants_to_leave
 from conversation.wording import language_of
 from domain.model import Actor, Channel
 from domain.phone import normalize_phone
@@ -29,10 +29,6 @@ from domain.services.identity import Requester
 # How sure the NLU must be before a task intent in the middle of a form is taken as
 # "the resident wants to do something else" rather than as an answer.
 SWITCH_CONFIDENCE = 0.7
-STOP_WORDS = frozenset({
-    "stop", "cancel", "quit", "exit", "never mind", "nevermind", "forget it", "forget about it",
-    "start over", "cancel that", "stop that", "no stop", "abort",
-})
 # An answer to the FAQ's ResponseSelector counts when it is at least this sure (a question
 # asked at a confirmation whose intent the NLU put elsewhere, e.g. "is there a fee?").
 FAQ_CONFIDENCE = 0.8
@@ -69,7 +65,7 @@ class Turn:
     def wants_to_stop(self) -> bool:
         """The resident leaves the task: a bare "stop"/"cancel", or words that cannot be an
         answer anywhere in the message ("actually never mind, i'll do it later")."""
-        return self.words in STOP_WORDS or wants_to_leave(self.text)
+        return is_stop_word(self.text) or wants_to_leave(self.text)
 
     def consent(self) -> consent.Consent:
         """A clear yes, a clear no, or neither (conversation/understanding/consent.py: one rule

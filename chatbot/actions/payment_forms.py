@@ -20,9 +20,11 @@ from chatbot.wording import Words
 from conversation.checkout import Checkout
 from conversation.understanding.amounts import (
     full_balance_requested,
+    named_amount_option,
     parse_amount_text,
     past_due_requested,
 )
+from conversation.understanding.choices import asks_the_cost, named_method
 from conversation.understanding.dates import parse_natural_date
 from domain.errors import DomainError
 from domain.model import MethodKind, PaymentMethod
@@ -41,18 +43,6 @@ _CARD_KIND_WORDS = ("card", "credit", "debit", "tarjeta", "credito", "crédito",
                     "débito")
 _BANK_TYPES = {"checking": ("checking", "cheques"), "savings": ("savings", "ahorros")}
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_NUMBERS = re.compile(r"[$#]?\d[\d,.\s-]*")
-# With the request, only an option named outright is an amount ("the full amount", "just the
-# past due"); at the amount question "my bill" is the balance, in a request it is the task.
-_AMOUNT_OPTION = re.compile(r"\b(full|whole|entire|total|all of it|everything|past[ -]?due|"
-                            r"overdue|late)\b")
-# A method named with the request: "on my visa", "with my checking", "using a new card".
-_NAMED_METHOD = re.compile(r"\b(on|with|using|by|from) (my|the|a) (new |saved |other )?"
-                           r"(visa|mastercard|amex|discover|card|credit card|debit card|"
-                           r"checking|savings|bank account|bank)\b")
-# A question about what the payment costs ("is there a fee?", "¿hay un cargo?").
-_FEE_WORDS = re.compile(r"\b(fees?|charges?|charged|cost|costs|extra|surcharge|convenience|"
-                        r"total|cargos?|comision|comisión|tarifa|costo|recargo)\b")
 
 
 def saved_methods(account_id: int) -> list[PaymentMethod]:
@@ -122,21 +112,19 @@ class PaymentForm(TaskForm):
 
     def opening(self, turn: Turn, state: FormState, dispatcher: CollectingDispatcher) -> None:
         # Kept as typed until the account is known, then checked (after_verified).
-        # "..., the full amount on my visa": an option named outright (the numbers in the
-        # message are who the resident is; "pay my bill" names the task, not an amount).
-        words = _NUMBERS.sub(" ", turn.text)
-        named_option = _AMOUNT_OPTION.search(words.lower()) is not None
+        # "..., the full amount on my visa", "quiero pagar todo con la visa": an option and
+        # a method named outright ("pay my bill" names the task, not an amount).
+        option = named_amount_option(turn.text)
         if turn.entity("amount"):
             state.set("amount", f"typed:{turn.entity('amount')}")
-        elif named_option and full_balance_requested(words):
-            state.set("amount", "typed:the full balance")
-        elif named_option and past_due_requested(words):
-            state.set("amount", "typed:the past due amount")
+        elif option is not None:
+            state.set("amount", "typed:" + {"full": "the full balance",
+                                            "past_due": "the past due amount"}[option])
         if self.scheduled and turn.entity("payment_date"):
             state.set("payment_date", f"typed:{turn.entity('payment_date')}")
-        named = _NAMED_METHOD.search(turn.words)
-        if named:
-            state.set("payment_method", f"typed:{named.group(0)}")
+        method = named_method(turn.text)
+        if method is not None:
+            state.set("payment_method", f"typed:{method}")
 
     def after_verified(self, turn: Turn, state: FormState,
                        dispatcher: CollectingDispatcher) -> None:
@@ -174,7 +162,7 @@ class PaymentForm(TaskForm):
             self._take_date(turn.entity("payment_date") or turn.text, state, dispatcher, words)
         elif requested == "payment_method":
             choice = match_method(turn.text, saved_methods(state.account_id or 0))
-            if self._asks_the_cost(turn):
+            if asks_the_cost(turn.text):
                 # "is there a fee by card?" while choosing is a question, not a choice: what
                 # each way costs, then the method is asked again.
                 dispatcher.utter_message(text=fee_answer(state, words))
@@ -220,15 +208,10 @@ class PaymentForm(TaskForm):
 
     def not_yet_consent(self, turn: Turn, state: FormState,
                         dispatcher: CollectingDispatcher) -> None:
-        if self._asks_the_cost(turn):
+        if asks_the_cost(turn.text):
             dispatcher.utter_message(text=fee_answer(state, turn.wording))
             return
         super().not_yet_consent(turn, state, dispatcher)
-
-    @staticmethod
-    def _asks_the_cost(turn: Turn) -> bool:
-        """A question about what the payment costs ("is there a fee?", "¿hay un cargo?")."""
-        return turn.is_question and bool(_FEE_WORDS.search(turn.words))
 
     def _corrected(self, turn: Turn, state: FormState) -> bool:
         """At the confirmation, "use my checking instead" changes the method."""
@@ -254,7 +237,7 @@ class PaymentForm(TaskForm):
                     dispatcher.utter_message(text=words.say("amount.nothing_past_due"))
                     return False
             else:
-                amount = parse_amount_text(text)
+                amount = parse_amount_text(text, words.language)
             check = checkout.check_amount(account_id, amount)
         except DomainError as error:
             dispatcher.utter_message(text=words.domain(error.detail, "amount.unclear"))
@@ -272,7 +255,7 @@ class PaymentForm(TaskForm):
         services = container()
         today = services.clock.today()
         try:
-            when = parse_natural_date(text, today)
+            when = parse_natural_date(text, today, words.language)
             warnings = services.payment_service().check_date(account_id, when)
         except DomainError as error:
             dispatcher.utter_message(text=words.domain(error.detail, "date.unclear"))

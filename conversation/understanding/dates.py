@@ -129,6 +129,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 # domain/dates.py's own refusals, by their English text.
+# The fixed refusals in Spanish, by their English text (conversation/wording says them).
+SPANISH_MESSAGES: dict[str, str] = {english: _MESSAGES["es"][key]
+                                    for key, english in _MESSAGES["en"].items()
+                                    if "{" not in english}
 _DOMAIN_KEYS = {_MESSAGES["en"]["keypad"]: "keypad", _MESSAGES["en"]["no_date"]: "no_date"}
 
 

@@ -12,6 +12,7 @@ from datetime import date
 
 from conversation.payment_history import MoneyBackKind, money_back
 from conversation.understanding import amounts, dates
+from conversation.understanding.language import detect_language
 from domain import errors
 from domain.declines import DECLINE_REASONS
 from domain.model import Payment, PaymentStatus
@@ -201,39 +202,9 @@ DOMAIN: dict[str, str] = {
                                           "a 10 días antes del vencimiento."),
     errors.RecipientOptedOut.message: ("Ese número canceló los mensajes de texto. Si envía "
                                        "START a nuestro número, los recibirá de nuevo."),
-    # --- the readers of amounts (conversation/understanding/amounts.py) -----------------
-    amounts.NO_AMOUNT: ("Disculpe, no entendí un monto. Escriba el monto en dólares y "
-                        "centavos, por ejemplo 45.50."),
-    amounts.TWO_AMOUNTS: ("Veo más de un monto. Envíe solo el monto que quiere pagar, por "
-                          "ejemplo 45.50."),
-    amounts.TOO_MANY_DECIMALS: "Use como máximo dos decimales para los centavos, por ejemplo "
-                               "45.50.",
-    amounts.NEGATIVE: "El monto no puede ser negativo. Envíe el monto que quiere pagar, por "
-                      "ejemplo 45.50.",
-    amounts.TOO_LARGE: "Ese monto es demasiado grande. Revíselo y envíelo de nuevo, por "
-                       "ejemplo 45.50.",
-    amounts.TOO_LONG: "Envíe solo el monto que quiere pagar, por ejemplo 45.50.",
-    amounts.PLAIN_DIGITS: "Escriba el monto con los dígitos del 0 al 9, por ejemplo 45.50.",
-    amounts.DOLLARS_ONLY: "Indique el monto en dólares estadounidenses, por ejemplo 45.50.",
-    amounts.PERCENT: ("Indique el monto en dólares y no como porcentaje, por ejemplo 45.50, o "
-                      "diga \"el saldo total\"."),
-    amounts.DECIMAL_COMMA: "Escriba los centavos con punto, por ejemplo 40.50.",
-    amounts.BAD_NUMBER: "Ese número no parece correcto. Escriba el monto como 1,250.50 o "
-                        "1250.50.",
-    amounts.BAD_CENTS: "Indique los centavos como un número del 0 al 99, por ejemplo 45.50.",
-    # --- the readers of dates (conversation/understanding/dates.py) ---------------------
-    dates.NOT_UNDERSTOOD: f"Disculpe, no entendí una fecha. Escriba una fecha, {_EXAMPLE_DATE}.",
-    dates.TWO_DATES: f"Veo más de una fecha. Envíe solo una, {_EXAMPLE_DATE}.",
-    dates.TOO_LONG: f"Envíe solo la fecha, {_EXAMPLE_DATE}.",
-    dates.PLAIN_TEXT: f"Escriba la fecha con letras y dígitos comunes, {_EXAMPLE_DATE}.",
-    dates.BAD_YEAR: "Ese año no parece correcto. Envíe la fecha así: 3 de diciembre de 2026.",
-    dates.TOO_FAR: "Esa fecha está demasiado lejos. Elija una fecha de los próximos meses.",
-    "Please give the date as month/day, for example 12/05.": (
-        f"Escriba el día y el mes, {_EXAMPLE_DATE}."),
-    ("February 29 only comes in leap years, so that date does not exist. Please choose "
-     "another date."): ("El 29 de febrero solo existe en años bisiestos. Elija otra fecha."),
-    "February has only 28 days (29 in a leap year). Please choose another date.": (
-        "Febrero solo tiene 28 días (29 en año bisiesto). Elija otra fecha."),
+    # --- the readers of amounts and dates: their own Spanish, written there once --------
+    **amounts.SPANISH_MESSAGES,
+    **dates.SPANISH_MESSAGES,
 }
 _SPANISH = frozenset(DOMAIN.values())
 _DOMAIN_FALLBACK = "Disculpe, no pudimos completar esa solicitud."
@@ -277,8 +248,8 @@ def domain_text(detail: str, fallback: str | None = None) -> str:
     does not know gets `fallback` (or a plain apology) rather than English."""
     if detail in DOMAIN:
         return DOMAIN[detail]
-    if detail in _SPANISH:
-        return detail
+    if detail in _SPANISH or detect_language(detail) == "es":
+        return detail  # a reader that knew the conversation's language said it in Spanish
     for pattern, spanish in _PATTERNS:
         match = pattern.match(detail or "")
         if match:

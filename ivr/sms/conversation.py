@@ -224,7 +224,7 @@ class SmsConversation:
         choices = choices_of(replies)
         if choices:
             session.choices = tuple(payload for _, payload in choices)
-        return bot_texts(replies) or [said.say("no_answer")]
+        return bot_texts(replies, session.language) or [said.say("no_answer")]
 
 
 def _offer_reply(text: str, keyword: Keyword | None) -> str | None:

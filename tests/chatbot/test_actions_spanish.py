@@ -239,10 +239,13 @@ def test_leaving_in_spanish_changes_nothing(city: City, text: str) -> None:
 @pytest.mark.parametrize(("text", "said"), [
     ("$500", "Eso es más de lo que se puede pagar en esta cuenta. Lo máximo que puede pagar es "
              "$146.57."),
-    ("purple", "Disculpe, no entendí un monto. Escriba el monto en dólares y centavos, por "
+    ("purple", "Disculpe, no entendí el monto. Escriba el monto en dólares y centavos, por "
                "ejemplo 45.50."),
     ("0", "El monto del pago debe ser mayor que cero."),
-    ("40.123", "Use como máximo dos decimales para los centavos, por ejemplo 45.50."),
+    # A Spanish "40.123" may mean thousands (1.250 is 1250 in Spanish): asked, never guessed.
+    ("40.123", "¿Miles o centavos? Escriba el monto sin punto entre los miles, por ejemplo "
+               "1250.00 o 1.25."),
+    ("40.1234", "Use como máximo dos decimales para los centavos, por ejemplo 45.50."),
 ])
 def test_amounts_refused_in_spanish(city: City, text: str, said: str) -> None:
     result = verified(city, "pay_form", DANA, "amount").say(text)
@@ -258,7 +261,7 @@ def test_nothing_past_due_in_spanish(city: City) -> None:
     ("2026-11-20", "Un pago programado necesita una fecha futura."),
     ("2027-06-01", "Los pagos se pueden programar con hasta 90 días de anticipación: hasta el "
                    "21 de febrero de 2027."),
-    ("purple", "Disculpe, no entendí una fecha."),
+    ("purple", "Disculpe, no entendí la fecha."),
 ])
 def test_dates_refused_in_spanish(city: City, text: str, start: str) -> None:
     result = verified(city, "schedule_form", SAMUEL, "payment_date", amount="30.00").say(text)

@@ -59,6 +59,20 @@ def run_rasa(tmp_path: Path, *args: str, **env: str) -> Any:
                               env={"PAYLINE_VAR_DIR": str(tmp_path), **env})
 
 
+def test_the_spanish_model_runs_on_its_own_port_with_its_own_endpoints_file(
+        tmp_path: Path, exec_calls: list[tuple[str, list[str], dict[str, str]]]) -> None:
+    result = CliRunner().invoke(main, ["chatbot-run", "--language", "es", "--port", "5006"],
+                                env={"PAYLINE_VAR_DIR": str(tmp_path)})
+    if not rasa_process.MODELS["es"].exists():
+        assert result.exit_code != 0 and "payline-es.tar.gz" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    [(_, args, _)] = exec_calls
+    assert args[args.index("--model") + 1] == str(rasa_process.MODELS["es"])
+    assert args[args.index("--port") + 1] == "5006"
+    assert Path(args[args.index("--endpoints") + 1]) == tmp_path / "rasa-endpoints-es.yml"
+
+
 def test_chatbot_run_starts_rasa_on_loopback_behind_its_token(
         tmp_path: Path, exec_calls: list[tuple[str, list[str], dict[str, str]]]) -> None:
     result = run_rasa(tmp_path, PAYLINE_RASA_TOKEN="the-api-token",
@@ -72,7 +86,7 @@ def test_chatbot_run_starts_rasa_on_loopback_behind_its_token(
     assert args[args.index("--port") + 1] == "5005"
     assert args[args.index("--credentials") + 1] == str(rasa_process.CREDENTIALS)
     endpoints = Path(args[args.index("--endpoints") + 1])
-    assert endpoints == tmp_path / "rasa-endpoints.yml" and mode_of(endpoints) == 0o600
+    assert endpoints == tmp_path / "rasa-endpoints-en.yml" and mode_of(endpoints) == 0o600
     assert endpoints_in(endpoints)["action_endpoint"]["headers"] == {
         HEADER: "the-action-secret"}
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
