@@ -1,6 +1,7 @@
 """`payline benchmark-runner`: the runner's payments/second beside the database floor.
 `payline benchmark-calls`: voice turns/second and per-turn latency beside a fixed-TwiML floor.
-`payline benchmark-chat`: chatbot per-turn latency beside the stock `rasa init` bot."""
+`payline benchmark-chat`: chatbot per-turn latency beside the stock `rasa init` bot.
+`payline benchmark-nlu`: intent accuracy and macro F1 on a held-out set over seeded trainings."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ivr.cli.support import CliError, friendly_errors, open_container
 from sandbox import chatbot_stack as chatbot_process
 from sandbox.benchmarks import calls as call_benchmark
 from sandbox.benchmarks import chat as chat_benchmark
+from sandbox.benchmarks import nlu as nlu_benchmark
 from sandbox.benchmarks import runner as runner_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -365,4 +367,114 @@ def benchmark_chat(levels: tuple[int, ...], rounds: int, rasa_url: str | None, f
         _note(f"Recorded in {report}.")
 
 
-commands: list[click.Command] = [benchmark_runner, benchmark_calls, benchmark_chat]
+def _overlap(language: str, heldout: Path, show: int) -> list[nlu_benchmark.Closest]:
+    """Each held-out message's closest training example; prints the `show` closest pairs."""
+    from ivr.bot import rasa_training
+
+    training = [e for f in rasa_training.nlu_files(language)
+                for e in nlu_benchmark.read_examples(f)]
+    if not training:
+        _note(f"No {language} training data ({rasa_training.NLU_DIRS[language]}): "
+              "the held-out set is not checked against it.")
+        return []
+    matches = nlu_benchmark.closest_training(nlu_benchmark.read_examples(heldout), training)
+    for m in sorted(matches, key=lambda m: -m.ratio)[:show]:
+        closest = m.training
+        click.echo(f"{m.ratio:.3f}  {m.heldout.intent}: {m.heldout.text!r}  ~  "
+                   f"{closest.intent if closest else '-'}: {closest.text if closest else ''!r}")
+    near = nlu_benchmark.near_copies(matches)
+    _note(f"{len(near)} of {len(matches)} held-out messages are within "
+          f"{nlu_benchmark.NEAR_COPY:.2f} similarity of one of {len(training):,} training "
+          "examples.")
+    return near
+
+
+@click.command("benchmark-nlu")
+@click.option("--language", type=click.Choice(["en", "es"]), default="en", show_default=True)
+@click.option("--runs", default=3, show_default=True, type=click.IntRange(1, 50),
+              help="Trainings, each with its own DIET/ResponseSelector seed (42, 43, ...).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Rasa config to train with (default: chatbot/config.yml, "
+                                 "chatbot/config.es.yml for es).")
+@click.option("--heldout", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Test set (default: tests/nlu/heldout_<language>.yml).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "var" / "nlu-bench", show_default="var/nlu-bench")
+@click.option("--overlap", "overlap_only", is_flag=True,
+              help="Only list the held-out messages closest to a training example (difflib "
+                   "ratio, lowercased) and how many come within 0.90; train nothing.")
+@friendly_errors
+def benchmark_nlu(language: str, runs: int, config: Path | None, heldout: Path | None,
+                  out_dir: Path, overlap_only: bool) -> None:
+    """Train an NLU-only model RUNS times (PYTHONHASHSEED=0, one seed per run) on the
+    language's data and score each on the held-out set with `rasa test nlu`: accuracy, macro
+    F1 and FAQ response selection per run, then mean, min, max and spread. Writes
+    <out>/<language>-<config>.json and .md; each run's model and reports stay in
+    <out>/<language>-<config>/run-N/. One training at a time (it waits for others)."""
+    from ivr.bot import rasa_training
+
+    config = (config or rasa_training.CONFIGS[language]).resolve()
+    heldout = (heldout or nlu_benchmark.HELDOUT[language]).resolve()
+    if not heldout.exists():
+        raise CliError(f"No held-out set at {heldout}.")
+    near = _overlap(language, heldout, show=25 if overlap_only else 0)
+    if overlap_only:
+        return
+    if near:
+        _note(f"Warning: {len(near)} held-out message(s) are near copies of training "
+              "examples (see --overlap); the figures below overstate unseen accuracy.")
+    files = tuple(rasa_training.nlu_files(language))
+    problems = [text for missing, text in (
+        (not chatbot_process.RASA.exists(),
+         "the Rasa environment (.venv-rasa) is not installed: run `make bootstrap`"),
+        (not config.exists(), f"no config at {config}"),
+        (not files, f"no NLU data in {rasa_training.NLU_DIRS[language]}"),
+        (not rasa_training.responses_file(language).exists(),
+         f"no responses at {rasa_training.responses_file(language)}"),
+    ) if missing]
+    if problems:
+        raise CliError("Cannot benchmark: " + "; ".join(problems) + ".")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    label = f"{language}-{config.stem}"
+    work = out_dir.resolve() / label
+    bench = nlu_benchmark.Bench(
+        language=language, config=config, nlu_files=files,
+        domain=rasa_training.assemble_domain(language, work / "domain"), heldout=heldout,
+        work=work)
+    started_at = time.strftime("%Y-%m-%d %H:%M")
+    results = []
+    for run in range(1, runs + 1):
+        chat_benchmark.wait_for_training(
+            lambda pids: _note(f"Waiting for `rasa train` (pid {', '.join(map(str, pids))}) "
+                               "to finish: two shared cores, one training at a time."))
+        try:
+            result = nlu_benchmark.run_one(bench, run, _note)
+        except nlu_benchmark.RunFailed as exc:
+            raise CliError(str(exc)) from None
+        selection = (f", FAQ selection {result.response_selection_accuracy:.3f}"
+                     if result.response_selection_accuracy is not None else "")
+        click.echo(f"Run {run} (seed {result.seed}): accuracy {result.accuracy:.3f}, macro F1 "
+                   f"{result.macro_f1:.3f}{selection} on {result.messages} messages; "
+                   f"training {result.train_seconds:.0f} s")
+        results.append(result)
+    for metric, stat in nlu_benchmark.summary(results).items():
+        click.echo(f"{metric}: mean {stat.mean:.3f}, min {stat.min:.3f}, max {stat.max:.3f}, "
+                   f"spread {stat.spread:.3f}")
+    title = (f"{label}: {_relative(config)} on {_relative(heldout)}, {runs} run(s), "
+             f"{started_at}")
+    meta = {"language": language, "config": _relative(config), "heldout": _relative(heldout),
+            "nlu_files": [_relative(f) for f in files], "started": started_at,
+            "cpus": os.cpu_count(), "near_copies": len(near)}
+    (out_dir / f"{label}.json").write_text(nlu_benchmark.to_json(results, meta),
+                                           encoding="utf-8")
+    (out_dir / f"{label}.md").write_text(nlu_benchmark.markdown(results, title),
+                                         encoding="utf-8")
+    _note(f"Wrote {out_dir / label}.json and .md")
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+commands: list[click.Command] = [benchmark_runner, benchmark_calls, benchmark_chat,
+                                 benchmark_nlu]
