@@ -83,7 +83,7 @@ def train_command(config: Path, nlu: Path, domain: Path, out_dir: Path,
 def test_command(model: Path, heldout: Path, out_dir: Path) -> list[str]:
     """`rasa test nlu` of `model` on the held-out set; reports land in out_dir."""
     return [str(RASA), "test", "nlu", "--nlu", str(heldout), "--model", str(model),
-            "--out", str(out_dir), "--no-plot"]
+            "--out", str(out_dir), "--no-plot", "--successes"]
 
 
 def run_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -133,6 +133,21 @@ def read_run(results_dir: Path, run: int, seed: int, train_seconds: float) -> Ru
         response_selection_accuracy=(float(selection["accuracy"])
                                      if selection and "accuracy" in selection else None),
         messages=int(intents["macro avg"]["support"]))
+
+
+def accuracy_without(results_dir: Path, excluded: set[str]) -> tuple[float, int] | None:
+    """Intent accuracy over the held-out messages whose lowercased text is not in `excluded`
+    (the near copies of training examples), and how many that is, from the successes and
+    errors `rasa test nlu --successes` wrote; None when there are none."""
+    counts = {True: 0, False: 0}
+    for name, right in (("intent_successes.json", True), ("intent_errors.json", False)):
+        path = results_dir / name
+        rows = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        for row in rows:
+            if str(row.get("text", "")).strip().lower() not in excluded:
+                counts[right] += 1
+    total = counts[True] + counts[False]
+    return (counts[True] / total, total) if total else None
 
 
 @dataclass(frozen=True)

@@ -456,6 +456,11 @@ def benchmark_nlu(language: str, runs: int, config: Path | None, heldout: Path |
         click.echo(f"Run {run} (seed {result.seed}): accuracy {result.accuracy:.3f}, macro F1 "
                    f"{result.macro_f1:.3f}{selection} on {result.messages} messages; "
                    f"training {result.train_seconds:.0f} s")
+        novel = nlu_benchmark.accuracy_without(
+            work / f"run-{run}" / "results", {m.heldout.text.lower() for m in near})
+        if near and novel is not None:
+            click.echo(f"Run {run} without the {len(near)} near copies: accuracy "
+                       f"{novel[0]:.3f} on {novel[1]} messages")
         results.append(result)
     for metric, stat in nlu_benchmark.summary(results).items():
         click.echo(f"{metric}: mean {stat.mean:.3f}, min {stat.min:.3f}, max {stat.max:.3f}, "
