@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from chatbot.wording import en, es
-from conversation import wording as shared
-from conversation.wording import language_of
+from conversation.wording import ChannelWords, language_of
 from domain.model import Payment, PaymentStatus
 from domain.money import Money
 from domain.payment_policy import ScheduleWarning
@@ -32,26 +31,10 @@ def _plain(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Words:
+class Words(ChannelWords):
     """The chat catalogue of one language."""
 
-    language: str = "en"
-
-    @classmethod
-    def of(cls, language: str | None) -> Words:
-        return cls(language_of(language))
-
-    @property
-    def _catalog(self) -> ModuleType:
-        return CATALOGS[self.language]
-
-    @property
-    def _shared(self) -> ModuleType:
-        return shared.catalog(self.language)
-
-    def say(self, key: str, **values: object) -> str:
-        template: str = self._catalog.TEXTS[key]
-        return template.format(**values) if values else template
+    CATALOGS = CATALOGS
 
     # --- buttons ----------------------------------------------------------------------------
     def button(self, key: str, **values: object) -> Button:
@@ -84,18 +67,11 @@ class Words:
         """"Dec 4" / "4 dic": in a one-line list or a button."""
         return str(self._shared.short_day_text(day))
 
-    def method(self, label: str) -> str:
-        """A payment method's label ("VISA ending 4242") in this language."""
-        return str(self._shared.method_text(label))
-
     def status(self, status: PaymentStatus | str) -> str:
         return str(self._shared.status_text(status))
 
     def money_back(self, payment: Payment) -> str:
         return str(self._shared.money_back_text(payment))
-
-    def decline(self, reason: str) -> str:
-        return str(self._shared.decline_text(reason))
 
     def warning(self, warning: ScheduleWarning) -> str:
         return str(self._shared.warning_text(warning))
@@ -104,9 +80,6 @@ class Words:
         """A domain message (domain/errors.py, the services, the amount and date readers) in
         this language; `fallback` is a key of this catalogue for one it does not know."""
         return str(self._shared.domain_text(detail, self.say(fallback) if fallback else None))
-
-    def hours(self, hours: str) -> str:
-        return str(self._shared.hours_text(hours))
 
     def account(self, label: str | None) -> str:
         """"the account ending 0731" from the account number or the `account_label` slot

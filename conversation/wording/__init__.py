@@ -8,7 +8,9 @@ Written once here so the chat bot's catalogue (chatbot/wording) and the texts' c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import ModuleType
+from typing import ClassVar, TypeVar
 
 from conversation.wording import en, es
 
@@ -25,3 +27,42 @@ def language_of(value: str | None) -> str:
 def catalog(language: str | None) -> ModuleType:
     """The shared words of a language."""
     return CATALOGS[language_of(language)]
+
+
+_Words = TypeVar("_Words", bound="ChannelWords")
+
+
+@dataclass(frozen=True)
+class ChannelWords:
+    """A channel's catalogue of one language (its own sentences, `CATALOGS[language].TEXTS`)
+    with the words every channel shares; chatbot/wording and ivr/sms/wording subclass it."""
+
+    CATALOGS: ClassVar[dict[str, ModuleType]]
+    language: str = "en"
+
+    @classmethod
+    def of(cls: type[_Words], language: str | None) -> _Words:
+        return cls(language_of(language))
+
+    @property
+    def _catalog(self) -> ModuleType:
+        return self.CATALOGS[self.language]
+
+    @property
+    def _shared(self) -> ModuleType:
+        return catalog(self.language)
+
+    def say(self, key: str, **values: object) -> str:
+        template: str = self._catalog.TEXTS[key]
+        return template.format(**values) if values else template
+
+    def method(self, label: str) -> str:
+        """A payment method's label ("VISA ending 4242") in this language."""
+        return str(self._shared.method_text(label))
+
+    def decline(self, reason: str) -> str:
+        """Why the processor declined, from the ledger's sentence (domain/declines.py)."""
+        return str(self._shared.decline_text(reason))
+
+    def hours(self, hours: str) -> str:
+        return str(self._shared.hours_text(hours))

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import ModuleType
 
-from conversation import wording as shared
-from conversation.wording import language_of
+from conversation.wording import ChannelWords, language_of
 from ivr.sms.wording import en, es
 
 CATALOGS: dict[str, ModuleType] = {"en": en, "es": es}
@@ -20,41 +19,14 @@ __all__ = ["CATALOGS", "LANGUAGES", "Words", "language_of"]
 
 
 @dataclass(frozen=True)
-class Words:
-    """The catalogue of one language."""
+class Words(ChannelWords):
+    """The texts' catalogue of one language."""
 
-    language: str = "en"
-
-    @classmethod
-    def of(cls, language: str | None) -> Words:
-        return cls(language_of(language))
-
-    @property
-    def _catalog(self) -> ModuleType:
-        return CATALOGS[self.language]
-
-    @property
-    def _shared(self) -> ModuleType:
-        return shared.catalog(self.language)
-
-    def say(self, key: str, **values: object) -> str:
-        template: str = self._catalog.TEXTS[key]
-        return template.format(**values) if values else template
+    CATALOGS = CATALOGS
 
     def date(self, day: date) -> str:
         return str(self._shared.date_text(day))
 
-    def method(self, label: str) -> str:
-        """A payment method's label ("VISA ending 4242") in this language."""
-        return str(self._shared.method_text(label))
-
-    def decline(self, reason: str) -> str:
-        """Why the processor declined, from the ledger's sentence (domain/declines.py)."""
-        return str(self._shared.decline_text(reason))
-
     def domain(self, detail: str) -> str:
         """A domain message (domain/errors.py) in this language."""
         return str(self._shared.domain_text(detail))
-
-    def hours(self, hours: str) -> str:
-        return str(self._shared.hours_text(hours))
