@@ -19,9 +19,9 @@ from domain.model import Payment, PaymentStatus
 from domain.payment_policy import ScheduleWarning, ScheduleWarningKind
 from domain.services import identity, payments
 
-MONTHS = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-          "septiembre", "octubre", "noviembre", "diciembre")
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+# The names the date reader knows (conversation/understanding/dates.py), written there once.
+MONTHS = dates.SPANISH_MONTH_NAMES[1:]
+WEEKDAYS = dates.SPANISH_WEEKDAY_NAMES
 _SHORT_MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov",
                  "dic")
 _ENGLISH_MONTHS = {name.lower(): number for number, name in enumerate(dates.MONTH_NAMES)
@@ -43,9 +43,8 @@ def date_text(day: date) -> str:
 
 
 def day_text(day: date, today: date) -> str:
-    """"viernes 4 de diciembre" (", de 2027" only when it is not this year's)."""
-    text = f"{WEEKDAYS[day.weekday()]} {date_text(day)}"
-    return text if day.year == today.year else f"{text} de {day.year}"
+    """"viernes 4 de diciembre" (" de 2027" only when it is not this year's)."""
+    return dates.describe_date(day, today, "es")
 
 
 def short_day_text(day: date) -> str:
