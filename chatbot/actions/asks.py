@@ -32,27 +32,25 @@ def _account_id(tracker: Tracker) -> int:
     return account_id
 
 
-def ask_account_number(tracker: Tracker) -> Message:
-    """The long question (the fixed response, with where to find the number) the first time;
-    shorter when asked again."""
+def _long_then_short(tracker: Tracker, slot: str, again: str) -> Message:
+    """The long fixed question (utter_ask_<slot>, e.g. with where to find the number) the
+    first time; the catalogue's shorter `again` when the slot is asked again."""
     turn = Turn(tracker)
-    if not turn.asked_before("account_number"):
-        return {"response": "utter_ask_account_number"}
-    return {"text": turn.wording.say("verify.again_account_number")}
+    if not turn.asked_before(slot):
+        return {"response": f"utter_ask_{slot}"}
+    return {"text": turn.wording.say(again)}
+
+
+def ask_account_number(tracker: Tracker) -> Message:
+    return _long_then_short(tracker, "account_number", "verify.again_account_number")
 
 
 def ask_verification_factor(tracker: Tracker) -> Message:
-    turn = Turn(tracker)
-    if not turn.asked_before("verification_factor"):
-        return {"response": "utter_ask_verification_factor"}
-    return {"text": turn.wording.say("verify.again_factor")}
+    return _long_then_short(tracker, "verification_factor", "verify.again_factor")
 
 
 def ask_payment_date(tracker: Tracker) -> Message:
-    turn = Turn(tracker)
-    if not turn.asked_before("payment_date"):
-        return {"response": "utter_ask_payment_date"}
-    return {"text": turn.wording.say("date.again")}
+    return _long_then_short(tracker, "payment_date", "date.again")
 
 
 def ask_amount(tracker: Tracker) -> Message:
