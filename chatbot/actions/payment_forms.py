@@ -24,7 +24,7 @@ from conversation.understanding.amounts import (
     parse_amount_text,
     past_due_requested,
 )
-from conversation.understanding.choices import asks_the_cost, named_method
+from conversation.understanding.choices import BRANDS, asks_the_cost, method_mentioned, named_method
 from conversation.understanding.dates import parse_natural_date
 from domain.errors import DomainError
 from domain.model import MethodKind, PaymentMethod
@@ -32,16 +32,6 @@ from domain.money import Money
 from domain.services.payments import MethodChoice, PaymentRequest
 
 LINK = "link"
-# The words of a method, in English and Spanish (the payloads of the method buttons too).
-_LINK_WORDS = re.compile(r"\b(link|new|different|another|other|secure|enlace|nueva|nuevo|"
-                         r"otra|otro|diferente|seguro)\b")
-_CARD_WORDS = re.compile(r"\b(card|credit|debit|visa|mastercard|amex|discover|tarjeta|"
-                         r"credito|crédito|debito|débito)\b")
-_BANK_WORDS = re.compile(r"\b(bank|checking|savings|account|ach|echeck|banco|bancaria|"
-                         r"cheques|ahorros|cuenta)\b")
-_CARD_KIND_WORDS = ("card", "credit", "debit", "tarjeta", "credito", "crédito", "debito",
-                    "débito")
-_BANK_TYPES = {"checking": ("checking", "cheques"), "savings": ("savings", "ahorros")}
 _LAST4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
@@ -73,21 +63,19 @@ def match_method(text: str, methods: list[PaymentMethod]) -> str | None:
     named = [m for m in methods if m.nickname and m.nickname.lower() in words]
     if len(named) == 1:
         return f"saved:{named[0].id}"
-    if _LINK_WORDS.search(words):
+    kind = method_mentioned(text)  # conversation/understanding/choices.py, both languages
+    if kind == LINK:
         return LINK
-    if _CARD_WORDS.search(words):
+    if kind == "card" or kind in BRANDS:
         cards = [m for m in methods if m.kind == MethodKind.CARD
-                 and (not m.brand or m.brand.lower() in words
-                      or any(kind in words for kind in _CARD_KIND_WORDS))]
+                 and (kind == "card" or not m.brand or m.brand.lower() == kind)]
         if len(cards) == 1:
             return f"saved:{cards[0].id}"
         if not cards:
             return LINK
-    if _BANK_WORDS.search(words):
+    if kind in ("checking", "savings", "bank"):
         banks = [m for m in methods if m.kind == MethodKind.BANK]
-        typed = [m for m in banks if m.bank_account_type
-                 and any(name in words for name in _BANK_TYPES.get(str(m.bank_account_type),
-                                                                   (str(m.bank_account_type),)))]
+        typed = [m for m in banks if m.bank_account_type and str(m.bank_account_type) == kind]
         if len(typed) == 1:
             return f"saved:{typed[0].id}"
         if len(banks) == 1:
