@@ -106,9 +106,12 @@ class ConversationState:
     created_at: datetime
     updated_at: datetime
     language: str = "en"
-    # The resident chose `language` in this conversation (by what they wrote, or "english
-    # please"): it outlives a goodbye and is not replaced by the account's language on file.
+    # The resident chose `language` in this conversation (a Spanish keyword, "english
+    # please"): it outlives a goodbye, and what they write does not change it.
     language_chosen: bool = False
+    # The resident wrote in `language` ("quiero pagar mi factura"): like a choice, it is not
+    # replaced by the account's language on file; unlike one, writing another language does.
+    language_written: bool = False
     step: str = "text"
     turn: int = 0
     caller: str | None = None
@@ -135,6 +138,12 @@ class ConversationState:
             language: str = "en", step: str = "text") -> ConversationState:
         return cls(key=key, created_at=now, updated_at=now, caller=caller, language=language,
                    step=step, call=PhoneCall() if key.channel == Channel.VOICE else None)
+
+    @property
+    def language_from_resident(self) -> bool:
+        """The resident chose the language or wrote in it: verification keeps it, rather than
+        moving to the account's language on file."""
+        return self.language_chosen or self.language_written
 
     # --- verification -------------------------------------------------------------------
     @property
@@ -170,6 +179,8 @@ class ConversationState:
         data: dict[str, Any] = dict(self._unknown)
         if self.language_chosen:
             data["language_chosen"] = True
+        if self.language_written:
+            data["language_written"] = True
         if self.question is not None:
             data["task"] = self.question.task
             if self.question.account_number:
@@ -191,6 +202,7 @@ class ConversationState:
         asked again rather than the thread failing on every text)."""
         rest = dict(data)
         self.language_chosen = rest.pop("language_chosen", None) is True
+        self.language_written = rest.pop("language_written", None) is True
         self.call = PhoneCall.pop_from(rest) if self.key.channel == Channel.VOICE else None
         task, account = rest.pop("task", None), rest.pop("account", None)
         self.question = (IdentityQuestion(task, account if isinstance(account, str) else None)

@@ -32,6 +32,8 @@ SWITCH_CONFIDENCE = 0.7
 # An answer to the FAQ's ResponseSelector counts when it is at least this sure (a question
 # asked at a confirmation whose intent the NLU put elsewhere, e.g. "is there a fee?").
 FAQ_CONFIDENCE = 0.8
+# Set by verification when it moves the conversation to the account's language on file.
+REPLY_LANGUAGE = "reply_language"
 _PUNCTUATION = re.compile(r"[^\w\s@.$/-]+", re.UNICODE)
 
 
@@ -48,6 +50,7 @@ class Turn:
         self.entities: list[dict[str, Any]] = list(message.get("entities") or [])
         self.metadata: dict[str, Any] = dict(message.get("metadata") or {})
         self.message_id: str = str(message.get("message_id") or "")
+        self._switched_language: str | None = None
 
     # --- what was said ---------------------------------------------------------------
     @property
@@ -131,8 +134,33 @@ class Turn:
     @property
     def language(self) -> str:
         """The language of this turn: "es" when the app sent the message with metadata
-        language "es" (the conversation's language, chosen by the app), else "en"."""
+        language "es" (the conversation's language, chosen by the app), else "en"; from the
+        moment verification switched it to the account's language on file (`switch_language`,
+        in this action or an earlier one of this turn), that one."""
+        switched = self._switched_language or self._language_switched_this_turn()
+        if switched:
+            return switched
         return "es" if language_of(str(self.metadata.get("language") or "")) == "es" else "en"
+
+    @property
+    def language_from_resident(self) -> bool:
+        """The resident asked for this language ("english please", the page's language
+        link) or writes in it: the account's language on file does not replace it."""
+        return self.metadata.get("language_from_resident") is True
+
+    def switch_language(self, language: str) -> None:
+        """The rest of this turn answers in `language`; the action also sets the
+        REPLY_LANGUAGE slot, so the turn's next actions do too."""
+        self._switched_language = language_of(language)
+
+    def _language_switched_this_turn(self) -> str | None:
+        for event in reversed(self.tracker.events or []):
+            if event.get("event") == "user":
+                return None
+            if event.get("event") == "slot" and event.get("name") == REPLY_LANGUAGE \
+                    and event.get("value"):
+                return language_of(str(event["value"]))
+        return None
 
     @property
     def wording(self) -> Words:

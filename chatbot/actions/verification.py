@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from chatbot.actions.conversation import Turn, account_label
+from chatbot.actions.conversation import REPLY_LANGUAGE, Turn, account_label
 from chatbot.actions.form_state import FormState
 from chatbot.actions.services import container
 from chatbot.wording import Words
@@ -23,6 +23,7 @@ from conversation.understanding.identity_text import (
     read_number,
 )
 from conversation.verification import Verification, verify_account, verify_general_billing
+from conversation.wording import language_of
 from domain.cards import redact_card_numbers
 from domain.errors import InvalidInput
 from domain.model import FactorKind
@@ -228,4 +229,19 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
     if thread is not None:  # the SMS thread is verified, for its keyword path too
         remember_verification(container().conversations(), thread, verified.account_id,
                               container().clock.now())
+    _speak_language_on_file(turn, state, verified.language, dispatcher)
+    words = turn.wording
     dispatcher.utter_message(text=words.say("verify.done", account=words.account(label)))
+
+
+def _speak_language_on_file(turn: Turn, state: FormState, on_file: str,
+                            dispatcher: CollectingDispatcher) -> None:
+    """Unless the resident chose the language or writes in it, the conversation goes on in the
+    account's language on file: this turn's replies, and (told to the channel by a
+    {"language": ...} message, ivr/bot/client.py) the turns after it."""
+    language = language_of(on_file)
+    if turn.language_from_resident or language == turn.language:
+        return
+    turn.switch_language(language)
+    state.set(REPLY_LANGUAGE, language)
+    dispatcher.utter_message(json_message={"language": language})

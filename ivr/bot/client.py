@@ -11,6 +11,13 @@ list of bot messages, each {"recipient_id", "text"} with optional "buttons" ([{"
 `BotUnavailable` for anything else: the server down or slow, an HTTP error, a body that is not
 such a list. The channel then answers the resident politely on its own.
 
+Language on file: the channel says in the metadata whether the language is the resident's own
+(`language_from_resident`: chosen outright, or the one they write in). When it is not, and
+verification finds the account's
+language on file is another one, the bot answers in that language from then on and says so
+with a message {"custom": {"language": "es"}}: `BotReplies.language`, which the channel keeps
+as the conversation's language (until the resident writes in another one).
+
 The client does no redaction: callers redact card numbers before `send` (the text goes to
 Rasa's tracker store). What residents type can hold digits, so neither the text nor the
 bot's answer is ever logged here; a failure is logged by its kind only.
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 DEFAULT_LANGUAGE = "en"
 DEFAULT_TIMEOUT = 10.0
+SWITCHABLE_LANGUAGES = ("en", "es")  # a language hint naming anything else is ignored
 
 
 class Button(NamedTuple):
@@ -46,6 +54,16 @@ class BotReply:
 
     text: str
     buttons: tuple[Button, ...] = ()
+
+
+class BotReplies(list[BotReply]):
+    """The bot's replies, and the language it moved the conversation to (the verified
+    account's language on file), if it did."""
+
+    def __init__(self, replies: list[BotReply] | None = None,
+                 language: str | None = None) -> None:
+        super().__init__(replies or [])
+        self.language = language
 
 
 class BotUnavailable(Exception):
@@ -79,17 +97,20 @@ class BotClient:
         return self._webhooks.get(language) or self._webhooks[DEFAULT_LANGUAGE]
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None, *,
-             language: str = DEFAULT_LANGUAGE, timeout: float | None = None) -> list[BotReply]:
+             language: str = DEFAULT_LANGUAGE, language_from_resident: bool = False,
+             timeout: float | None = None) -> BotReplies:
         """The bot's answer to `text` in the conversation `sender` (Rasa's sender id), from
         the model of `language`.
 
         `metadata` reaches the bot's actions (e.g. {"channel": "sms"}), with the language
-        added; `timeout` overrides the client's for this one call.
+        and `language_from_resident` (they chose it or write in it: the account's language
+        on file does not replace it) added; `timeout` overrides the client's for this one call.
         """
         if not isinstance(sender, str) or not sender:
             raise ValueError("sender must be a non-empty string")
         body: dict[str, Any] = {"sender": sender, "message": text,
-                                "metadata": {**(metadata or {}), "language": language}}
+                                "metadata": {**(metadata or {}), "language": language,
+                                             "language_from_resident": language_from_resident}}
         try:
             response = self._http.post(self.webhook_url(language), json=body,
                                        timeout=self.timeout if timeout is None else timeout)
@@ -113,18 +134,21 @@ class BotClient:
         return BotUnavailable(kind)
 
 
-def parse_replies(body: Any) -> list[BotReply]:
+def parse_replies(body: Any) -> BotReplies:
     """Rasa REST's answer as replies; ValueError when it is not a list of bot messages.
 
-    Messages with neither text nor buttons (e.g. a `custom` payload no channel of ours
-    renders) are skipped; an image is passed on as its URL.
+    A `custom` {"language": ...} message names the language the bot moved to; other messages
+    with neither text nor buttons are skipped; an image is passed on as its URL.
     """
     if not isinstance(body, list):
         raise ValueError("not a list")
-    replies: list[BotReply] = []
+    replies = BotReplies()
     for message in body:
         if not isinstance(message, dict):
             raise ValueError("message is not an object")
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("language") in SWITCHABLE_LANGUAGES:
+            replies.language = str(custom["language"])
         text = message.get("text")
         if text is None:
             text = message.get("image") or ""

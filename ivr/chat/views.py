@@ -20,6 +20,7 @@ model is chosen per message, ivr/bot/client.py). It starts from the page's `?lan
 browser's preferred language, follows what the resident writes ("quiero pagar mi factura"
 switches to Spanish) until they choose one outright ("english please", "en español"), and is
 kept in the session: the conversation (and its verification) carries on in the other model.
+Verification moves it to the account's language on file unless the resident chose one.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ CSRF_KEY = "chat_csrf"
 BUTTONS_KEY = "chat_buttons"
 LANGUAGE_KEY = "chat_language"
 CHOSEN_KEY = "chat_language_chosen"  # the resident asked for it: what they write won't change it
+WRITTEN_KEY = "chat_language_written"  # they wrote in it: the language on file won't replace it
 CSRF_HEADER = "X-CSRF-Token"
 METADATA = {"channel": "chat"}
 
@@ -132,11 +134,14 @@ def post_message() -> Any:
 
     language = _language()
     try:
-        replies = bot_client_for(current_app).send(_sender(), text, METADATA,
-                                                   language=language)
+        replies = bot_client_for(current_app).send(
+            _sender(), text, METADATA, language=language,
+            language_from_resident=_language_from_resident())
     except BotUnavailable:
         return _answer([*notices, _notice(_unavailable_text(language))], 503,
                        error="bot_unavailable", you_said=you_said)
+    if replies.language and not _language_from_resident():  # the account's, on file
+        _set_language(replies.language, chosen=False)
     _remember_buttons(replies)
     messages = [_bot_message(reply) for reply in replies] or [_notice(say("no_answer"))]
     return _answer([*notices, *messages], you_said=you_said)
@@ -246,6 +251,13 @@ def _follow_language(text: str) -> None:
         written = detect_language(text)
         if written is not None:
             _set_language(written, chosen=False)
+            session[WRITTEN_KEY] = True
+
+
+def _language_from_resident() -> bool:
+    """The resident chose the conversation's language or wrote in it (so verification keeps
+    it rather than moving to the account's language on file)."""
+    return bool(session.get(CHOSEN_KEY) or session.get(WRITTEN_KEY))
 
 
 def _words() -> Any:

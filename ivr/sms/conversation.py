@@ -124,12 +124,13 @@ class SmsConversation:
         if chosen is not None:
             if session is not None and current == chosen and session.language_chosen:
                 return current
-        elif written is None or written == current or (session is not None
-                                                       and session.language_chosen):
+        elif written is None or (session is not None and (
+                session.language_chosen or (written == current and session.language_written))):
             return current
         session = session or store.start(ConversationState.new(key, self.now, caller=phone))
         session.language = chosen or written or current
         session.language_chosen = session.language_chosen or chosen is not None
+        session.language_written = session.language_written or written is not None
         if not store.save(session):
             _changed_concurrently(phone)
         return session.language
@@ -210,7 +211,8 @@ class SmsConversation:
         try:
             replies = self.bot.send(bot_sender(self.secret, tasks.phone), words,
                                     {"channel": CHANNEL, "phone": tasks.phone},
-                                    language=session.language)
+                                    language=session.language,
+                                    language_from_resident=session.language_from_resident)
         except BotUnavailable:
             if fallback:
                 return fallback
@@ -221,6 +223,8 @@ class SmsConversation:
                 return tasks.hand_off()
             return [self.program.bot_unavailable(session.language)]
         tasks.session = session = _reloaded(store, session)
+        if replies.language and not session.language_from_resident:  # the account's, on file
+            session.language = replies.language
         choices = choices_of(replies)
         if choices:
             session.choices = tuple(payload for _, payload in choices)

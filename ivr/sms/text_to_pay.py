@@ -160,7 +160,7 @@ class TextToPay:
                               how=words.say("identity_how"))]
         self._stop_asking()
         self.session.verify(result.account.account_id, self.now)
-        if not self.session.language_chosen:  # else the resident's own choice stands
+        if not self.session.language_from_resident:  # else the resident's own one stands
             self.session.language = language_of(result.account.language)
         return self._carry_out(question.task)
 

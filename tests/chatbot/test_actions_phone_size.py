@@ -78,7 +78,9 @@ class Flow:
 
 
 def flow(form: str, language: str) -> Flow:
-    return Flow(Conversation(form, metadata={"language": language}), language)
+    # A resident writing in `language`: verification keeps it (not the language on file).
+    return Flow(Conversation(form, metadata={"language": language,
+                                             "language_from_resident": True}), language)
 
 
 def balance(f: Flow, city: City) -> None:

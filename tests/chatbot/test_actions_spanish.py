@@ -31,7 +31,7 @@ from tests.chatbot.action_support import (
     tracker,
 )
 
-ES = {"language": "es"}
+ES = {"language": "es", "language_from_resident": True}  # a resident writing Spanish
 SI_NO = [{"title": "Sí", "payload": "sí"}, {"title": "No", "payload": "no"}]
 
 
@@ -67,6 +67,34 @@ def test_the_turn_speaks_the_language_of_the_latest_message(metadata: dict[str, 
 
 
 # --- verifying --------------------------------------------------------------------------------
+def test_verifying_moves_to_the_language_on_file_unless_the_resident_set_one(city: City) -> None:
+    # Lucía's language on file is Spanish; the chat started in English from the browser.
+    conversation = Conversation("balance_form", metadata={"language": "en"})
+    conversation.start("2201458890", intent="inform", entities={"account_number": LUCIA})
+    done = conversation.say(STREET[LUCIA])
+    assert done.messages[0].get("custom") == {"language": "es"}  # told to the channel
+    assert done.texts[1:] == ["Gracias, ya verificamos la cuenta que termina en 8890."]
+    assert done.slots["reply_language"] == "es"
+    # The turn's later actions read the slot set after the resident's message: Spanish too.
+    later = Turn(tracker("507", metadata={"language": "en"}, events=[
+        {"event": "user", "text": "507"},
+        {"event": "slot", "name": "reply_language", "value": "es"}]))
+    assert later.language == "es"
+    # In the next turn, the app's language decides again (here still English: the slot is old).
+    assert Turn(tracker("ok", metadata={"language": "en"}, events=[
+        {"event": "slot", "name": "reply_language", "value": "es"},
+        {"event": "user", "text": "ok"}])).language == "en"
+
+
+def test_a_language_the_resident_chose_or_writes_is_kept_at_verification(city: City) -> None:
+    conversation = Conversation("balance_form", metadata={"language": "en",
+                                                          "language_from_resident": True})
+    conversation.start("2201458890", intent="inform", entities={"account_number": LUCIA})
+    done = conversation.say(STREET[LUCIA])
+    assert done.texts == ["Thanks, you're verified for the account ending 8890."]
+    assert "reply_language" not in done.slots
+
+
 def test_verify_by_account_and_street_number_in_spanish(city: City) -> None:
     conversation = spanish("balance_form")
     started = conversation.start("¿cuánto debo?", intent="check_balance")
@@ -413,7 +441,7 @@ def test_handoff_in_spanish(city: City) -> None:
 
 def test_an_sms_thread_in_spanish(city: City) -> None:
     conversation = Conversation("balance_form", sender=SMS_SENDER,
-                                metadata={**SMS, "language": "es"})
+                                metadata={**SMS, **ES})
     result = conversation.verify(DANA)
     assert result.texts == ["Gracias, ya verificamos la cuenta que termina en 0731."]
     assert conversation.finish(text="1234").texts[0].startswith("Hoy, lunes 23 de noviembre, la "

@@ -129,3 +129,49 @@ def test_the_spanish_model_down_is_said_in_spanish(tmp_path: Path) -> None:
             assert english.requests == []  # never the English model for a Spanish chat
         finally:
             container.dispose()
+
+
+def _verifies_in_spanish(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The English model's answer when verification found Spanish on file (as the actions
+    answer: the rest of the turn in Spanish, and the language named in a custom message)."""
+    if body.get("metadata", {}).get("language_from_resident"):  # chosen or written
+        return [{"text": "Thanks, you're verified."}]
+    return [{"custom": {"language": "es"}}, {"text": "Gracias, ya verificamos su cuenta."}]
+
+
+def test_verification_moves_the_chat_to_the_language_on_file(tmp_path: Path) -> None:
+    with StubRasa(_verifies_in_spanish) as english, StubRasa() as spanish:
+        app, container = build_app(tmp_path, rasa_url=english.url,
+                                   PAYLINE_RASA_ES_URL=spanish.url)
+        try:
+            chat = Chat(app.test_client(), english, spanish)
+            chat.open(**{"Accept-Language": "en-US"})
+            answer = chat.say("2201458890 507")  # digits: the language is not theirs yet
+            assert chat.texts(answer) == ["Gracias, ya verificamos su cuenta."]
+            assert answer["language"] == "es" and answer["labels"]["send"] == "Enviar"
+            assert english.requests[0]["metadata"]["language_from_resident"] is False
+            chat.say("ok")  # the next message goes to the Spanish model
+            assert [r["message"] for r in spanish.requests] == ["ok"]
+            assert chat.say("what do i owe")["language"] == "en"  # until they write English
+        finally:
+            container.dispose()
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/chat?lang=en", "2201458890 507"),  # chosen on the page
+    ("/chat", "my account is 2201458890 street number 507"),  # written in English
+])
+def test_the_residents_own_language_stays_after_verification(tmp_path: Path, path: str,
+                                                               message: str) -> None:
+    with StubRasa(_verifies_in_spanish) as english, StubRasa() as spanish:
+        app, container = build_app(tmp_path, rasa_url=english.url,
+                                   PAYLINE_RASA_ES_URL=spanish.url)
+        try:
+            chat = Chat(app.test_client(), english, spanish)
+            chat.open(path, **{"Accept-Language": "en-US"})
+            answer = chat.say(message)
+            assert chat.texts(answer) == ["Thanks, you're verified."]
+            assert answer["language"] == "en"
+            assert english.requests[0]["metadata"]["language_from_resident"] is True
+        finally:
+            container.dispose()

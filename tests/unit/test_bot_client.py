@@ -28,7 +28,8 @@ def test_sends_sender_message_and_metadata_to_the_rest_webhook(rasa: StubRasa) -
 
     assert rasa.paths == [WEBHOOK]
     assert rasa.requests == [{"sender": "chat-abc", "message": "What do I owe?",
-                              "metadata": {"channel": "chat", "language": "en"}}]
+                              "metadata": {"channel": "chat", "language": "en",
+                                           "language_from_resident": False}}]
     assert replies == [BotReply(text="You said: What do I owe?")]
 
 
@@ -36,7 +37,7 @@ def test_without_metadata_the_language_alone_is_sent(rasa: StubRasa) -> None:
     BotClient(rasa.url + "/").send("sms-1", "SALDO", language="es")
 
     assert rasa.requests == [{"sender": "sms-1", "message": "SALDO",
-                              "metadata": {"language": "es"}}]
+                              "metadata": {"language": "es", "language_from_resident": False}}]
 
 
 def test_reads_texts_buttons_and_images_in_order(rasa: StubRasa) -> None:
@@ -58,6 +59,18 @@ def test_reads_texts_buttons_and_images_in_order(rasa: StubRasa) -> None:
     ]
     title, payload = replies[1].buttons[0]
     assert (title, payload) == ("Yes", "/affirm")
+
+
+def test_the_language_the_bot_moved_to_comes_with_the_replies(rasa: StubRasa) -> None:
+    rasa.respond = lambda body: [{"recipient_id": "s", "custom": {"language": "es"}},
+                                 {"recipient_id": "s", "text": "Listo."}]
+    replies = BotClient(rasa.url).send("s", "0104200731 1234", language_from_resident=False)
+    assert replies == [BotReply("Listo.")] and replies.language == "es"
+
+    rasa.respond = lambda body: [{"custom": {"language": "fr"}}, {"text": "ok"}]
+    assert BotClient(rasa.url).send("s", "x").language is None  # only languages we speak
+    rasa.respond = lambda body: [{"text": "ok"}]
+    assert BotClient(rasa.url).send("s", "x").language is None
 
 
 def test_buttons_without_text(rasa: StubRasa) -> None:
@@ -183,8 +196,10 @@ def test_each_language_goes_to_its_own_model_and_the_actions_are_told_it() -> No
         assert client.send("s1", "hola", {"channel": "chat"}, language="es")[0].text == "hola"
         assert client.send("s1", "hello", {"channel": "chat"})[0].text == "hi"
     assert [r["message"] for r in spanish.requests] == ["hola"]
-    assert spanish.requests[0]["metadata"] == {"channel": "chat", "language": "es"}
-    assert english.requests[0]["metadata"] == {"channel": "chat", "language": "en"}
+    assert spanish.requests[0]["metadata"] == {"channel": "chat", "language": "es",
+                                           "language_from_resident": False}
+    assert english.requests[0]["metadata"] == {"channel": "chat", "language": "en",
+                                           "language_from_resident": False}
 
 
 def test_bot_timeout_defaults_to_ten_seconds() -> None:

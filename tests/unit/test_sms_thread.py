@@ -12,7 +12,7 @@ import pytest
 from conversation.state import ConversationKey
 from domain.model import PaymentStatus
 from domain.money import Money
-from ivr.bot.client import BotReply, BotUnavailable
+from ivr.bot.client import BotReplies, BotReply, BotUnavailable
 from ivr.sms import texts
 from ivr.sms.conversation import Inbound, SmsConversation
 from ivr.sms.texts import Program
@@ -26,18 +26,22 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=CHICAGO)
 class StubBot:
     """The bot's side: down (raises BotUnavailable), or answering with canned replies."""
 
-    def __init__(self, replies: list[BotReply] | None = None) -> None:
+    def __init__(self, replies: list[BotReply] | None = None,
+                 switched_to: str | None = None) -> None:
         self.replies = replies
+        self.switched_to = switched_to  # the bot moved to the account's language on file
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
         self.languages: list[str] = []  # which model each text went to
+        self.from_resident: list[bool] = []  # the language was chosen or written by them
 
     def send(self, sender: str, text: str, metadata: dict[str, Any], *,
-             language: str = "en") -> list[BotReply]:
+             language: str = "en", language_from_resident: bool = False) -> BotReplies:
         self.sent.append((sender, text, metadata))
         self.languages.append(language)
+        self.from_resident.append(language_from_resident)
         if self.replies is None:
             raise BotUnavailable("down")
-        return self.replies
+        return BotReplies(self.replies, language=self.switched_to)
 
 
 @pytest.fixture

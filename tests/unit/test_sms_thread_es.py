@@ -364,3 +364,29 @@ def test_asking_for_english_in_words_is_kept(world):
     assert state(world).language == "en" and state(world).language_chosen
     text(world, "gracias, cuanto debo", bot)  # chosen outright: Spanish words do not switch
     assert bot.languages == ["es", "en"]
+
+
+def test_the_bot_moving_to_the_language_on_file_is_kept_by_the_thread(world):
+    # The bot verified an account whose language on file is Spanish: the thread goes on in it.
+    bot = StubBot([BotReply("Listo, verificamos la cuenta que termina en 0731.", ())],
+                  switched_to="es")
+    replies = text(world, "acct 0104200731 house number 412", bot)
+    assert replies == ["Listo, verificamos la cuenta que termina en 0731."]
+    assert bot.from_resident == [False]  # digits: the language is not the resident's yet
+    assert state(world).language == "es" and not state(world).language_chosen
+    text(world, "thanks what do i owe", bot)  # writing English takes the thread back
+    assert bot.languages[-1] == "en" and state(world).language == "en"
+
+
+def test_english_written_is_not_replaced_by_the_language_on_file(world):
+    bot = StubBot([BotReply("ok", ())], switched_to="es")
+    text(world, "my account is 0104200731 and my house number is 412", bot)
+    assert bot.from_resident == [True] and state(world).language == "en"
+
+
+def test_a_language_chosen_outright_is_not_replaced_by_the_one_on_file(world):
+    bot = StubBot([BotReply("ok", ())], switched_to="es")
+    text(world, "in english please", bot)
+    text(world, "acct 0104200731 house number 412", bot)
+    assert bot.from_resident == [True]  # said to the bot, which then keeps English
+    assert state(world).language == "en" and state(world).language_chosen
