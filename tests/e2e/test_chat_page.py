@@ -27,7 +27,8 @@ CARD_SPACED = "4242 4242 4242 4242"
 PAGE = "/chat"
 MESSAGES = "/chat/api/messages"
 RESTART = "/chat/api/restart"
-METADATA = {"channel": "chat", "language": "en"}  # what the app tells the bot's actions
+# What the app tells the bot's actions about English the resident wrote.
+METADATA = {"channel": "chat", "language": "en", "language_from_resident": True}
 
 
 @dataclass

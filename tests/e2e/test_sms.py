@@ -417,8 +417,10 @@ def test_free_text_goes_to_the_bot_with_a_stable_sender_and_sms_metadata(
     assert len(senders) == 1
     sender = senders.pop()
     assert sender.startswith("sms-") and "5550101" not in sender
-    assert rasa.requests[0]["metadata"] == {"channel": "sms", "phone": DANA_PHONE,
-                                            "language": "en"}
+    metadata = rasa.requests[0]["metadata"]
+    assert {k: metadata[k] for k in ("channel", "phone", "language")} == {
+        "channel": "sms", "phone": DANA_PHONE, "language": "en"}
+    assert isinstance(metadata["language_from_resident"], bool)
     bot_city.text("hi", STRANGER)
     assert rasa.requests[-1]["sender"] != sender
 
