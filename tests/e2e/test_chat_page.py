@@ -510,8 +510,8 @@ def test_start_over_begins_a_new_conversation(chat: Chat) -> None:
     new = chat.sender()
     assert new != old
     # The proxy restarts the old conversation itself (a trusted command), then moves on.
-    assert chat.rasa.requests[1] == {"sender": old, "message": "/restart",
-                                     "metadata": METADATA}
+    assert chat.rasa.requests[1] == {"sender": old, "message": "/restart", "metadata": {
+        **METADATA, "language_from_resident": False}}  # the proxy's command, not words
     assert chat.rasa.requests[2]["sender"] == new
 
 
