@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from conversation.wording import language_of
 from domain.errors import (
     AccountLocked,
     CardNumberNotAccepted,
@@ -85,3 +86,10 @@ def _outcome(verify: Callable[[], list[VerifiedAccount]]) -> VerificationResult:
     except TooManyAttempts as exc:
         return VerificationResult(Verification.TOO_MANY_ATTEMPTS, detail=exc.detail)
     return VerificationResult(Verification.VERIFIED, accounts=tuple(accounts))
+
+
+def language_after_verifying(current: str, account: VerifiedAccount, *,
+                             from_resident: bool) -> str:
+    """The conversation's language once `account` is verified: the resident's own (chosen
+    outright, or the one they write in) stays; otherwise the account's language on file."""
+    return current if from_resident else language_of(account.language)

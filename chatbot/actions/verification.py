@@ -22,12 +22,20 @@ from conversation.understanding.identity_text import (
     read_bill_number,
     read_number,
 )
-from conversation.verification import Verification, verify_account, verify_general_billing
-from conversation.wording import language_of
+from conversation.verification import (
+    Verification,
+    language_after_verifying,
+    verify_account,
+    verify_general_billing,
+)
 from domain.cards import redact_card_numbers
 from domain.errors import InvalidInput
 from domain.model import FactorKind
-from domain.services.identity import normalize_account_number, normalize_bill_number
+from domain.services.identity import (
+    VerifiedAccount,
+    normalize_account_number,
+    normalize_bill_number,
+)
 
 VERIFICATION_SLOTS = ("account_number", "verification_factor", "customer_id", "bill_number")
 _ACCOUNT_PATH = ("account_number", "verification_factor")
@@ -229,18 +237,19 @@ def _verify_when_complete(turn: Turn, state: FormState, dispatcher: CollectingDi
     if thread is not None:  # the SMS thread is verified, for its keyword path too
         remember_verification(container().conversations(), thread, verified.account_id,
                               container().clock.now())
-    _speak_language_on_file(turn, state, verified.language, dispatcher)
+    _speak_language_on_file(turn, state, verified, dispatcher)
     words = turn.wording
     dispatcher.utter_message(text=words.say("verify.done", account=words.account(label)))
 
 
-def _speak_language_on_file(turn: Turn, state: FormState, on_file: str,
+def _speak_language_on_file(turn: Turn, state: FormState, verified: VerifiedAccount,
                             dispatcher: CollectingDispatcher) -> None:
     """Unless the resident chose the language or writes in it, the conversation goes on in the
     account's language on file: this turn's replies, and (told to the channel by a
     {"language": ...} message, ivr/bot/client.py) the turns after it."""
-    language = language_of(on_file)
-    if turn.language_from_resident or language == turn.language:
+    language = language_after_verifying(turn.language, verified,
+                                        from_resident=turn.language_from_resident)
+    if language == turn.language:
         return
     turn.switch_language(language)
     state.set(REPLY_LANGUAGE, language)

@@ -13,10 +13,9 @@ such a list. The channel then answers the resident politely on its own.
 
 Language on file: the channel says in the metadata whether the language is the resident's own
 (`language_from_resident`: chosen outright, or the one they write in). When it is not, and
-verification finds the account's
-language on file is another one, the bot answers in that language from then on and says so
-with a message {"custom": {"language": "es"}}: `BotReplies.language`, which the channel keeps
-as the conversation's language (until the resident writes in another one).
+verification finds another language on file, the bot answers in that one from then on and
+says so with a message {"custom": {"language": "es"}}: `BotReplies.language`, which the
+channel keeps as the conversation's language (until the resident writes in another one).
 
 The client does no redaction: callers redact card numbers before `send` (the text goes to
 Rasa's tracker store). What residents type can hold digits, so neither the text nor the
@@ -32,6 +31,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import requests
 
+from conversation.understanding.language import LANGUAGES
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 DEFAULT_LANGUAGE = "en"
 DEFAULT_TIMEOUT = 10.0
-SWITCHABLE_LANGUAGES = ("en", "es")  # a language hint naming anything else is ignored
 
 
 class Button(NamedTuple):
@@ -147,7 +147,7 @@ def parse_replies(body: Any) -> BotReplies:
         if not isinstance(message, dict):
             raise ValueError("message is not an object")
         custom = message.get("custom")
-        if isinstance(custom, dict) and custom.get("language") in SWITCHABLE_LANGUAGES:
+        if isinstance(custom, dict) and custom.get("language") in LANGUAGES:
             replies.language = str(custom["language"])
         text = message.get("text")
         if text is None:

@@ -20,7 +20,8 @@ model is chosen per message, ivr/bot/client.py). It starts from the page's `?lan
 browser's preferred language, follows what the resident writes ("quiero pagar mi factura"
 switches to Spanish) until they choose one outright ("english please", "en español"), and is
 kept in the session: the conversation (and its verification) carries on in the other model.
-Verification moves it to the account's language on file unless the resident chose one.
+Verification moves it to the account's language on file unless the resident chose one or
+writes in one.
 """
 
 from __future__ import annotations

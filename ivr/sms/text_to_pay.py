@@ -24,7 +24,7 @@ from conversation.state import ConversationState, IdentityQuestion, PaymentOffer
 from conversation.tasks import Task
 from conversation.understanding.consent import Consent, decide
 from conversation.understanding.identity_text import looks_like_identity, parse_identity
-from conversation.verification import Verification, verify_account
+from conversation.verification import Verification, language_after_verifying, verify_account
 from domain.errors import AmountOutOfRange, DomainError, NothingDue, VerificationFailed
 from domain.model import Actor, Channel, MethodKind, PaymentMethod
 from domain.money import Money
@@ -34,7 +34,7 @@ from domain.services.payments import MethodChoice, PaymentRequest
 from ivr.bootstrap import Container
 from ivr.sms import texts
 from ivr.sms.texts import Program
-from ivr.sms.wording import Words, language_of
+from ivr.sms.wording import Words
 
 IDLE_LIMIT = timedelta(minutes=15)  # like the chat: a quiet thread forgets who you are
 OFFER_LIFETIME = timedelta(minutes=10)
@@ -160,8 +160,9 @@ class TextToPay:
                               how=words.say("identity_how"))]
         self._stop_asking()
         self.session.verify(result.account.account_id, self.now)
-        if not self.session.language_from_resident:  # else the resident's own one stands
-            self.session.language = language_of(result.account.language)
+        self.session.language = language_after_verifying(
+            self.session.language, result.account,
+            from_resident=self.session.language_from_resident)
         return self._carry_out(question.task)
 
     def _stop_asking(self) -> None:
