@@ -26,10 +26,12 @@ from typing import IO, Any
 import requests
 import sqlalchemy as sa
 
+from conversation.understanding.language import detect_language
 from domain.adapters.clock import SystemClock
 from domain.adapters.database import upgrade
 from domain.config import Settings
 from ivr.bootstrap import Container, build_container
+from ivr.bot.client import parse_replies
 from ivr.bot.rasa_endpoints import rasa_endpoints, sqlite_tracker_path
 from ivr.bot.rasa_endpoints import write as write_endpoints
 from ivr.bot.rasa_process import (  # noqa: F401  (re-exported for the stacks' users)
@@ -115,12 +117,21 @@ class ChatbotStack:
 class Conversation:
     stack: ChatbotStack
     sender: str
-    language: str = "en"  # which model answers (switchable mid-conversation)
+    language: str = "en"  # which model answers (switchable; follows the bot's move to the
+    # account's language on file as the chat page does)
     transcript: list[tuple[str, str]] = field(default_factory=list)
+    # Whether the resident has written in a language yet, as the chat page tells the bot
+    # (ivr/chat/views.py): verification then keeps it instead of the account's on file.
+    language_written: bool = False
 
     def say(self, text: str) -> str:
         """Sends a message; returns every reply joined (also kept in the transcript)."""
-        replies = self.stack.send(self.sender, text, self.language)
+        self.language_written = self.language_written or detect_language(text) is not None
+        replies = self.stack.send(self.sender, text, self.language,
+                                  language_from_resident=self.language_written)
+        moved_to = parse_replies(replies).language  # the account's language on file
+        if moved_to and not self.language_written:
+            self.language = moved_to
         joined = "\n".join(r.get("text", "") for r in replies if r.get("text"))
         self.transcript += [("resident", text), ("bot", joined)]
         return joined

@@ -21,3 +21,11 @@ def localstripe(localstripe_server: LocalStripe) -> LocalStripe:
     """localstripe, emptied for this test."""
     localstripe_server.reset()
     return localstripe_server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n` (make test), every test of the live chatbot stack runs on one worker,
+    so the session starts the two Rasa instances once, not once per worker."""
+    for item in items:
+        if "chatbot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("live-chatbot"))

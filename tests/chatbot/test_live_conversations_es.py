@@ -21,6 +21,7 @@ DANA = ("0104200731", "1234")  # past due ($146.57, $84.17 of it), saved VISA en
 GRACE = ("3300917254", "88")  # paperless, one scheduled payment
 SAMUEL = ("7730264415", "3021")  # saved checking ending 6789 (the SMS tests use him too)
 AISHA = ("6604381127", "19")  # email on file, not paperless
+LUCIA = ("2201458890", "507")  # language on file: Spanish
 # One stack serves the session: other tests pay Dana's bill too, so the amount is read, not
 # assumed.
 OWES = re.compile(r"(debe|owes) \$[\d,]+\.\d\d|no debe nada|owes nothing")
@@ -128,6 +129,30 @@ def test_switching_to_english_keeps_the_verification(chatbot: ChatbotStack) -> N
     reply = chat.say("what's my balance")
     assert OWES.search(reply) and "Open bills" in reply, chat.dump()  # English now
     assert "account number" not in reply, chat.dump()  # and still verified
+
+
+def test_an_english_chat_moves_to_the_spanish_on_file_when_the_resident_wrote_no_language(
+        chatbot: ChatbotStack) -> None:
+    # The English page; "balance" is a word of both languages, the rest are digits.
+    chat = chatbot.conversation("en")
+    chat.say("balance")
+    chat.say(LUCIA[0])
+    verified = chat.say(LUCIA[1])
+    assert "ya verificamos la cuenta que termina en 8890" in verified, chat.dump()
+    assert chat.language == "es", chat.dump()  # the next turns go to the Spanish model
+    reply = chat.say("cuanto debo")
+    assert OWES.search(reply) and "Facturas abiertas" in reply, chat.dump()
+    assert not ENGLISH.search(verified + reply), chat.dump()
+
+
+def test_an_english_writer_keeps_english_on_a_spanish_account(chatbot: ChatbotStack) -> None:
+    chat = chatbot.conversation("en")
+    chat.say("what do i owe")
+    chat.say(LUCIA[0])
+    reply = chat.say(LUCIA[1])
+    assert "verified for the account ending 8890" in reply and "Open bills" in reply, \
+        chat.dump()
+    assert chat.language == "en"
 
 
 # --- through the app: the language chosen from what the resident writes ---------------------
