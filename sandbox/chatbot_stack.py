@@ -129,9 +129,8 @@ class Conversation:
         self.language_written = self.language_written or detect_language(text) is not None
         replies = self.stack.send(self.sender, text, self.language,
                                   language_from_resident=self.language_written)
-        moved_to = parse_replies(replies).language  # the account's language on file
-        if moved_to and not self.language_written:
-            self.language = moved_to
+        self.language = parse_replies(replies).language_to_speak(  # the account's, on file
+            self.language, from_resident=self.language_written)
         joined = "\n".join(r.get("text", "") for r in replies if r.get("text"))
         self.transcript += [("resident", text), ("bot", joined)]
         return joined

@@ -65,6 +65,11 @@ class BotReplies(list[BotReply]):
         super().__init__(replies or [])
         self.language = language
 
+    def language_to_speak(self, current: str, *, from_resident: bool) -> str:
+        """The conversation's language after these replies: the resident's own (chosen
+        outright, or the one they write in) stays; otherwise the bot's move, if it made one."""
+        return current if from_resident or not self.language else self.language
+
 
 class BotUnavailable(Exception):
     """The bot did not answer usably. `kind` says how (never what was said)."""

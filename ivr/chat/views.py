@@ -141,8 +141,8 @@ def post_message() -> Any:
     except BotUnavailable:
         return _answer([*notices, _notice(_unavailable_text(language))], 503,
                        error="bot_unavailable", you_said=you_said)
-    if replies.language and not _language_from_resident():  # the account's, on file
-        _set_language(replies.language, chosen=False)
+    _set_language(replies.language_to_speak(  # the account's language on file, if it moved
+        language, from_resident=_language_from_resident()), chosen=False)
     _remember_buttons(replies)
     messages = [_bot_message(reply) for reply in replies] or [_notice(say("no_answer"))]
     return _answer([*notices, *messages], you_said=you_said)

@@ -223,8 +223,8 @@ class SmsConversation:
                 return tasks.hand_off()
             return [self.program.bot_unavailable(session.language)]
         tasks.session = session = _reloaded(store, session)
-        if replies.language and not session.language_from_resident:  # the account's, on file
-            session.language = replies.language
+        session.language = replies.language_to_speak(  # the account's, on file
+            session.language, from_resident=session.language_from_resident)
         choices = choices_of(replies)
         if choices:
             session.choices = tuple(payload for _, payload in choices)

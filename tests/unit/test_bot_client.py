@@ -8,7 +8,14 @@ import logging
 import pytest
 from flask import Flask
 
-from ivr.bot.client import BotClient, BotReply, BotUnavailable, Button, bot_client_for
+from ivr.bot.client import (
+    BotClient,
+    BotReplies,
+    BotReply,
+    BotUnavailable,
+    Button,
+    bot_client_for,
+)
 from ivr.settings import ChannelSettings
 from tests.http_support import closed_port_url
 from tests.rasa_stub import WEBHOOK, StubAnswer, StubRasa
@@ -71,6 +78,17 @@ def test_the_language_the_bot_moved_to_comes_with_the_replies(rasa: StubRasa) ->
     assert BotClient(rasa.url).send("s", "x").language is None  # only languages we speak
     rasa.respond = lambda body: [{"text": "ok"}]
     assert BotClient(rasa.url).send("s", "x").language is None
+
+
+@pytest.mark.parametrize(("moved_to", "from_resident", "spoken"), [
+    ("es", False, "es"),  # verified: the account's language on file
+    ("es", True, "en"),  # the resident chose or writes English: it stays
+    (None, False, "en"),  # the bot moved nowhere
+])
+def test_the_language_to_speak_follows_the_bot_unless_the_resident_chose(
+        moved_to: str | None, from_resident: bool, spoken: str) -> None:
+    replies = BotReplies([BotReply("ok")], language=moved_to)
+    assert replies.language_to_speak("en", from_resident=from_resident) == spoken
 
 
 def test_buttons_without_text(rasa: StubRasa) -> None:
