@@ -211,9 +211,15 @@ FAQ = {"fees", "posting_times", "payment_options", "locked_out", "find_account_n
 SIZES = {"en": 320, "es": 220}
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_heldout_set_covers_every_intent_and_faq(language: str) -> None:
-    examples = nlu.read_examples(nlu.HELDOUT[language])
+SETS = [pytest.param(sets, language, id=f"{name}-{language}")
+        for name, sets in (("first", nlu.HELDOUT), ("second", nlu.HELDOUT_SECOND))
+        for language in ("en", "es")]
+
+
+@pytest.mark.parametrize(("sets", "language"), SETS)
+def test_the_heldout_set_covers_every_intent_and_faq(sets: dict[str, Path],
+                                                     language: str) -> None:
+    examples = nlu.read_examples(sets[language])
     counts = Counter(e.intent for e in examples)
     assert len(examples) >= SIZES[language]
     assert set(counts) == INTENTS | {f"faq/{sub}" for sub in FAQ}
@@ -223,20 +229,32 @@ def test_the_heldout_set_covers_every_intent_and_faq(language: str) -> None:
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_the_heldout_set_annotates_entities_as_the_domain_names_them(language: str) -> None:
+@pytest.mark.parametrize(("sets", "language"), SETS)
+def test_the_heldout_set_annotates_entities_as_the_domain_names_them(sets: dict[str, Path],
+                                                                     language: str) -> None:
     domain = YAML(typ="safe").load(rasa_training.DOMAIN.read_text(encoding="utf-8"))
-    text = nlu.HELDOUT[language].read_text(encoding="utf-8")
+    text = sets[language].read_text(encoding="utf-8")
     used = set(re.findall(r"\]\((\w+)\)", text))
     assert used and used <= set(domain["entities"])
     for number in re.findall(r"\[([^\]]*)\]\(account_number\)", text):
-        assert re.fullmatch(r"0\d{9}", number), number
+        # as residents type it: 0104200731, or grouped 010-420-0731
+        assert re.fullmatch(r"0\d{9}", re.sub(r"[-. ]", "", number)), number
 
 
 def test_no_english_heldout_message_is_a_near_copy_of_training() -> None:
     training = [e for f in rasa_training.nlu_files("en") for e in nlu.read_examples(f)]
     near = nlu.near_copies(nlu.closest_training(
         nlu.read_examples(nlu.HELDOUT["en"]), training))
+    assert [(m.heldout.text, m.training.text if m.training else None) for m in near] == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_message_of_the_second_sets_is_a_near_copy_of_training_or_the_first_set(
+        language: str) -> None:
+    known = [e for f in rasa_training.nlu_files(language) for e in nlu.read_examples(f)]
+    known += nlu.read_examples(nlu.HELDOUT[language])
+    near = nlu.near_copies(nlu.closest_training(
+        nlu.read_examples(nlu.HELDOUT_SECOND[language]), known))
     assert [(m.heldout.text, m.training.text if m.training else None) for m in near] == []
 
 
