@@ -23,7 +23,9 @@ MODELS = {language: ROOT / "var" / "models" / f"payline-{language}.tar.gz"
           for language in ("en", "es")}
 MODEL = MODELS["en"]
 CREDENTIALS = ROOT / "chatbot" / "credentials.yml"
-START_TIMEOUT_S = 240
+# Loading a model takes Rasa about a minute on an idle 2-core machine, and over three and a
+# half when both models load at once beside other work; waiting longer costs nothing.
+START_TIMEOUT_S = 600
 
 # Two CPU cores: more TensorFlow threads than cores only adds contention (as in the Makefile).
 RASA_ENV = {
