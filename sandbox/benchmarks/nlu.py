@@ -299,20 +299,32 @@ def _call(command: Sequence[str], log: Path) -> None:
                         f"(log {log}):\n{_tail(log)}")
 
 
+def heldout_sets(language: str) -> tuple[Path, ...]:
+    """Every held-out set of the language, the first set first."""
+    return tuple(sets[language] for sets in (HELDOUT, HELDOUT_SECOND) if language in sets)
+
+
 @dataclass(frozen=True)
 class Bench:
-    """One benchmark: `runs` trainings of `nlu_files` with `config`, each scored on
-    `heldout`; everything lands under `work`."""
+    """One benchmark: `runs` trainings of `nlu_files` with `config`, each scored on every
+    set in `heldouts`; everything lands under `work`."""
     language: str
     config: Path
     nlu_files: tuple[Path, ...]
     domain: Path
-    heldout: Path
+    heldouts: tuple[Path, ...]
     work: Path
 
 
-def run_one(bench: Bench, run: int, on_note: Callable[[str], None]) -> RunResult:
-    """Train run `run`'s model and score it; files under bench.work/run-<run>/."""
+def results_dir(bench: Bench, run: int, heldout: Path) -> Path:
+    """Where `rasa test nlu` writes run `run`'s reports on `heldout`."""
+    return bench.work / f"run-{run}" / f"results-{heldout.stem}"
+
+
+def run_one(bench: Bench, run: int,
+            on_note: Callable[[str], None]) -> dict[Path, RunResult]:
+    """Train run `run`'s model once and score it on each held-out set; files under
+    bench.work/run-<run>/."""
     seed = run_seed(run)
     folder = bench.work / f"run-{run}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -324,7 +336,12 @@ def run_one(bench: Bench, run: int, on_note: Callable[[str], None]) -> RunResult
     started = time.perf_counter()
     _call(train_command(config, data, bench.domain, folder, "nlu"), folder / "train.log")
     seconds = time.perf_counter() - started
-    on_note(f"Run {run}: training done in {seconds:.0f} s; testing on {_shown(bench.heldout)}")
-    results = folder / "results"
-    _call(test_command(folder / "nlu.tar.gz", bench.heldout, results), folder / "test.log")
-    return read_run(results, run, seed, seconds)
+    on_note(f"Run {run}: training done in {seconds:.0f} s")
+    scored = {}
+    for heldout in bench.heldouts:
+        on_note(f"Run {run}: testing on {_shown(heldout)}")
+        results = results_dir(bench, run, heldout)
+        _call(test_command(folder / "nlu.tar.gz", heldout, results),
+              folder / f"test-{heldout.stem}.log")
+        scored[heldout] = read_run(results, run, seed, seconds)
+    return scored

@@ -396,33 +396,42 @@ def _overlap(language: str, heldout: Path, show: int) -> list[nlu_benchmark.Clos
 @click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Rasa config to train with (default: chatbot/config.yml, "
                                  "chatbot/config.es.yml for es).")
-@click.option("--heldout", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Test set (default: tests/nlu/heldout_<language>.yml).")
+@click.option("--heldout", "heldouts", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Test set, repeatable (default: every held-out set of the language, "
+                   "tests/nlu/heldout_<language>.yml and heldout2_<language>.yml).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=ROOT / "var" / "nlu-bench", show_default="var/nlu-bench")
 @click.option("--overlap", "overlap_only", is_flag=True,
               help="Only list the held-out messages closest to a training example (difflib "
                    "ratio, lowercased) and how many come within 0.90; train nothing.")
 @friendly_errors
-def benchmark_nlu(language: str, runs: int, config: Path | None, heldout: Path | None,
+def benchmark_nlu(language: str, runs: int, config: Path | None, heldouts: tuple[Path, ...],
                   out_dir: Path, overlap_only: bool) -> None:
     """Train an NLU-only model RUNS times (PYTHONHASHSEED=0, one seed per run) on the
-    language's data and score each on the held-out set with `rasa test nlu`: accuracy, macro
-    F1 and FAQ response selection per run, then mean, min, max and spread. Writes
-    <out>/<language>-<config>.json and .md; each run's model and reports stay in
-    <out>/<language>-<config>/run-N/. One training at a time (it waits for others)."""
+    language's data and score each training on every held-out set with `rasa test nlu`:
+    accuracy, macro F1 and FAQ response selection per run and set, then mean, min, max and
+    spread. Writes <out>/<language>-<config>-<set>.json and .md per set; each run's model and
+    reports stay in <out>/<language>-<config>/run-N/. One training at a time (it waits for
+    others)."""
     from ivr.bot import rasa_training
 
     config = (config or rasa_training.CONFIGS[language]).resolve()
-    heldout = (heldout or nlu_benchmark.HELDOUT[language]).resolve()
-    if not heldout.exists():
-        raise CliError(f"No held-out set at {heldout}.")
-    near = _overlap(language, heldout, show=25 if overlap_only else 0)
+    heldouts = tuple(h.resolve() for h in heldouts or nlu_benchmark.heldout_sets(language))
+    missing = [str(h) for h in heldouts if not h.exists()]
+    if missing:
+        raise CliError(f"No held-out set at {', '.join(missing)}.")
+    near: dict[Path, list[nlu_benchmark.Closest]] = {}
+    for heldout in heldouts:
+        _note(f"{_relative(heldout)}:")
+        near[heldout] = _overlap(language, heldout, show=25 if overlap_only else 0)
     if overlap_only:
         return
-    if near:
-        _note(f"Warning: {len(near)} held-out message(s) are near copies of training "
-              "examples (see --overlap); the figures below overstate unseen accuracy.")
+    for heldout, close in near.items():
+        if close:
+            _note(f"Warning: {len(close)} message(s) of {_relative(heldout)} are near copies "
+                  "of training examples (see --overlap); its figures overstate unseen "
+                  "accuracy.")
     files = tuple(rasa_training.nlu_files(language))
     problems = [text for missing, text in (
         (not chatbot_process.RASA.exists(),
@@ -439,42 +448,52 @@ def benchmark_nlu(language: str, runs: int, config: Path | None, heldout: Path |
     work = out_dir.resolve() / label
     bench = nlu_benchmark.Bench(
         language=language, config=config, nlu_files=files,
-        domain=rasa_training.assemble_domain(language, work / "domain"), heldout=heldout,
+        domain=rasa_training.assemble_domain(language, work / "domain"), heldouts=heldouts,
         work=work)
     started_at = time.strftime("%Y-%m-%d %H:%M")
-    results = []
+    results: dict[Path, list[nlu_benchmark.RunResult]] = {h: [] for h in heldouts}
     for run in range(1, runs + 1):
         chat_benchmark.wait_for_training(
             lambda pids: _note(f"Waiting for `rasa train` (pid {', '.join(map(str, pids))}) "
                                "to finish: two shared cores, one training at a time."))
         try:
-            result = nlu_benchmark.run_one(bench, run, _note)
+            scored = nlu_benchmark.run_one(bench, run, _note)
         except nlu_benchmark.RunFailed as exc:
             raise CliError(str(exc)) from None
-        selection = (f", FAQ selection {result.response_selection_accuracy:.3f}"
-                     if result.response_selection_accuracy is not None else "")
-        click.echo(f"Run {run} (seed {result.seed}): accuracy {result.accuracy:.3f}, macro F1 "
-                   f"{result.macro_f1:.3f}{selection} on {result.messages} messages; "
-                   f"training {result.train_seconds:.0f} s")
-        novel = nlu_benchmark.accuracy_without(
-            work / f"run-{run}" / "results", {m.heldout.text.lower() for m in near})
-        if near and novel is not None:
-            click.echo(f"Run {run} without the {len(near)} near copies: accuracy "
-                       f"{novel[0]:.3f} on {novel[1]} messages")
-        results.append(result)
-    for metric, stat in nlu_benchmark.summary(results).items():
-        click.echo(f"{metric}: mean {stat.mean:.3f}, min {stat.min:.3f}, max {stat.max:.3f}, "
-                   f"spread {stat.spread:.3f}")
-    title = (f"{label}: {_relative(config)} on {_relative(heldout)}, {runs} run(s), "
-             f"{started_at}")
-    meta = {"language": language, "config": _relative(config), "heldout": _relative(heldout),
-            "nlu_files": [_relative(f) for f in files], "started": started_at,
-            "cpus": os.cpu_count(), "near_copies": len(near)}
-    (out_dir / f"{label}.json").write_text(nlu_benchmark.to_json(results, meta),
-                                           encoding="utf-8")
-    (out_dir / f"{label}.md").write_text(nlu_benchmark.markdown(results, title),
-                                         encoding="utf-8")
-    _note(f"Wrote {out_dir / label}.json and .md")
+        for heldout, result in scored.items():
+            _echo_run(result, heldout, nlu_benchmark.results_dir(bench, run, heldout),
+                      near[heldout])
+            results[heldout].append(result)
+    for heldout, runs_of_set in results.items():
+        click.echo(f"{_relative(heldout)}:")
+        for metric, stat in nlu_benchmark.summary(runs_of_set).items():
+            click.echo(f"  {metric}: mean {stat.mean:.3f}, min {stat.min:.3f}, "
+                       f"max {stat.max:.3f}, spread {stat.spread:.3f}")
+        name = f"{label}-{heldout.stem}"
+        title = (f"{label}: {_relative(config)} on {_relative(heldout)}, {runs} run(s), "
+                 f"{started_at}")
+        meta = {"language": language, "config": _relative(config),
+                "heldout": _relative(heldout), "nlu_files": [_relative(f) for f in files],
+                "started": started_at, "cpus": os.cpu_count(),
+                "near_copies": len(near[heldout])}
+        (out_dir / f"{name}.json").write_text(nlu_benchmark.to_json(runs_of_set, meta),
+                                              encoding="utf-8")
+        (out_dir / f"{name}.md").write_text(nlu_benchmark.markdown(runs_of_set, title),
+                                            encoding="utf-8")
+        _note(f"Wrote {out_dir / name}.json and .md")
+
+
+def _echo_run(result: nlu_benchmark.RunResult, heldout: Path, reports: Path,
+              near: list[nlu_benchmark.Closest]) -> None:
+    selection = (f", FAQ selection {result.response_selection_accuracy:.3f}"
+                 if result.response_selection_accuracy is not None else "")
+    click.echo(f"Run {result.run} (seed {result.seed}) on {_relative(heldout)}: accuracy "
+               f"{result.accuracy:.3f}, macro F1 {result.macro_f1:.3f}{selection} on "
+               f"{result.messages} messages; training {result.train_seconds:.0f} s")
+    novel = nlu_benchmark.accuracy_without(reports, {m.heldout.text.lower() for m in near})
+    if near and novel is not None:
+        click.echo(f"Run {result.run} without the {len(near)} near copies: accuracy "
+                   f"{novel[0]:.3f} on {novel[1]} messages")
 
 
 def _relative(path: Path) -> str:

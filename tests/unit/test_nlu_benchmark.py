@@ -172,6 +172,37 @@ def test_json_and_markdown_carry_every_run_and_the_summary() -> None:
     assert "| spread | | | 0.060 | 0.060 | 0.060 | 0.000 |" in table
 
 
+def test_every_held_out_set_of_a_language_is_scored_first_set_first() -> None:
+    assert nlu.heldout_sets("en") == (nlu.HELDOUT["en"], nlu.HELDOUT_SECOND["en"])
+    assert nlu.heldout_sets("es") == (nlu.HELDOUT["es"], nlu.HELDOUT_SECOND["es"])
+
+
+def test_a_run_trains_once_and_is_scored_on_each_set(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    first, second = tmp_path / "heldout_en.yml", tmp_path / "heldout2_en.yml"
+    scores = {str(first): 0.9, str(second): 0.8}
+
+    def fake_rasa(command: list[str], log: Path) -> None:
+        calls.append(command[1:3])
+        if command[1] == "test":  # the reports `rasa test nlu` would write
+            out = Path(command[command.index("--out") + 1])
+            score = scores[command[command.index("--nlu") + 1]]
+            write_reports(out, score, score - 0.05, None)
+
+    monkeypatch.setattr(nlu, "_call", fake_rasa)
+    bench = nlu.Bench(language="en", config=tmp_path / "config.yml", nlu_files=(),
+                      domain=tmp_path / "domain", heldouts=(first, second),
+                      work=tmp_path / "work")
+    bench.config.write_text(CONFIG, encoding="utf-8")
+    scored = nlu.run_one(bench, 2, lambda note: None)
+    assert calls == [["train", "nlu"], ["test", "nlu"], ["test", "nlu"]]
+    assert {h.name: (r.seed, r.accuracy) for h, r in scored.items()} == {
+        "heldout_en.yml": (43, 0.9), "heldout2_en.yml": (43, 0.8)}
+    assert nlu.results_dir(bench, 2, second) == tmp_path / "work" / "run-2" / "results-heldout2_en"
+    assert (nlu.results_dir(bench, 2, second) / "intent_report.json").exists()
+
+
 def test_entity_markup_is_removed_from_examples(tmp_path: Path) -> None:
     assert nlu.plain_text("pay [$40](amount) on [0104200731](account_number)") == \
         "pay $40 on 0104200731"
