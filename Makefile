@@ -31,11 +31,12 @@ $(APP_STAMP): requirements/app.lock pyproject.toml
 	$(VENV)/bin/pip install $(PIP_FLAGS) --no-deps -e .
 	@touch $@
 
-$(RASA_STAMP): requirements/rasa.lock
+$(RASA_STAMP): requirements/rasa.lock requirements/rasa-nodeps.lock
 	@test -n "$(PY310)" || { echo "Python 3.10 not found (pyenv or python3.10)"; exit 1; }
 	@echo "==> .venv-rasa (Python 3.10): installing rasa==3.6.21 (about 3 minutes, 2.7 GB)"
 	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
 	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.lock
+	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -r requirements/rasa-nodeps.lock
 	@touch $@
 
 bootstrap: $(APP_STAMP) $(RASA_STAMP)

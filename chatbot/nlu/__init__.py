@@ -1,0 +1,1 @@
+"""Rasa pipeline components of our own (loaded by Rasa from chatbot/config.yml)."""
