@@ -128,7 +128,6 @@ class MiniLM:
         vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
         self.tokenizer = WordPiece(vocab)
         self.cls, self.sep = self.tokenizer.ids["[CLS]"], self.tokenizer.ids["[SEP]"]
-        self.dim = int(config["hidden_size"])
 
     def encode(self, text: str) -> Encoded:
         return self.encode_many([text])[0]

@@ -418,9 +418,9 @@ def benchmark_nlu(language: str, runs: int, config: Path | None, heldouts: tuple
 
     config = (config or rasa_training.CONFIGS[language]).resolve()
     heldouts = tuple(h.resolve() for h in heldouts or nlu_benchmark.heldout_sets(language))
-    missing = [str(h) for h in heldouts if not h.exists()]
-    if missing:
-        raise CliError(f"No held-out set at {', '.join(missing)}.")
+    absent = [str(h) for h in heldouts if not h.exists()]
+    if absent:
+        raise CliError(f"No held-out set at {', '.join(absent)}.")
     near: dict[Path, list[nlu_benchmark.Closest]] = {}
     for heldout in heldouts:
         _note(f"{_relative(heldout)}:")

@@ -13,16 +13,15 @@ from tests import chatbot_stack
 from tests.chatbot_stack import ChatbotStack
 from tests.e2e.sms_support import SmsCity
 
-TEST_TIMEOUT_S = 300  # pyproject.toml's [tool.pytest.ini_options] timeout
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The first test that needs the live stack also waits for it to start (up to
     START_TIMEOUT_S on a loaded machine), so those tests get that much more than the usual
-    per-test timeout (pyproject.toml)."""
+    per-test timeout (pyproject.toml's `timeout`)."""
+    limit = float(config.getini("timeout")) + chatbot_stack.START_TIMEOUT_S
     for item in items:
         if "chatbot" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_S + chatbot_stack.START_TIMEOUT_S))
+            item.add_marker(pytest.mark.timeout(limit))
 
 
 @pytest.fixture(scope="session")

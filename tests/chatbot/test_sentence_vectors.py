@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
-REFERENCE = ROOT / "tests" / "fixtures" / "minilm_reference.json"
+REFERENCE = json.loads((ROOT / "tests" / "fixtures" / "minilm_reference.json")
+                       .read_text(encoding="utf-8"))["messages"]
 
 PROBE = """
 import importlib.util, json, sys
@@ -77,8 +78,7 @@ print(json.dumps({
 def probe() -> dict[str, Any]:
     if not RASA_PYTHON.exists():
         pytest.skip("the Rasa environment (.venv-rasa) is not installed")
-    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
-    texts = [message["text"] for message in reference["messages"]]
+    texts = [message["text"] for message in REFERENCE]
     result = subprocess.run([str(RASA_PYTHON), "-c", PROBE, json.dumps(texts)], cwd=ROOT,
                             capture_output=True, text=True, timeout=300,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -86,10 +86,9 @@ def probe() -> dict[str, Any]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("reference", REFERENCE, ids=lambda message: message["text"][:30])
 def test_the_numpy_model_matches_the_reference_implementation(
-        probe: dict[str, Any], index: int) -> None:
-    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))["messages"][index]
+        probe: dict[str, Any], reference: dict[str, Any]) -> None:
     mine = probe["encoded"][reference["text"]]
     assert mine["pieces"] == reference["pieces"]  # lower case, accents, punctuation, ##pieces
     assert mine["offsets"] == reference["offsets"]
