@@ -62,7 +62,8 @@ var/models/payline-%.tar.gz: $(APP_STAMP) $(RASA_STAMP) $$(CONFIG_$$*) $$(NLU_$$
 	@touch $@
 
 # The two trainings run side by side: each keeps little more than one core busy (TensorFlow's
-# small batches), so on 2 cores both took 12 minutes, against 17 one after the other.
+# small batches), so on 2 cores both took 10.5 minutes side by side; each language's NLU
+# alone takes 6.5-7 minutes (docs/nlu-report.md).
 model: $(APP_STAMP) $(RASA_STAMP)
 	@$(MAKE) --no-print-directory --jobs=2 $(MODELS)
 

@@ -160,10 +160,18 @@ def _take_bill_number(value: str, state: FormState, *, quiet: bool = False,
         return False
 
 
+def _ssn_entity(turn: Turn) -> str | None:
+    """The NLU's ssn_last4, only when the resident said so: a bare "3390" the model tags as
+    an SSN is the street number the question defaults to, and verifying it as the SSN
+    would count a failed attempt against a resident who answered right."""
+    ssn = turn.entity("ssn_last4")
+    return ssn if ssn and mentions_ssn(turn.words) else None
+
+
 def _take_factor_entities(turn: Turn, state: FormState) -> None:
     street = turn.entity("street_number")
-    if turn.entity("ssn_last4"):
-        _set_factor(state, FactorKind.SSN_LAST4, turn.entity("ssn_last4") or "")
+    if ssn := _ssn_entity(turn):
+        _set_factor(state, FactorKind.SSN_LAST4, ssn)
     elif street and street != state.get("account_number") and is_street_number(street):
         # (An account number the NLU took for a street number is not a street number.)
         _set_factor(state, FactorKind.STREET_NUMBER, street)
@@ -176,8 +184,7 @@ def _set_factor(state: FormState, kind: FactorKind | None, value: str) -> None:
 
 def _take_factor(turn: Turn, state: FormState) -> bool:
     """Street number by default; the SSN/Tax ID last 4 when the resident says so."""
-    ssn = turn.entity("ssn_last4")
-    if ssn:
+    if ssn := _ssn_entity(turn):
         _set_factor(state, FactorKind.SSN_LAST4, ssn)
         return True
     said = parse_identity(turn.text, state.get("account_number") or "")

@@ -5,8 +5,8 @@ data, so a resident's paraphrase that shares no word with it ("peace out", "go f
 little to go on. The pretrained vectors place such phrasings near the ones trained on.
 Every token gets the contextual vector of its word pieces (their mean), and the message the
 model's sentence vector; DIETClassifier and ResponseSelector use them beside the counts.
-The model is English-only, so only an English config uses it: chatbot/config.minilm.yml, the
-candidate measured in docs/nlu-report.md.
+The model is English-only: chatbot/config.yml uses it, after it was measured against the
+pipeline without it (docs/nlu-report.md).
 """
 
 from __future__ import annotations

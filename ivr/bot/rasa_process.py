@@ -54,8 +54,13 @@ def missing() -> str | None:
 
 
 def rasa_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a Rasa process: `base` (default: ours) plus RASA_ENV."""
-    return {**(os.environ if base is None else base), **RASA_ENV}
+    """The environment of a Rasa process: `base` (default: ours) plus RASA_ENV, with the
+    project first on PYTHONPATH: the English pipeline loads chatbot.nlu's featurizer, which a
+    Rasa started from another folder would otherwise not find."""
+    env = {**(os.environ if base is None else base), **RASA_ENV}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    return env
 
 
 def rasa_run_command(model: Path, port: int, *, auth_token: str, endpoints: Path | None = None,

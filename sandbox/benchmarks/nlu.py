@@ -7,8 +7,8 @@ Behind `payline benchmark-nlu` (sandbox/cli/benchmark.py); no click here, so tes
   ResponseSelector: one training is one draw, and the spread across draws is the error bar
   that a single figure hides (docs/nlu-report.md).
 - `train_command()` / `test_command()` are the `rasa train nlu` / `rasa test nlu` of one run;
-  `run_env()` adds PYTHONHASHSEED=0 and the TensorFlow thread limits (RASA_ENV), as `make
-  model` trains.
+  `run_env()` is Rasa's environment (rasa_env: the TensorFlow thread limits, the project on
+  PYTHONPATH) with PYTHONHASHSEED=0, as `make model` trains.
 - `read_run()` takes accuracy, macro F1 and (when a ResponseSelector ran) the FAQ response
   selection accuracy from the reports `rasa test nlu` writes.
 - `summarize()` gives mean, min, max and spread per metric; `to_json()` and `markdown()` the
@@ -23,7 +23,6 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from ivr.bot.rasa_process import RASA, RASA_ENV, ROOT
+from ivr.bot.rasa_process import RASA, ROOT, rasa_env
 
 HELDOUT = {language: ROOT / "tests" / "nlu" / f"heldout_{language}.yml"
            for language in ("en", "es")}
@@ -93,7 +92,7 @@ def test_command(model: Path, heldout: Path, out_dir: Path) -> list[str]:
 def run_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Rasa's environment for a run: a fixed hash seed (the featurizers' vocabulary order
     follows it) and the thread limits of two shared cores."""
-    return {**(os.environ if base is None else base), **RASA_ENV, "PYTHONHASHSEED": "0"}
+    return {**rasa_env(base), "PYTHONHASHSEED": "0"}
 
 
 def link_data(files: Iterable[Path], into: Path) -> Path:

@@ -121,9 +121,30 @@ def test_ssn_last4_entity_verifies(city: City) -> None:
     conversation = Conversation("balance_form")
     conversation.start()
     conversation.say(DANA)
-    result = conversation.say("it's 4821", entities={"ssn_last4": "4821"})
+    result = conversation.say("my social ends in 4821", entities={"ssn_last4": "4821"})
     assert_verified(city, result, DANA)
     assert result.outcome == "done"
+
+
+def test_a_bare_number_the_nlu_tags_as_an_ssn_is_the_street_number_asked_for(
+        city: City) -> None:
+    # The question asks for the street number unless the resident says "SSN": a model's
+    # ssn_last4 guess on a bare "1234" must not count a failed attempt against Dana.
+    conversation = Conversation("balance_form")
+    conversation.start()
+    conversation.say(DANA)
+    result = conversation.say("it's 1234", entities={"ssn_last4": "1234"})
+    assert_verified(city, result, DANA)
+    assert city.failures(DANA) == 0
+
+
+def test_an_opening_ssn_guess_without_ssn_words_is_not_tried_as_the_ssn(city: City) -> None:
+    result = Conversation("balance_form").start(
+        "balance for 0104200731 1234", intent="check_balance",
+        entities={"account_number": DANA, "ssn_last4": "1234"})
+    assert result.slots["account_number"] == DANA
+    assert result.requested == "verification_factor"  # asked, not guessed
+    assert city.failures(DANA) == 0 and not city.attempts()
 
 
 @pytest.mark.parametrize("typed", ["0104200731", "0104-200-731", "0104 200 731",

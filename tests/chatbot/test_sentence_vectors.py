@@ -6,12 +6,13 @@ own contextual vector. Runs inside .venv-rasa, where Rasa loads the component.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ivr.bot.rasa_process import rasa_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -75,13 +76,16 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def probe() -> dict[str, Any]:
+def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not RASA_PYTHON.exists():
         pytest.skip("the Rasa environment (.venv-rasa) is not installed")
     texts = [message["text"] for message in REFERENCE]
-    result = subprocess.run([str(RASA_PYTHON), "-c", PROBE, json.dumps(texts)], cwd=ROOT,
+    # Outside the repository, with the environment every Rasa process gets: the featurizer
+    # must load wherever `payline chatbot-run` is started from.
+    result = subprocess.run([str(RASA_PYTHON), "-c", PROBE, json.dumps(texts)],
+                            cwd=tmp_path_factory.mktemp("elsewhere"),
                             capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                            env={**rasa_env(), "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 0, result.stderr[-3000:]
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
