@@ -101,7 +101,7 @@ run: bootstrap db model
 	fi; \
 	exec $(VENV)/bin/honcho start -f Procfile $$procs
 
-# Two pytest workers (pytest-xdist) on the 2 cores: 11 minutes here against 18 in one process.
+# Two pytest workers (pytest-xdist) on the 2 cores: 11 to 15 minutes here, against 18 in one process.
 # The live chatbot tests stay on one worker (tests/conftest.py), so its Rasa pair starts once.
 PYTEST_WORKERS ?= 2
 test: bootstrap model chromium
