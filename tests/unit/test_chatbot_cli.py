@@ -6,6 +6,7 @@ exec'd (the live stack, tests/chatbot/, starts the real Rasa with the same comma
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,9 @@ def test_a_missing_model_is_one_line(tmp_path: Path,
     result = CliRunner().invoke(main, ["chatbot-run", "--model", str(tmp_path / "none.tar.gz")],
                                 env={"PAYLINE_VAR_DIR": str(tmp_path)})
     assert result.exit_code == 1 and "make model" in result.stderr and exec_calls == []
+
+
+def test_rasa_finds_the_project_s_pipeline_components_from_any_folder() -> None:
+    env = rasa_process.rasa_env({"PATH": "/bin", "PYTHONPATH": "/opt/extra"})
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(rasa_process.ROOT), "/opt/extra"]
+    assert rasa_process.rasa_env({"PATH": "/bin"})["PYTHONPATH"] == str(rasa_process.ROOT)

@@ -5,7 +5,6 @@ a run, reading `rasa test nlu` reports, the statistics, and the held-out sets th
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from ivr.bot import rasa_training
-from ivr.bot.rasa_process import RASA_ENV, ROOT, rasa_env
+from ivr.bot.rasa_process import RASA_ENV
 from sandbox.benchmarks import nlu
 from sandbox.benchmarks.nlu import Example, RunResult
 
@@ -93,12 +92,6 @@ def test_a_run_trains_with_a_fixed_hash_seed_and_the_thread_limits() -> None:
     env = nlu.run_env({"PATH": "/bin", "PYTHONHASHSEED": "random"})
     assert env["PYTHONHASHSEED"] == "0" and env["PATH"] == "/bin"
     assert all(env[key] == value for key, value in RASA_ENV.items())
-
-
-def test_rasa_finds_the_project_s_pipeline_components_from_any_folder() -> None:
-    env = rasa_env({"PATH": "/bin", "PYTHONPATH": "/opt/extra"})
-    assert env["PYTHONPATH"].split(os.pathsep) == [str(ROOT), "/opt/extra"]
-    assert rasa_env({"PATH": "/bin"})["PYTHONPATH"] == str(ROOT)
 
 
 def test_english_data_is_linked_without_the_spanish_folder(tmp_path: Path) -> None:
