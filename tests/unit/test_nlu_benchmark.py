@@ -173,8 +173,9 @@ def test_json_and_markdown_carry_every_run_and_the_summary() -> None:
 
 
 def test_every_held_out_set_of_a_language_is_scored_first_set_first() -> None:
-    assert nlu.heldout_sets("en") == (nlu.HELDOUT["en"], nlu.HELDOUT_SECOND["en"])
-    assert nlu.heldout_sets("es") == (nlu.HELDOUT["es"], nlu.HELDOUT_SECOND["es"])
+    for language in ("en", "es"):
+        assert nlu.heldout_sets(language) == (
+            nlu.HELDOUT[language], nlu.HELDOUT_SECOND[language], nlu.HELDOUT_THIRD[language])
 
 
 def test_a_run_trains_once_and_is_scored_on_each_set(tmp_path: Path,
@@ -243,7 +244,8 @@ SIZES = {"en": 320, "es": 220}
 
 
 SETS = [pytest.param(sets, language, id=f"{name}-{language}")
-        for name, sets in (("first", nlu.HELDOUT), ("second", nlu.HELDOUT_SECOND))
+        for name, sets in (("first", nlu.HELDOUT), ("second", nlu.HELDOUT_SECOND),
+                           ("third", nlu.HELDOUT_THIRD))
         for language in ("en", "es")]
 
 
@@ -260,7 +262,8 @@ def test_the_heldout_set_covers_every_intent_and_faq(sets: dict[str, Path],
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.parametrize(("sets", "language"), SETS)
+# The third sets are intent sets (plain text): entities are scored on the first two.
+@pytest.mark.parametrize(("sets", "language"), SETS[:4])
 def test_the_heldout_set_annotates_entities_as_the_domain_names_them(sets: dict[str, Path],
                                                                      language: str) -> None:
     domain = YAML(typ="safe").load(rasa_training.DOMAIN.read_text(encoding="utf-8"))
@@ -286,6 +289,17 @@ def test_no_message_of_the_second_sets_is_a_near_copy_of_training_or_the_first_s
     known += nlu.read_examples(nlu.HELDOUT[language])
     near = nlu.near_copies(nlu.closest_training(
         nlu.read_examples(nlu.HELDOUT_SECOND[language]), known))
+    assert [(m.heldout.text, m.training.text if m.training else None) for m in near] == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_message_of_the_third_sets_is_a_near_copy_of_training_or_an_earlier_set(
+        language: str) -> None:
+    known = [e for f in rasa_training.nlu_files(language) for e in nlu.read_examples(f)]
+    known += nlu.read_examples(nlu.HELDOUT[language])
+    known += nlu.read_examples(nlu.HELDOUT_SECOND[language])
+    near = nlu.near_copies(nlu.closest_training(
+        nlu.read_examples(nlu.HELDOUT_THIRD[language]), known))
     assert [(m.heldout.text, m.training.text if m.training else None) for m in near] == []
 
 
