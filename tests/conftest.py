@@ -28,16 +28,21 @@ def localstripe(localstripe_server: LocalStripe) -> LocalStripe:
 # The live chatbot stack (the `chatbot` fixture) is defined in tests/chatbot/conftest.py, so
 # only tests under tests/chatbot/ can start it.
 LIVE_CHATBOT_TESTS = "tests/chatbot/"
+# `rasa test` runs the trained models in its own processes, not on the live stack: a unit of
+# its own (its session fixture runs once per language), free to run beside the live tests.
+RASA_EVALUATION_TESTS = "tests/chatbot/test_rasa_evaluation.py"
 
 
 class LiveChatbotOnOneWorker(LoadScopeScheduling):
-    """Under `pytest -n` (make test): every test under tests/chatbot/ is one unit of work, so
-    one worker starts the two Rasa instances once, not once per worker; every other test is a
-    unit of its own, spread over the workers as they free up. (xdist's own `xdist_group`
-    marker cannot do this under pytest 9: it renames node ids through an attribute pytest no
-    longer reads.)"""
+    """Under `pytest -n` (make test): every test under tests/chatbot/ but the `rasa test`
+    evaluation is one unit of work, so one worker starts the two Rasa instances once, not once
+    per worker; the evaluation is a second unit, and every other test is a unit of its own,
+    spread over the workers as they free up. (xdist's own `xdist_group` marker cannot do this
+    under pytest 9: it renames node ids through an attribute pytest no longer reads.)"""
 
     def _split_scope(self, nodeid: str) -> str:
+        if nodeid.startswith(RASA_EVALUATION_TESTS):
+            return "rasa-evaluation"
         return "live-chatbot" if nodeid.startswith(LIVE_CHATBOT_TESTS) else nodeid
 
 

@@ -97,7 +97,7 @@ def chatbot_train(language: str, out_dir: Path | None) -> None:
     var_dir = Settings.from_env(dict(os.environ)).var_dir
     domain = rasa_training.assemble_domain(language, var_dir / "domain" / language)
     out_dir = out_dir or rasa_process.MODELS[language].parent
-    click.echo(f"==> training the {language} chatbot model (about 7 minutes on 2 cores, 10 "
+    click.echo(f"==> training the {language} chatbot model (about 5 minutes on 2 cores, "
                "beside the other language's)", err=True)
     # A fixed hash seed makes training repeatable: the featurizers' vocabulary order follows
     # set iteration, which Python randomizes per process (docs/nlu-report.md).
