@@ -12,6 +12,7 @@ threshold reads as "less than even odds of being right".
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,15 @@ MODEL_FILE = "linear_intents.skops"
 TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
 # Words of one character count too ("i", "u", "y", "a"): residents' short forms.
 WORD = r"(?u)\b\w+\b"
+# English negation (`mark_negation`): each word after one of these, to the end of its clause
+# or a word that turns the sentence, counts as a word of its own ("no more bills by email":
+# no, not_more, not_bills, not_by, not_email), so a negated request stops lending its words
+# to the opposite one ("i want my bills by email" had read as leaving paperless).
+NEGATIONS = frozenset({"no", "not", "never", "dont", "don't", "stop", "quit", "cant", "can't",
+                       "wont", "won't", "didnt", "didn't", "doesnt", "doesn't", "rather"})
+TURNS = frozenset({"but", "instead", "just", "only", "and"})
+_CLAUSE = re.compile(r"[,.;:!?]+")
+_WORDS = re.compile(r"[\w']+")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
@@ -52,6 +62,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "char_ngrams": [2, 5],
             "char_min_df": 2,  # a character n-gram seen once is noise more often than a cue
             "max_iter": 5000,
+            "mark_negation": False,  # English only: measured lower in Spanish (docs/nlu-report.md)
         }
 
     @staticmethod
@@ -89,11 +100,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                                sublinear_tf=True, token_pattern=WORD)
         char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"]),
                                sublinear_tf=True, min_df=self._config["char_min_df"])
+        mark = bool(self._config["mark_negation"])
         texts = [_lowered(m) for m in examples]
-        word.fit(texts)
+        word.fit([negation_marked(t) if mark else t for t in texts])
         char.fit(texts)
         vectors = [m.get_dense_features(TEXT)[1] for m in examples]
-        model: dict[str, Any] = {"word": word, "char": char,
+        model: dict[str, Any] = {"word": word, "char": char, "mark_negation": mark,
                                  "dense_size": vectors[0].features.shape[-1] if vectors[0] else 0}
         classifier = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"])
         classifier.fit(_features(model, examples), labels)
@@ -130,6 +142,19 @@ def _read_model(path: Path) -> dict[str, Any]:
     return model
 
 
+def negation_marked(text: str) -> str:
+    """The words of `text`, those inside a negation's scope prefixed with "not_"."""
+    marked = []
+    for clause in _CLAUSE.split(text.lower()):
+        negated = False
+        for word in _WORDS.findall(clause):
+            if word in TURNS:
+                negated = False
+            marked.append(f"not_{word}" if negated else word)
+            negated = negated or word in NEGATIONS
+    return " ".join(marked)
+
+
 def _lowered(message: Message) -> str:
     return str(message.get(TEXT)).lower()
 
@@ -138,7 +163,8 @@ def _features(model: dict[str, Any], messages: list[Message]) -> sparse.csr_matr
     """The n-grams of each message, and its dense sentence vector when the pipeline has one (a
     message the dense featurizer skipped, one without a token, gets zeros)."""
     texts = [_lowered(m) for m in messages]
-    parts = [model["word"].transform(texts), model["char"].transform(texts)]
+    words = [negation_marked(t) for t in texts] if model.get("mark_negation") else texts
+    parts = [model["word"].transform(words), model["char"].transform(texts)]
     size = model["dense_size"]
     if size:
         dense = np.zeros((len(messages), size), dtype=np.float32)

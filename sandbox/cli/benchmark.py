@@ -399,7 +399,7 @@ def _overlap(language: str, heldout: Path, show: int) -> list[nlu_benchmark.Clos
 @click.option("--heldout", "heldouts", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Test set, repeatable (default: every held-out set of the language, "
-                   "tests/nlu/heldout_<language>.yml and heldout2_<language>.yml).")
+                   "tests/nlu/heldout_<language>.yml, heldout2_ and heldout3_).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=ROOT / "var" / "nlu-bench", show_default="var/nlu-bench")
 @click.option("--overlap", "overlap_only", is_flag=True,

@@ -174,8 +174,9 @@ def test_intent_accuracy_and_macro_f1_on_the_held_out_set(rasa_results: RasaResu
     macro_f1 = float(report["macro avg"]["f1-score"])
     detail = f"accuracy {accuracy:.3f}, macro F1 {macro_f1:.3f}; weakest intents:\n" + _errors(
         report)
-    # The goal is 0.95; the gate sits below it because two trainings of the same data differ
-    # (docs/nlu-report.md, "Run-to-run spread": 0.928 to 0.960 on this set so far).
+    # An alarm, not the goal (docs/nlu-report.md has the held-out figures): the linear intent
+    # classifier gives the same intents for every seed, so a fall below it is the data's or
+    # the pipeline's doing, not a training's luck.
     gate = NLU_GATE[rasa_results.language]
     assert accuracy >= gate, detail
     assert macro_f1 >= gate, detail

@@ -110,6 +110,8 @@ try:
     out["untrusted"] = "loaded"
 except linear_intents.UntrustedModelFile as exc:
     out["untrusted"] = str(exc)
+out["negation"] = [linear_intents.negation_marked(t) for t in (
+    "No more bills by email, just paper", "i don't want paper bills anymore", "yes please")]
 print(json.dumps(out))
 """
 
@@ -155,3 +157,11 @@ def test_data_with_a_single_intent_trains_nothing_and_sets_nothing(
 
 def test_a_saved_file_holding_other_types_is_refused(probe: dict[str, Any]) -> None:
     assert "decimal.Decimal" in probe["untrusted"]
+
+
+def test_words_inside_a_negation_count_apart_until_the_clause_turns(
+        probe: dict[str, Any]) -> None:
+    assert probe["negation"] == [
+        "no not_more not_bills not_by not_email just paper",
+        "i don't not_want not_paper not_bills not_anymore",
+        "yes please"]
