@@ -102,8 +102,9 @@ run: bootstrap db model
 	fi; \
 	exec $(VENV)/bin/honcho start -f Procfile $$procs
 
-# Two pytest workers (pytest-xdist) on the 2 cores: 11 to 15 minutes here, against 18 in one process.
-# The live chatbot tests stay on one worker (tests/conftest.py), so its Rasa pair starts once.
+# Two pytest workers (pytest-xdist) on the 2 cores: 8 to 10 minutes here. The live chatbot
+# tests stay on one worker (tests/conftest.py), so its Rasa pair starts once; the `rasa test`
+# evaluation runs beside them.
 PYTEST_WORKERS ?= 2
 # The environments and the browser install side by side, then the models train side by side.
 test:
