@@ -12,6 +12,7 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 APP_STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
+ENVIRONMENTS := $(APP_STAMP) $(RASA_STAMP)
 PAYLINE := $(VENV)/bin/payline
 PIP_FLAGS := --quiet --disable-pip-version-check
 
@@ -41,7 +42,7 @@ $(RASA_STAMP): requirements/rasa.lock requirements/rasa-nodeps.lock
 
 # The two environments install side by side: each pip keeps about one core busy unpacking.
 bootstrap:
-	@$(MAKE) --no-print-directory --jobs=2 $(APP_STAMP) $(RASA_STAMP)
+	@$(MAKE) --no-print-directory --jobs=2 $(ENVIRONMENTS)
 
 # --- the chatbot's two trained models: English and Spanish ---------------------------------
 # Rasa 3.6 takes one language per model, so each language has its own: the same domain,
@@ -108,7 +109,7 @@ run: bootstrap db model
 PYTEST_WORKERS ?= 2
 # The environments and the browser install side by side, then the models train side by side.
 test:
-	@$(MAKE) --no-print-directory --jobs=3 $(APP_STAMP) $(RASA_STAMP) chromium
+	@$(MAKE) --no-print-directory --jobs=3 $(ENVIRONMENTS) chromium
 	@$(MAKE) --no-print-directory model
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -104,9 +104,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         texts = [_lowered(m) for m in examples]
         word.fit([negation_marked(t) if mark else t for t in texts])
         char.fit(texts)
-        vectors = [m.get_dense_features(TEXT)[1] for m in examples]
+        # The width of the pipeline's sentence vectors (0: it has none); an example the dense
+        # featurizer skipped does not decide it.
+        dense_size = next((vector.features.shape[-1] for m in examples
+                           if (vector := m.get_dense_features(TEXT)[1]) is not None), 0)
         model: dict[str, Any] = {"word": word, "char": char, "mark_negation": mark,
-                                 "dense_size": vectors[0].features.shape[-1] if vectors[0] else 0}
+                                 "dense_size": dense_size}
         classifier = LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"])
         classifier.fit(_features(model, examples), labels)
         model["classifier"] = classifier
@@ -163,6 +166,7 @@ def _features(model: dict[str, Any], messages: list[Message]) -> sparse.csr_matr
     """The n-grams of each message, and its dense sentence vector when the pipeline has one (a
     message the dense featurizer skipped, one without a token, gets zeros)."""
     texts = [_lowered(m) for m in messages]
+    # .get: a model saved before the option existed has no such key and marks nothing.
     words = [negation_marked(t) for t in texts] if model.get("mark_negation") else texts
     parts = [model["word"].transform(words), model["char"].transform(texts)]
     size = model["dense_size"]

@@ -263,7 +263,12 @@ def test_the_heldout_set_covers_every_intent_and_faq(sets: dict[str, Path],
 
 
 # The third sets are intent sets (plain text): entities are scored on the first two.
-@pytest.mark.parametrize(("sets", "language"), SETS[:4])
+ANNOTATED_SETS = [pytest.param(sets, language, id=f"{name}-{language}")
+                  for name, sets in (("first", nlu.HELDOUT), ("second", nlu.HELDOUT_SECOND))
+                  for language in ("en", "es")]
+
+
+@pytest.mark.parametrize(("sets", "language"), ANNOTATED_SETS)
 def test_the_heldout_set_annotates_entities_as_the_domain_names_them(sets: dict[str, Path],
                                                                      language: str) -> None:
     domain = YAML(typ="safe").load(rasa_training.DOMAIN.read_text(encoding="utf-8"))
